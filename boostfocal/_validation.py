@@ -1,0 +1,131 @@
+"""Input validation shared by the loss objects, adapters and estimators.
+
+Public entry points call these; inner functions trust their input. Every error
+names the offending argument and says what is allowed.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+HESSIAN_POLICIES = ("majorizer", "floor", "exact")
+
+
+def check_gamma(gamma: float, name: str = "gamma") -> float:
+    """Return ``gamma`` as a float after checking it is finite and >= 0."""
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
+        raise TypeError(f"{name} must be a real number >= 0, got {gamma!r} of type "
+                        f"{type(gamma).__name__}")
+    gamma = float(gamma)
+    if not np.isfinite(gamma) or gamma < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {gamma!r}")
+    return gamma
+
+
+def check_binary_alpha(alpha: float | None, name: str = "alpha") -> float | None:
+    """Return ``alpha`` (None, or a float in the open interval (0, 1))."""
+    if alpha is None:
+        return None
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"{name} must be None or a number in (0, 1), got {alpha!r} of type "
+                        f"{type(alpha).__name__}")
+    alpha = float(alpha)
+    if not (0.0 < alpha < 1.0):
+        raise ValueError(
+            f"{name} must be None or a number strictly between 0 and 1 (the weight of the "
+            f"positive class; the negative class gets 1 - {name}), got {alpha!r}"
+        )
+    return alpha
+
+
+def check_class_alpha(alpha: Sequence[float] | np.ndarray | None,
+                      name: str = "alpha") -> np.ndarray | None:
+    """Return per-class weights as a float64 array (or None); each must be > 0 and finite."""
+    if alpha is None:
+        return None
+    if isinstance(alpha, (str, bytes)) or np.ndim(alpha) != 1:
+        raise ValueError(f"{name} must be None or a 1-D sequence of per-class weights, "
+                         f"got {alpha!r}")
+    try:
+        arr = np.asarray(alpha, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must contain real numbers, got {alpha!r}") from exc
+    if arr.size < 2:
+        raise ValueError(f"{name} must have one weight per class (at least 2), got {alpha!r}")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"{name} must contain finite weights > 0, got {alpha!r}")
+    return arr
+
+
+def check_hessian(hessian: str, name: str = "hessian") -> str:
+    """Return the curvature policy after checking it is one of the known ones."""
+    if not isinstance(hessian, str) or hessian not in HESSIAN_POLICIES:
+        raise ValueError(f"{name} must be one of {HESSIAN_POLICIES}, got {hessian!r}")
+    return hessian
+
+
+def as_float_array(x, name: str, ndim: int) -> np.ndarray:
+    """Convert to a float32/float64 ndarray of the given rank; reject non-finite values."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def check_binary_labels(y_true, n: int | None = None, name: str = "y_true") -> np.ndarray:
+    """Return 0/1 labels as float64; raise if they are not binary or not finite."""
+    y = as_float_array(y_true, name, 1)
+    if n is not None and y.shape[0] != n:
+        raise ValueError(f"{name} has {y.shape[0]} entries but raw_prediction has {n}")
+    if not np.all((y == 0) | (y == 1)):
+        values = np.unique(y)
+        raise ValueError(
+            f"{name} must contain only 0 and 1 for the binary loss, got values "
+            f"{values[:10].tolist()}{' ...' if values.size > 10 else ''}; use "
+            "SoftmaxFocalLoss for more than two classes"
+        )
+    return y.astype(np.float64, copy=False)
+
+
+def check_class_labels(y_true, n_classes: int, n: int | None = None,
+                       name: str = "y_true") -> np.ndarray:
+    """Return integer class indices in 0..n_classes-1; raise otherwise."""
+    y = as_float_array(y_true, name, 1)
+    if n is not None and y.shape[0] != n:
+        raise ValueError(f"{name} has {y.shape[0]} entries but raw_prediction has {n}")
+    yi = y.astype(np.int64)
+    if not np.all(yi == y) or np.any(yi < 0) or np.any(yi >= n_classes):
+        raise ValueError(f"{name} must hold class indices 0..{n_classes - 1}, got values "
+                         f"{np.unique(y)[:10].tolist()}")
+    return yi
+
+
+def check_sample_weight(sample_weight, n: int, name: str = "sample_weight") -> np.ndarray | None:
+    """Return float64 weights (or None); they must be finite, >= 0 and not all zero."""
+    if sample_weight is None:
+        return None
+    w = as_float_array(sample_weight, name, 1)
+    if w.shape[0] != n:
+        raise ValueError(f"{name} has {w.shape[0]} entries but there are {n} examples")
+    if np.any(w < 0):
+        raise ValueError(f"{name} must be >= 0, got a minimum of {w.min()!r}")
+    if n > 0 and not np.any(w > 0):
+        raise ValueError(f"{name} must not be all zero")
+    return w.astype(np.float64, copy=False)
+
+
+def result_dtype(raw_prediction: np.ndarray) -> np.dtype:
+    """Outputs keep float32 for float32 input and are float64 otherwise."""
+    return np.dtype(np.float32) if raw_prediction.dtype == np.float32 else np.dtype(np.float64)

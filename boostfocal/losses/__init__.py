@@ -1,0 +1,6 @@
+"""Loss objects: the single home of boostfocal's math."""
+
+from .focal import FocalLoss
+from .softmax_focal import SoftmaxFocalLoss
+
+__all__ = ["FocalLoss", "SoftmaxFocalLoss"]

@@ -1,0 +1,343 @@
+"""Multiclass softmax focal loss on raw logits.
+
+With ``p = softmax(z)`` over K classes, the true class ``y``, ``P = p_y``,
+``a = 1 - p_y``, ``L = -log p_y`` and a per-class weight ``alpha_y``::
+
+    loss = w alpha_y a^gamma L
+    A(p) = gamma p (1-p)^(gamma-1) log p - (1-p)^gamma
+    dl/dz_k   = w alpha_y A(P) (delta_yk - p_k)
+    d2l/dz_k2 = w alpha_y [A'(P) P (delta_yk - p_k)^2 - A(P) p_k (1 - p_k)]
+
+For ``gamma < 2``, ``A'`` carries the factor ``(1-p_y)^(gamma-2)``, which is huge exactly
+where ``(delta_yk - p_k)^2`` is tiny. Writing ``d_k = (delta_yk - p_k) / a`` (1 for the true
+class, ``-p_k / a`` for the others, always in [-1, 1]) absorbs ``a^2`` analytically::
+
+    dl/dz_k   = -w alpha_y a^gamma (a + gamma P L) d_k
+    d2l/dz_k2 =  w alpha_y a^gamma {gamma P [2a - aL + (gamma-1) P L] d_k^2 + (a + gamma P L) c_k}
+
+with ``c_y = P`` and ``c_k = (p_k / a)(1 - p_k)`` otherwise. Every factor is bounded and is
+computed from log-softmax, with ``log(1 - p)`` taken without cancellation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.optimize import brentq
+
+from .._validation import (
+    as_float_array,
+    check_class_alpha,
+    check_class_labels,
+    check_gamma,
+    check_hessian,
+    check_sample_weight,
+    result_dtype,
+)
+from ._curvature import FLOOR_EPSILON, MIN_CURVATURE
+from ._stable import log1m_softmax, log_softmax, log_softplus, softplus
+
+__all__ = ["SoftmaxFocalLoss"]
+
+
+class SoftmaxFocalLoss:
+    """Multiclass softmax focal loss on raw logits.
+
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        Focusing parameter, ``>= 0``. ``gamma=0`` with ``alpha=None`` is exactly the
+        softmax cross-entropy.
+    alpha : sequence of float or None, default=None
+        Per-class weights in class order (length K, each > 0). ``None`` weights every
+        class by 1.
+    hessian : {"majorizer", "floor", "exact"}, default="majorizer"
+        Curvature handed to the booster, per class (the diagonal of the Hessian, which
+        is what XGBoost and LightGBM use). ``"exact"`` is the exact diagonal, which can
+        be negative; ``"majorizer"`` is ``max(exact, alpha_y a^gamma p_k (1 - p_k))``,
+        the softmax cross-entropy curvature weighted by the focal factor; ``"floor"`` is
+        ``max(exact, 1e-6)``. Positive policies are floored at 1e-16 per unit weight.
+
+    Notes
+    -----
+    ``y_true`` holds class indices 0..K-1 and ``raw_prediction`` has shape (n, K).
+    """
+
+    def __init__(self, gamma: float = 2.0, alpha: Sequence[float] | None = None,
+                 hessian: str = "majorizer") -> None:
+        self.gamma = check_gamma(gamma)
+        self.alpha = check_class_alpha(alpha)
+        self.hessian = check_hessian(hessian)
+
+    @property
+    def n_classes(self) -> int | None:
+        """K when ``alpha`` fixes it, else None (taken from the data)."""
+        return None if self.alpha is None else int(self.alpha.shape[0])
+
+    def __repr__(self) -> str:
+        alpha = None if self.alpha is None else self.alpha.tolist()
+        return (f"SoftmaxFocalLoss(gamma={self.gamma!r}, alpha={alpha!r}, "
+                f"hessian={self.hessian!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SoftmaxFocalLoss):
+            return False
+        same_alpha = (self.alpha is None and other.alpha is None) or (
+            self.alpha is not None and other.alpha is not None
+            and np.array_equal(self.alpha, other.alpha))
+        return same_alpha and (self.gamma, self.hessian) == (other.gamma, other.hessian)
+
+    def __hash__(self) -> int:
+        alpha = None if self.alpha is None else tuple(self.alpha.tolist())
+        return hash((SoftmaxFocalLoss, self.gamma, alpha, self.hessian))
+
+    # ------------------------------------------------------------------ validation
+    def _check_logits(self, raw_prediction) -> np.ndarray:
+        z = as_float_array(raw_prediction, "raw_prediction", 2)
+        if z.shape[1] < 2:
+            raise ValueError(f"raw_prediction must have one column per class (K >= 2), "
+                             f"got shape {z.shape}")
+        if self.alpha is not None and z.shape[1] != self.alpha.shape[0]:
+            raise ValueError(f"alpha has {self.alpha.shape[0]} class weights but "
+                             f"raw_prediction has {z.shape[1]} columns")
+        return z
+
+    def _check(self, y_true, raw_prediction, sample_weight):
+        z = self._check_logits(raw_prediction)
+        y = check_class_labels(y_true, z.shape[1], n=z.shape[0])
+        w = check_sample_weight(sample_weight, z.shape[0])
+        return y, z, w
+
+    def _scale(self, y: np.ndarray, w: np.ndarray | None):
+        if self.alpha is None:
+            return w
+        a = self.alpha[y]
+        return a if w is None else a * w
+
+    def _terms(self, y: np.ndarray, z: np.ndarray):
+        """Log-softmax terms shared by the loss and its derivatives (float64)."""
+        log_p, lse = log_softmax(z)
+        log1m_p = log1m_softmax(z, log_p, lse)
+        rows = np.arange(z.shape[0])
+        return log_p, log1m_p, log_p[rows, y], log1m_p[rows, y]
+
+    # ------------------------------------------------------------------ public API
+    def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+        """Per-example loss ``w alpha_y (1 - p_y)^gamma (-log p_y)``.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,)
+            Class indices 0..K-1.
+        raw_prediction : array-like of shape (n, K)
+            Raw logits.
+        sample_weight : array-like of shape (n,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        ndarray of shape (n,)
+        """
+        y, z, w = self._check(y_true, raw_prediction, sample_weight)
+        _, _, log_py, log1m_py = self._terms(y, z.astype(np.float64, copy=False))
+        out = np.exp(self.gamma * log1m_py) * (-log_py)
+        scale = self._scale(y, w)
+        if scale is not None:
+            out *= scale
+        return out.astype(result_dtype(z), copy=False)
+
+    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient and diagonal curvature with respect to the logits.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,)
+            Class indices 0..K-1.
+        raw_prediction : array-like of shape (n, K)
+            Raw logits.
+        sample_weight : array-like of shape (n,), default=None
+            Non-negative weights; both outputs are multiplied by them.
+
+        Returns
+        -------
+        gradient : ndarray of shape (n, K)
+        hessian : ndarray of shape (n, K)
+            Diagonal of the Hessian under the ``hessian`` policy.
+        """
+        y, z, w = self._check(y_true, raw_prediction, sample_weight)
+        g, h = self._gradient_hessian(y, z.astype(np.float64, copy=False), w)
+        dtype = result_dtype(z)
+        return g.astype(dtype, copy=False), h.astype(dtype, copy=False)
+
+    def _gradient_hessian(self, y: np.ndarray, z: np.ndarray, w: np.ndarray | None):
+        gamma = self.gamma
+        n, k = z.shape
+        rows = np.arange(n)
+        log_p, log1m_p, log_py, log1m_py = self._terms(y, z)
+        big_p = np.exp(log_py)[:, None]   # P = p_y
+        a = np.exp(log1m_py)[:, None]     # a = 1 - p_y
+        nll = -log_py[:, None]            # L
+        focal = np.exp(gamma * log1m_py)[:, None]  # a^gamma
+        # d_k = (delta_yk - p_k)/a and c_k, with ratio_k = p_k / a <= 1 for k != y.
+        log_ratio = log_p - log1m_py[:, None]
+        log_ratio[rows, y] = 0.0  # the true class's entries of d and c are set below
+        ratio = np.exp(log_ratio)
+        d = -ratio
+        d[rows, y] = 1.0
+        c = ratio * np.exp(log1m_p)
+        c[rows, y] = big_p[:, 0]
+        first = a + gamma * big_p * nll
+        grad = -focal * first * d
+        hess = focal * (gamma * big_p * (2.0 * a - a * nll + (gamma - 1.0) * big_p * nll) * d * d
+                        + first * c)
+        if self.hessian == "majorizer":
+            hess = np.maximum(hess, focal * np.exp(log_p + log1m_p))
+            np.maximum(hess, MIN_CURVATURE, out=hess)
+        elif self.hessian == "floor":
+            np.maximum(hess, FLOOR_EPSILON, out=hess)
+        scale = self._scale(y, w)
+        if scale is not None:
+            grad *= scale[:, None]
+            hess *= scale[:, None]
+        return grad, hess
+
+    def class_totals(self, y_true, sample_weight=None, n_classes: int | None = None
+                     ) -> np.ndarray:
+        """Weighted class totals ``W_k`` (shape (K,)): all :meth:`init_score` needs."""
+        k = self._resolve_n_classes(y_true, n_classes)
+        y = check_class_labels(y_true, k)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        return np.bincount(y, weights=w, minlength=k).astype(np.float64)
+
+    def _resolve_n_classes(self, y_true, n_classes: int | None) -> int:
+        if n_classes is None:
+            n_classes = self.n_classes
+        if n_classes is None:
+            y = as_float_array(y_true, "y_true", 1)
+            n_classes = int(y.max()) + 1 if y.size else 0
+        if self.alpha is not None and n_classes != self.alpha.shape[0]:
+            raise ValueError(f"alpha has {self.alpha.shape[0]} class weights but "
+                             f"n_classes is {n_classes}")
+        if n_classes < 2:
+            raise ValueError(f"n_classes must be >= 2, got {n_classes}")
+        return int(n_classes)
+
+    def init_score(self, y_true, sample_weight=None, n_classes: int | None = None
+                   ) -> np.ndarray:
+        """Constant logits (mean zero) minimizing the weighted mean focal loss.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,)
+            Class indices 0..K-1.
+        sample_weight : array-like of shape (n,), default=None
+            Non-negative weights.
+        n_classes : int, default=None
+            K; by default the length of ``alpha``, else ``max(y_true) + 1``.
+
+        Returns
+        -------
+        ndarray of shape (K,)
+        """
+        return self.init_score_from_totals(self.class_totals(y_true, sample_weight, n_classes))
+
+    def init_score_from_totals(self, totals) -> np.ndarray:
+        """Optimal constant logits for weighted class totals ``W_k``.
+
+        At the optimum on the simplex, ``alpha_k W_k g(q_k)`` is the same for every
+        class (``g = -F'`` with ``F(q) = -(1-q)^gamma log q``, strictly decreasing), which
+        is the statement that the posterior map returns ``W / sum(W)``. For a common
+        level ``m`` each ``q_k`` solves ``log g(q_k) = m - log(alpha_k W_k)``, and ``m``
+        is fixed by ``sum q_k = 1``: two nested monotone root searches.
+        """
+        totals = np.asarray(totals, dtype=np.float64)
+        if not np.all(np.isfinite(totals)) or np.any(totals <= 0):
+            raise ValueError(
+                "init_score needs every class with positive total weight, got class totals "
+                f"{totals.tolist()}; a class with zero weight has an optimal logit of -inf")
+        k = totals.shape[0]
+        alpha = np.ones(k) if self.alpha is None else self.alpha
+        level = np.log(alpha) + np.log(totals)
+        gamma = self.gamma
+        if gamma == 0.0:  # g(q) = 1/q, so q_k is proportional to alpha_k W_k
+            return level - level.mean()
+
+        def log_g(t: float) -> float:  # log g(sigmoid(t)), strictly decreasing in t
+            t = np.array([t])
+            out = -(gamma - 1.0) * softplus(t)
+            return float((out + np.logaddexp(-t, np.log(gamma) + log_softplus(-t)))[0])
+
+        def logit_q(m: float, lvl: float) -> float:
+            target = m - lvl
+            lo, hi = -1.0, 1.0
+            while log_g(lo) < target:
+                lo *= 2.0
+            while log_g(hi) > target:
+                hi *= 2.0
+            return brentq(lambda t: log_g(t) - target, lo, hi, xtol=1e-15, maxiter=500)
+
+        def excess(m: float) -> float:
+            t = np.array([logit_q(m, lvl) for lvl in level])
+            return float(np.sum(np.exp(-softplus(-t)))) - 1.0  # sum(q) - 1, falls with m
+
+        lo, hi = float(np.min(level)), float(np.max(level))
+        step = 1.0
+        while excess(lo) < 0:
+            lo -= step
+            step *= 2.0
+        step = 1.0
+        while excess(hi) > 0:
+            hi += step
+            step *= 2.0
+        m = brentq(excess, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500)
+        t = np.array([logit_q(m, lvl) for lvl in level])
+        log_q = -softplus(-t)
+        return log_q - log_q.mean()
+
+    def _posterior_log_unnormalized(self, z: np.ndarray) -> np.ndarray:
+        """``-log alpha_k - log g(q_k)`` for softmax outputs ``q = softmax(z)``.
+
+        ``log g(q) = (gamma - 1) log(1-q) + log((1-q)/q - gamma log q)``: both terms of the
+        last sum are non-negative, so it is a cancellation-free log-add-exp.
+        """
+        log_q, lse = log_softmax(z)
+        gamma = self.gamma
+        if gamma == 0.0:
+            out = log_q.copy()
+        else:
+            log1m_q = log1m_softmax(z, log_q, lse)
+            with np.errstate(divide="ignore"):  # log(-log q) = -inf where q rounds to 1
+                second = np.log(gamma) + np.log(-log_q)
+            out = -((gamma - 1.0) * log1m_q + np.logaddexp(log1m_q - log_q, second))
+        if self.alpha is not None:
+            out -= np.log(self.alpha)
+        return out
+
+    def predict_proba(self, raw_prediction) -> np.ndarray:
+        """Class posterior estimated from focal-trained logits, shape (n, K).
+
+        ``eta_k`` is proportional to ``1 / (alpha_k g(q_k))`` with ``q = softmax(z)``,
+        computed in log space. It is the identity (the softmax) at ``gamma = 0,
+        alpha = None``, and maps :meth:`init_score` back to the weighted class priors.
+
+        Parameters
+        ----------
+        raw_prediction : array-like of shape (n, K)
+            Raw logits.
+
+        Returns
+        -------
+        ndarray of shape (n, K)
+        """
+        z = self._check_logits(raw_prediction)
+        s = self._posterior_log_unnormalized(z.astype(np.float64, copy=False))
+        log_eta, _ = log_softmax(s)
+        return np.exp(log_eta).astype(result_dtype(z), copy=False)
+
+    def predict_confidence(self, raw_prediction) -> np.ndarray:
+        """The uncorrected focal "probability" ``softmax(z)``, shape (n, K)."""
+        z = self._check_logits(raw_prediction)
+        log_q, _ = log_softmax(z.astype(np.float64, copy=False))
+        return np.exp(log_q).astype(result_dtype(z), copy=False)
