@@ -1,0 +1,145 @@
+"""What the XGBoost and LightGBM estimators share: focal parameters, labels, weights, probabilities.
+
+The backend modules (``boostfocal.xgboost``, ``boostfocal.lightgbm``) own everything that
+touches their library; this module owns the scikit-learn side that must behave the same in
+both, so that it is written once.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from ._validation import (
+    check_binary_alpha,
+    check_class_alpha,
+    check_gamma,
+    check_hessian,
+    check_sample_weight,
+)
+from .losses import FocalLoss, SoftmaxFocalLoss
+
+#: Constructor parameters that belong to boostfocal and must never reach a booster.
+FOCAL_PARAMS = ("focal_gamma", "focal_alpha", "focal_hessian", "focal_proba")
+
+#: What ``predict_proba`` returns: the class posterior, or the raw focal confidence.
+PROBA_MODES = ("posterior", "confidence")
+
+
+def check_focal_proba(focal_proba: str) -> str:
+    """Validate the ``focal_proba`` option."""
+    if not isinstance(focal_proba, str) or focal_proba not in PROBA_MODES:
+        raise ValueError(f"focal_proba must be one of {PROBA_MODES}, got {focal_proba!r}")
+    return focal_proba
+
+
+def encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
+    """Encode arbitrary classification labels as 0..K-1.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Labels of any sortable type (strings, integers such as {1, 3}, floats, booleans).
+
+    Returns
+    -------
+    classes : ndarray of shape (K,)
+        Sorted unique labels, in y's dtype.
+    y_encoded : ndarray of shape (n,), int64
+    """
+    y = column_or_1d(y, warn=True)
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinite labels")
+    if y.dtype == object and any(v is None or (isinstance(v, float) and not np.isfinite(v))
+                                 for v in y):
+        raise ValueError("y contains missing (None or NaN) labels")
+    check_classification_targets(y)
+    target_type = type_of_target(y, input_name="y")
+    if target_type not in ("binary", "multiclass"):
+        raise ValueError(f"y must be binary or multiclass labels, got target type {target_type!r}")
+    classes, y_encoded = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "y must contain at least 2 classes: this classifier needs samples of at least "
+            f"2 classes in the data, but the data contains only one class: {classes[0]!r}")
+    return classes, y_encoded.astype(np.int64)
+
+
+def encode_eval_labels(y, classes: np.ndarray, name: str) -> np.ndarray:
+    """Encode evaluation labels with the training classes; unseen labels are an error."""
+    y = column_or_1d(y, warn=True)
+    idx = np.searchsorted(classes, y)
+    idx = np.clip(idx, 0, classes.shape[0] - 1)
+    bad = classes[idx] != y
+    if np.any(bad):
+        unseen = np.unique(np.asarray(y)[bad])[:10]
+        raise ValueError(f"{name} contains labels not seen in y: {unseen.tolist()}")
+    return idx.astype(np.int64)
+
+
+def make_loss(n_classes: int, focal_gamma: float, focal_alpha, focal_hessian: str
+              ) -> FocalLoss | SoftmaxFocalLoss:
+    """Build the loss for ``n_classes`` from the estimator's ``focal_*`` parameters.
+
+    ``focal_alpha`` is, for two classes, the weight of the positive class ``classes_[1]``
+    (a number in (0, 1)); for K > 2 classes, a sequence of K weights in the order of
+    ``classes_``. Errors name the estimator parameter.
+    """
+    gamma = check_gamma(focal_gamma, "focal_gamma")
+    hessian = check_hessian(focal_hessian, "focal_hessian")
+    if n_classes == 2:
+        if focal_alpha is not None and not isinstance(focal_alpha, numbers.Real):
+            raise ValueError(
+                "focal_alpha must be None or a number in (0, 1) (the weight of classes_[1]) "
+                f"for binary targets, got {focal_alpha!r}")
+        return FocalLoss(gamma, check_binary_alpha(focal_alpha, "focal_alpha"), hessian)
+    alpha = check_class_alpha(focal_alpha, "focal_alpha")
+    if alpha is not None and alpha.shape[0] != n_classes:
+        raise ValueError(f"focal_alpha must have one weight per class in the order of "
+                         f"classes_ ({n_classes} classes), got {len(alpha)} weights")
+    return SoftmaxFocalLoss(gamma, alpha, hessian)
+
+
+def validate_sample_weight(sample_weight, n: int, name: str = "sample_weight"
+                           ) -> np.ndarray | None:
+    """Weights as float64 (or None): finite, >= 0, not all zero, one per row."""
+    if sample_weight is None:
+        return None
+    return check_sample_weight(np.asarray(sample_weight), n, name)
+
+
+def apply_class_weights(y_encoded: np.ndarray, sample_weight: np.ndarray | None,
+                        class_weights: np.ndarray | None) -> np.ndarray | None:
+    """Fold per-class multipliers (indexed by encoded class) into the sample weights."""
+    if class_weights is None:
+        return sample_weight
+    factor = np.asarray(class_weights, dtype=np.float64)[y_encoded]
+    return factor if sample_weight is None else sample_weight * factor
+
+
+def constant_margin(init: float | np.ndarray, n_rows: int) -> np.ndarray:
+    """The starting score repeated per row: (n,) for binary, (n, K) for multiclass."""
+    init = np.asarray(init, dtype=np.float64)
+    if init.ndim == 0:
+        return np.full(n_rows, float(init))
+    return np.tile(init, (n_rows, 1))
+
+
+class FocalClassifierMixin:
+    """Probabilities and labels from margins, shared by both backends' estimators.
+
+    A subclass provides ``decision_function(X, **kwargs)`` returning raw margins with the
+    starting score included, and sets ``loss_`` (the fitted loss object) and
+    ``classes_``-compatible state in ``fit``.
+    """
+
+    def _proba_from_margin(self, margin: np.ndarray) -> np.ndarray:
+        if check_focal_proba(self.focal_proba) == "posterior":
+            return self.loss_.predict_proba(margin)
+        return self.loss_.predict_confidence(margin)
+
+    def _labels_from_proba(self, proba: np.ndarray) -> np.ndarray:
+        return self.classes_[np.argmax(proba, axis=1)]
