@@ -1,4 +1,4 @@
-"""What the XGBoost and LightGBM estimators share: focal parameters, labels, weights, probabilities.
+"""What the XGBoost and LightGBM estimators share: parameters, labels, weights, probabilities.
 
 The backend modules (``boostfocal.xgboost``, ``boostfocal.lightgbm``) own everything that
 touches their library; this module owns the scikit-learn side that must behave the same in

@@ -1,0 +1,88 @@
+"""The backend-independent core of the native adapters.
+
+An adapter only reads labels, weights and predictions from a library's data object,
+puts the predictions in the (n, K) layout the loss expects, and calls the loss. The two
+backends differ in exactly two things, which the subclasses state: how to read labels
+and weights, and the memory order of a flat multiclass prediction array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .losses import FocalLoss, SoftmaxFocalLoss
+
+#: Name under which the metric is reported; it is minimized by early stopping.
+METRIC_NAME = "focal_loss"
+
+LOSS_TYPES = (FocalLoss, SoftmaxFocalLoss)
+
+
+def check_loss(loss) -> FocalLoss | SoftmaxFocalLoss:
+    """Reject anything that is not a boostfocal loss object."""
+    if not isinstance(loss, LOSS_TYPES):
+        names = ", ".join(t.__name__ for t in LOSS_TYPES)
+        raise TypeError(f"loss must be a boostfocal loss object ({names}), "
+                        f"got {type(loss).__name__}")
+    return loss
+
+
+def as_loss_layout(preds: np.ndarray, n_rows: int, multiclass: bool, flat_order: str
+                   ) -> np.ndarray:
+    """Predictions in the loss's layout: (n,) for binary, (n, K) for multiclass.
+
+    A flat multiclass array is reshaped in the library's own order: ``"C"`` (row-major)
+    for XGBoost, ``"F"`` (class-major) for LightGBM.
+    """
+    preds = np.asarray(preds)
+    if not multiclass:
+        if preds.ndim == 2 and preds.shape[1] == 1:
+            preds = preds[:, 0]
+        if preds.ndim != 1 or preds.shape[0] != n_rows:
+            raise ValueError(f"binary focal loss got predictions of shape {preds.shape} for "
+                             f"{n_rows} rows; for more than two classes use SoftmaxFocalLoss")
+        return preds
+    if preds.ndim == 1:
+        if n_rows == 0 or preds.shape[0] % n_rows:
+            raise ValueError(f"cannot read {preds.shape[0]} predictions as {n_rows} rows")
+        return preds.reshape((n_rows, preds.shape[0] // n_rows), order=flat_order)
+    if preds.ndim != 2 or preds.shape[0] != n_rows:
+        raise ValueError(f"expected predictions of shape ({n_rows}, K), got {preds.shape}")
+    return preds
+
+
+class NativeObjective:
+    """Callable ``(preds, data) -> (grad, hess)`` for a library's native ``train``.
+
+    Subclasses set ``flat_order`` and implement ``_labels_weights(data)``.
+    """
+
+    flat_order = "C"
+
+    def __init__(self, loss) -> None:
+        self.loss = check_loss(loss)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.loss!r})"
+
+    def _labels_weights(self, data):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, preds, data):
+        y, w = self._labels_weights(data)
+        multiclass = isinstance(self.loss, SoftmaxFocalLoss)
+        z = as_loss_layout(preds, y.shape[0], multiclass, self.flat_order)
+        return self.loss.gradient_hessian(y, z, w)
+
+
+class NativeMetric(NativeObjective):
+    """Callable ``(preds, data) -> value``: the weighted mean focal loss of the margins."""
+
+    def value(self, preds, data) -> float:
+        """Weighted mean loss ``sum(w l) / sum(w)`` of raw margins ``preds`` on ``data``."""
+        y, w = self._labels_weights(data)
+        multiclass = isinstance(self.loss, SoftmaxFocalLoss)
+        z = as_loss_layout(preds, y.shape[0], multiclass, self.flat_order)
+        per_row = self.loss.loss(y, z, w)
+        total = float(np.sum(per_row, dtype=np.float64))
+        return total / (float(np.sum(w)) if w is not None else float(y.shape[0]))
