@@ -14,7 +14,6 @@ __all__ = [
     "softplus",
     "log_softplus",
     "log_softmax",
-    "log1m_softmax",
 ]
 
 
@@ -46,35 +45,33 @@ def log_softplus(x: np.ndarray) -> np.ndarray:
 
 
 def log_softmax(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise log-softmax of an (n, K) array.
+    """Row-wise ``log(softmax(z))`` and ``log(1 - softmax(z))`` of an (n, K) array.
+
+    Both are accurate to a few ulps everywhere, including where ``p`` rounds to 1. With
+    ``t`` the row's arg-max and ``s = sum_{j != t} exp(z_j - z_t)`` (no cancellation):
+
+    - ``log p_t = -log1p(s)``; the naive ``z_t - logsumexp(z)`` returns 0 once ``s`` is
+      below machine epsilon and loses the loss ``-log p_t ~ s`` entirely;
+    - ``log(1 - p_t) = log(s) - log1p(s)``, with ``log(s)`` a log-sum-exp of the other
+      logits so that it stays finite when ``s`` underflows;
+    - for ``k != t``, ``p_k <= 1/2``: ``log p_k = z_k - z_t - log1p(s)`` and
+      ``log(1 - p_k) = log1p(-p_k)`` are accurate.
 
     Returns
     -------
-    log_p : ndarray of shape (n, K)
-    lse : ndarray of shape (n,)
-        The row-wise log-sum-exp, ``log_p = z - lse[:, None]``.
+    log_p, log1m_p : ndarray of shape (n, K)
     """
-    lse = logsumexp(z, axis=1)
-    return z - lse[:, None], lse
-
-
-def log1m_softmax(z: np.ndarray, log_p: np.ndarray, lse: np.ndarray) -> np.ndarray:
-    """Row-wise ``log(1 - softmax(z))`` of an (n, K) array, accurate everywhere.
-
-    For a class that is not the row's arg-max, ``p <= 1/2`` and
-    ``log1p(-p)`` is accurate. For the arg-max class ``1 - p`` may be far below
-    machine epsilon, so it is computed directly as the log-sum-exp of the
-    other logits minus the log-sum-exp of all of them.
-    """
-    with np.errstate(divide="ignore"):  # p rounds to 1 only in the arg-max column
-        out = np.log1p(-np.exp(log_p))
     n, k = z.shape
-    if k == 1:
-        out.fill(-np.inf)
-        return out
     rows = np.arange(n)
     top = np.argmax(z, axis=1)
-    others = z.copy()
+    shifted = z - z[rows, top][:, None]
+    others = shifted.copy()
     others[rows, top] = -np.inf
-    out[rows, top] = logsumexp(others, axis=1) - lse
-    return out
+    log_s = logsumexp(others, axis=1)
+    log1p_s = np.log1p(np.exp(log_s))
+    log_p = shifted - log1p_s[:, None]
+    log_p[rows, top] = -log1p_s
+    with np.errstate(divide="ignore"):  # p rounds to 1 only in the arg-max column
+        log1m_p = np.log1p(-np.exp(log_p))
+    log1m_p[rows, top] = log_s - log1p_s
+    return log_p, log1m_p

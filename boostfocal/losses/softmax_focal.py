@@ -36,7 +36,7 @@ from .._validation import (
     result_dtype,
 )
 from ._curvature import FLOOR_EPSILON, MIN_CURVATURE
-from ._stable import log1m_softmax, log_softmax, log_softplus, softplus
+from ._stable import log_softmax, log_softplus, softplus
 
 __all__ = ["SoftmaxFocalLoss"]
 
@@ -117,8 +117,7 @@ class SoftmaxFocalLoss:
 
     def _terms(self, y: np.ndarray, z: np.ndarray):
         """Log-softmax terms shared by the loss and its derivatives (float64)."""
-        log_p, lse = log_softmax(z)
-        log1m_p = log1m_softmax(z, log_p, lse)
+        log_p, log1m_p = log_softmax(z)
         rows = np.arange(z.shape[0])
         return log_p, log1m_p, log_p[rows, y], log1m_p[rows, y]
 
@@ -302,12 +301,11 @@ class SoftmaxFocalLoss:
         ``log g(q) = (gamma - 1) log(1-q) + log((1-q)/q - gamma log q)``: both terms of the
         last sum are non-negative, so it is a cancellation-free log-add-exp.
         """
-        log_q, lse = log_softmax(z)
+        log_q, log1m_q = log_softmax(z)
         gamma = self.gamma
         if gamma == 0.0:
-            out = log_q.copy()
+            out = log_q
         else:
-            log1m_q = log1m_softmax(z, log_q, lse)
             with np.errstate(divide="ignore"):  # log(-log q) = -inf where q rounds to 1
                 second = np.log(gamma) + np.log(-log_q)
             out = -((gamma - 1.0) * log1m_q + np.logaddexp(log1m_q - log_q, second))
