@@ -1,0 +1,87 @@
+"""Shared estimator helpers: labels, focal parameters, class weights, starting margins."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from boostfocal import FocalLoss, SoftmaxFocalLoss
+from boostfocal._classifier import (
+    apply_class_weights,
+    check_focal_proba,
+    constant_margin,
+    encode_eval_labels,
+    encode_labels,
+    make_loss,
+)
+
+
+@pytest.mark.parametrize("y,classes", [
+    (["b", "a", "b", "c"], ["a", "b", "c"]),
+    ([3, 1, 1, 3], [1, 3]),
+    ([True, False, True], [False, True]),
+    ([2.0, 0.0, 2.0], [0.0, 2.0]),
+])
+def test_encode_labels_round_trip(y, classes):
+    got, enc = encode_labels(np.array(y))
+    assert got.tolist() == classes
+    assert enc.dtype == np.int64
+    assert got[enc].tolist() == list(y)
+
+
+@pytest.mark.parametrize("y,match", [
+    ([0.0, np.nan, 1.0], "NaN"),
+    ([0.0, np.inf, 1.0], "NaN or infinite"),
+    (np.array(["a", None, "b"], dtype=object), "missing"),
+    ([1, 1, 1], "at least 2 classes"),
+    ([0.1, 0.2, 0.35], "Unknown label type"),  # scikit-learn's own message
+    (np.array([[0, 1], [1, 0]]), "1d array"),
+])
+def test_encode_labels_rejects(y, match):
+    with pytest.raises(ValueError, match=match):
+        encode_labels(np.asarray(y))
+
+
+def test_encode_eval_labels():
+    classes = np.array(["a", "b", "c"])
+    assert encode_eval_labels(np.array(["c", "a"]), classes, "eval_y").tolist() == [2, 0]
+    with pytest.raises(ValueError, match="eval_y.*'z'"):
+        encode_eval_labels(np.array(["a", "z"]), classes, "eval_y")
+
+
+def test_make_loss_binary_and_multiclass():
+    assert make_loss(2, 2.0, 0.25, "majorizer") == FocalLoss(2.0, 0.25)
+    loss = make_loss(3, 1.0, [1, 2, 3], "exact")
+    assert isinstance(loss, SoftmaxFocalLoss)
+    assert loss.alpha.tolist() == [1.0, 2.0, 3.0] and loss.hessian == "exact"
+
+
+@pytest.mark.parametrize("args,match", [
+    ((2, -1.0, None, "majorizer"), "focal_gamma"),
+    ((2, float("nan"), None, "majorizer"), "focal_gamma"),
+    ((2, 2.0, 1.5, "majorizer"), "focal_alpha"),
+    ((2, 2.0, [0.5, 0.5], "majorizer"), "focal_alpha"),
+    ((3, 2.0, [1.0, 2.0], "majorizer"), "focal_alpha"),
+    ((3, 2.0, 0.25, "majorizer"), "focal_alpha"),
+    ((2, 2.0, None, "diag"), "focal_hessian"),
+])
+def test_make_loss_errors_name_the_parameter(args, match):
+    with pytest.raises(ValueError, match=match):
+        make_loss(*args)
+
+
+def test_check_focal_proba():
+    assert check_focal_proba("confidence") == "confidence"
+    with pytest.raises(ValueError, match="focal_proba"):
+        check_focal_proba("raw")
+
+
+def test_apply_class_weights_and_constant_margin():
+    y = np.array([0, 1, 1, 0])
+    np.testing.assert_array_equal(apply_class_weights(y, None, np.array([1.0, 3.0])),
+                                  [1, 3, 3, 1])
+    np.testing.assert_array_equal(apply_class_weights(y, np.full(4, 2.0), np.array([1.0, 3.0])),
+                                  [2, 6, 6, 2])
+    assert apply_class_weights(y, None, None) is None
+    np.testing.assert_array_equal(constant_margin(-1.5, 3), [-1.5, -1.5, -1.5])
+    assert constant_margin(np.array([0.1, -0.1]), 4).shape == (4, 2)
