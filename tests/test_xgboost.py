@@ -1,0 +1,697 @@
+"""XGBoost backend: native objective/metric for xgboost.train, and FocalXGBClassifier."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import xgboost as xgb
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit, logit
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from boostfocal import FocalLoss, SoftmaxFocalLoss
+from boostfocal._adapter import as_loss_layout
+from boostfocal._classifier import constant_margin
+from boostfocal.xgboost import (
+    FOCAL_MIN_CHILD_WEIGHT,
+    FocalXGBClassifier,
+    XGBObjective,
+    make_metric,
+    make_objective,
+)
+
+# One thread per fit: tests run in parallel workers on a small machine, where XGBoost's
+# OpenMP threads competing for cores slow fits down by orders of magnitude.
+SMALL = {"n_estimators": 8, "max_depth": 3, "n_jobs": 1}
+NATIVE = {"max_depth": 3, "eta": 0.3, "nthread": 1, "disable_default_eval_metric": 1}
+# XGBoost records metric values formatted with "%f" (6 decimals) in evals_result and
+# decides early stopping on them: comparisons with the history can be no finer.
+HISTORY_ABS = 1e-6
+
+
+def binary_data(n=300, pos=0.15, seed=0, **kwargs):
+    params = {"n_features": 6, "n_informative": 4, "n_redundant": 0, "random_state": seed}
+    params.update(kwargs)
+    return make_classification(n_samples=n, weights=[1 - pos], **params)
+
+
+def multiclass_data(n=300, seed=0):
+    return make_classification(n_samples=n, n_features=6, n_informative=4, n_redundant=0,
+                               n_classes=3, n_clusters_per_class=1, random_state=seed)
+
+
+def _duplicate(X, y, w):
+    """Rows with weight 2 repeated once: the data that weights of 2 stand for."""
+    rows = np.repeat(np.arange(len(y)), w.astype(int))
+    return X[rows], y[rows]
+
+
+# =======================================================================================
+# Native adapters: xgboost.train(obj=make_objective(loss), custom_metric=make_metric(loss))
+# =======================================================================================
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_native_trains_and_metric_is_mean_loss(multiclass):
+    if multiclass:
+        X, y = multiclass_data()
+        loss = SoftmaxFocalLoss(2.0, alpha=[1.0, 2.0, 0.5])
+        params = dict(NATIVE, objective="multi:softprob", num_class=3)
+    else:
+        X, y = binary_data()
+        loss = FocalLoss(2.0, alpha=0.25)
+        params = dict(NATIVE)
+    start = constant_margin(loss.init_score(y), len(y))
+    dtrain = xgb.DMatrix(X, y, base_margin=start)
+    history = {}
+    booster = xgb.train(params, dtrain, 6, obj=make_objective(loss),
+                        custom_metric=make_metric(loss), evals=[(dtrain, "train")],
+                        evals_result=history, verbose_eval=False)
+    curve = history["train"]["focal_loss"]
+    margin = booster.predict(dtrain, output_margin=True)
+    assert margin.shape == start.shape
+    assert curve[-1] == pytest.approx(float(np.mean(loss.loss(y, margin))), abs=HISTORY_ABS)
+    assert curve[-1] < 0.7 * curve[0]
+    assert list(history["train"]) == ["focal_loss"]  # no default metric beside it
+
+
+def test_native_preds_arrive_as_n_by_k():
+    # What the adapter relies on: XGBoost hands a multiclass objective (n, K) margins.
+    X, y = multiclass_data(n=60)
+    shapes = []
+
+    class Recording(XGBObjective):
+        def __call__(self, preds, data):
+            shapes.append(np.shape(preds))
+            return super().__call__(preds, data)
+
+    xgb.train(dict(NATIVE, objective="multi:softprob", num_class=3), xgb.DMatrix(X, y), 2,
+              obj=Recording(SoftmaxFocalLoss(2.0)))
+    assert shapes == [(60, 3), (60, 3)]
+
+
+def test_native_flat_multiclass_is_read_row_major():
+    X, y = multiclass_data(n=50)
+    loss = SoftmaxFocalLoss(2.0)
+    preds = np.random.default_rng(0).normal(size=(50, 3)).astype(np.float32)
+    dtrain = xgb.DMatrix(X, y)
+    grad, hess = make_objective(loss)(preds, dtrain)
+    grad_flat, hess_flat = make_objective(loss)(preds.ravel(), dtrain)
+    assert_array_equal(grad_flat, grad)
+    assert_array_equal(hess_flat, hess)
+    assert_array_equal(as_loss_layout(preds.ravel(), 50, True, "C"), preds)
+    # A class-major reading of the same buffer is a different model: it would be caught.
+    wrong = as_loss_layout(preds.ravel(), 50, True, "F")
+    grad_wrong, _ = loss.gradient_hessian(y, wrong)
+    assert not np.allclose(grad_wrong, grad, atol=1e-3)
+    metric = make_metric(loss)
+    assert metric(preds.ravel(), dtrain)[1] == pytest.approx(metric(preds, dtrain)[1])
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_native_weights_of_two_equal_duplicated_rows(multiclass):
+    X, y = multiclass_data(n=120) if multiclass else binary_data(n=120, pos=0.3)
+    loss = SoftmaxFocalLoss(2.0) if multiclass else FocalLoss(2.0, alpha=0.25)
+    params = dict(NATIVE, tree_method="exact")
+    if multiclass:
+        params.update(objective="multi:softprob", num_class=3)
+    w = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
+    X2, y2 = _duplicate(X, y, w)
+    start = loss.init_score(y, w)
+    assert np.allclose(start, loss.init_score(y2))
+
+    def fit(Xf, yf, wf):
+        d = xgb.DMatrix(Xf, yf, weight=wf, base_margin=constant_margin(start, len(yf)))
+        return xgb.train(params, d, 5, obj=make_objective(loss))
+
+    dtest = xgb.DMatrix(X, base_margin=constant_margin(start, len(y)))
+    weighted = fit(X, y, w).predict(dtest, output_margin=True)
+    duplicated = fit(X2, y2, None).predict(dtest, output_margin=True)
+    assert_allclose(weighted, duplicated, atol=1e-5)
+    unweighted = fit(X, y, None).predict(dtest, output_margin=True)
+    assert not np.allclose(weighted, unweighted, atol=1e-3)  # the weights did something
+    # The metric is the weighted mean of the per-example loss.
+    d = xgb.DMatrix(X, y, weight=w)
+    z = np.asarray(weighted, dtype=np.float64)
+    name, value = make_metric(loss)(z, d)
+    assert name == "focal_loss"
+    assert value == pytest.approx(np.sum(w * loss.loss(y, z)) / np.sum(w), rel=1e-12)
+
+
+def test_native_adapters_are_picklable():
+    X, y = multiclass_data(n=40)
+    loss = SoftmaxFocalLoss(1.5, alpha=[1.0, 2.0, 3.0], hessian="exact")
+    obj, metric = make_objective(loss), make_metric(loss)
+    obj2, metric2 = pickle.loads(pickle.dumps((obj, metric)))
+    preds = np.random.default_rng(1).normal(size=(40, 3))
+    d = xgb.DMatrix(X, y)
+    for a, b in zip(obj(preds, d), obj2(preds, d), strict=True):
+        assert_array_equal(a, b)
+    assert metric(preds, d) == metric2(preds, d)
+    assert repr(obj2) == f"XGBObjective({loss!r})"
+
+
+def test_native_base_margin_round_trip():
+    # As in the module docstring: the base margin is not stored in the model.
+    X, y = binary_data()
+    loss = FocalLoss(2.0)
+    start = loss.init_score(y)
+    dtrain = xgb.DMatrix(X, y, base_margin=np.full(len(y), start))
+    empty = xgb.train(dict(NATIVE), dtrain, 0, obj=make_objective(loss))
+    assert_allclose(empty.predict(xgb.DMatrix(X, base_margin=np.full(len(y), start)),
+                                  output_margin=True), start, atol=1e-6)
+    booster = xgb.train(dict(NATIVE), dtrain, 5, obj=make_objective(loss))
+    with_start = booster.predict(xgb.DMatrix(X, base_margin=np.full(len(y), start)),
+                                 output_margin=True)
+    with_zero = booster.predict(xgb.DMatrix(X, base_margin=np.zeros(len(y))),
+                                output_margin=True)
+    assert_allclose(with_start - with_zero, start, atol=1e-5)
+
+
+def test_native_rejects_non_loss():
+    with pytest.raises(TypeError, match="loss must be a boostfocal loss"):
+        make_objective("binary:logistic")
+    with pytest.raises(TypeError, match="loss must be a boostfocal loss"):
+        make_metric(None)
+
+
+# =======================================================================================
+# FocalXGBClassifier
+# =======================================================================================
+
+@parametrize_with_checks(
+    [FocalXGBClassifier(n_estimators=5, max_depth=3, n_jobs=1)],
+    # Nothing is expected to fail. XGBClassifier itself fails 13 of scikit-learn 1.9's
+    # checks: 8 because its labels must already be 0..K-1 (dtypes, sample-weight shapes,
+    # classes, 1 sample / 1 feature error messages), 2 because fit rewrites `objective`,
+    # 1 for all-zero weights (an XGBoost base_score error, not a weight error), 1 for
+    # pandas Series weights and 1 multilabel dtype check. FocalXGBClassifier encodes
+    # labels, never changes its parameters, validates weights, and does not claim
+    # multilabel support, so it passes them all.
+    expected_failed_checks=lambda est: {},
+)
+def test_sklearn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+# --------------------------------------------------------------------------- fitting
+
+def test_binary_fit_attributes():
+    X, y = binary_data()
+    clf = FocalXGBClassifier(focal_gamma=2.0, focal_alpha=0.25, **SMALL).fit(X, y)
+    assert_array_equal(clf.classes_, [0, 1])
+    assert clf.n_classes_ == 2
+    assert clf.loss_ == FocalLoss(2.0, 0.25, "majorizer")
+    assert isinstance(clf.init_score_, float)
+    assert clf.init_score_ == FocalLoss(2.0, 0.25).init_score(y)
+    assert clf.decision_function(X).shape == (300,)
+    assert clf.decision_function(X).dtype == np.float64
+    assert clf.predict_proba(X).shape == (300, 2)
+    assert_array_equal(clf.predict(X, output_margin=True), clf.decision_function(X))
+
+
+def test_multiclass_fit_attributes_and_alpha_in_class_order():
+    X, y = multiclass_data()
+    labels = np.array(["c", "a", "b"])[y]  # classes_ = [a, b, c]: a permutation of y
+    alpha = [1.0, 2.0, 0.5]
+    clf = FocalXGBClassifier(focal_alpha=alpha, **SMALL).fit(X, labels)
+    assert_array_equal(clf.classes_, ["a", "b", "c"])
+    assert clf.n_classes_ == 3
+    assert isinstance(clf.loss_, SoftmaxFocalLoss)
+    assert_array_equal(clf.loss_.alpha, alpha)
+    y_enc = np.searchsorted(clf.classes_, labels)
+    assert_allclose(clf.init_score_, SoftmaxFocalLoss(2.0, alpha).init_score(y_enc))
+    assert clf.decision_function(X).shape == (300, 3)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (300, 3)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert np.mean(clf.predict(X) == labels) > 0.8
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_no_trees_predicts_the_starting_score_and_the_class_prior(multiclass):
+    # With no trees the margin is init_score_ exactly (the booster's own base_score never
+    # enters), and the posterior of the focal-optimal constant is the weighted prior.
+    X, y = multiclass_data() if multiclass else binary_data()
+    w = np.where(y == 1, 3.0, 1.0)
+    clf = FocalXGBClassifier(n_estimators=0, focal_alpha=None if multiclass else 0.25,
+                             n_jobs=1).fit(X, y, sample_weight=w)
+    assert_allclose(clf.decision_function(X), constant_margin(clf.init_score_, len(y)),
+                    atol=1e-6)
+    prior = np.bincount(y, weights=w) / w.sum()
+    assert_allclose(clf.predict_proba(X), np.tile(prior, (len(y), 1)), atol=1e-6)
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_fit_matches_native_training_with_starting_score_and_offset(multiclass):
+    # The estimator is xgboost.train on the focal objective from init_score_ + offset.
+    X, y = multiclass_data() if multiclass else binary_data()
+    rng = np.random.default_rng(0)
+    offset = rng.normal(scale=0.3, size=(len(y), 3) if multiclass else len(y))
+    clf = FocalXGBClassifier(focal_gamma=1.5, **SMALL).fit(X, y, base_margin=offset)
+    params = {k: v for k, v in clf.get_xgb_params().items() if v is not None}
+    params["objective"] = "multi:softprob" if multiclass else "binary:logistic"
+    if multiclass:
+        params["num_class"] = 3
+    start = constant_margin(clf.init_score_, len(y))
+    dtrain = xgb.QuantileDMatrix(X, y, base_margin=start + offset, nthread=1)
+    booster = xgb.train(params, dtrain, SMALL["n_estimators"], obj=make_objective(clf.loss_))
+    native = booster.predict(xgb.DMatrix(X, base_margin=start + offset), output_margin=True)
+    assert_allclose(clf.decision_function(X, base_margin=offset), native, atol=1e-6)
+    # At prediction, base_margin is an offset on top of the starting score.
+    assert_allclose(clf.decision_function(X, base_margin=offset) - clf.decision_function(X),
+                    offset, atol=1e-5)
+
+
+def test_gamma0_binary_reproduces_logistic_xgbclassifier():
+    # Same trees on both sides: min_child_weight is given explicitly, since the two
+    # estimators' defaults differ. Measured agreement: 8e-8 in probability.
+    X, y = binary_data(n=600)
+    common = dict(n_estimators=30, max_depth=3, min_child_weight=1, n_jobs=1)
+    focal = FocalXGBClassifier(focal_gamma=0.0, **common).fit(X, y)
+    assert focal.init_score_ == pytest.approx(logit(np.mean(y)), abs=1e-12)
+    builtin = xgb.XGBClassifier(objective="binary:logistic",
+                                base_score=float(expit(focal.init_score_)), **common).fit(X, y)
+    assert_allclose(focal.predict_proba(X), builtin.predict_proba(X), atol=1e-6)
+    assert_allclose(focal.decision_function(X), builtin.predict(X, output_margin=True),
+                    atol=1e-5)
+
+
+# ------------------------------------------------------------------ parameters, booster
+
+def test_fit_leaves_constructor_parameters_unchanged():
+    X, y = multiclass_data()
+    clf = FocalXGBClassifier(**SMALL)
+    before = clf.get_params()
+    clf.fit(X, y, eval_set=[(X, y)], verbose=False)
+    assert clf.get_params() == before
+    assert clf.objective == "binary:logistic"
+    assert clf.eval_metric is None
+    assert clf.min_child_weight is None
+
+
+def test_parameters_restored_when_xgboost_fit_fails():
+    X, y = binary_data()
+    clf = FocalXGBClassifier(**SMALL)
+    with pytest.raises(ValueError):  # XGBoostError is a ValueError: feature mismatch
+        clf.fit(X, y, eval_set=[(X[:, :3], y)], verbose=False)
+    assert clf.objective == "binary:logistic"
+    assert clf.eval_metric is None
+
+
+@pytest.mark.parametrize("objective", ["multi:softprob", "binary:logitraw", None,
+                                       FocalLoss()])
+def test_objective_must_stay_default(objective):
+    X, y = binary_data(n=50)
+    with pytest.raises(ValueError, match="objective must stay at its default"):
+        FocalXGBClassifier(objective=objective, **SMALL).fit(X, y)
+
+
+def _booster_warnings(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [str(w.message) for w in caught if "not used" in str(w.message)]
+
+
+def test_focal_parameters_never_reach_the_booster():
+    X, y = binary_data()
+    clf = FocalXGBClassifier(focal_gamma=1.0, focal_alpha=0.3, focal_hessian="floor",
+                             focal_proba="confidence", scale_pos_weight=2.0, base_score=0.3,
+                             verbosity=1, **SMALL)
+    params = clf.get_xgb_params()
+    for name in ("focal_gamma", "focal_alpha", "focal_hessian", "focal_proba",
+                 "scale_pos_weight", "base_score"):
+        assert name not in params
+    assert _booster_warnings(lambda: clf.fit(X, y, eval_set=[(X, y)], verbose=False)) == []
+    # Positive control: the same capture sees XGBoost's warning for an unknown parameter.
+    leaky = xgb.XGBClassifier(focal_gamma=1.0, verbosity=1, **SMALL)
+    assert any("focal_gamma" in m for m in _booster_warnings(lambda: leaky.fit(X, y)))
+
+
+def test_min_child_weight_default_is_focal_and_explicit_value_wins():
+    X, y = binary_data()
+
+    def booster_mcw(clf):
+        config = json.loads(clf.get_booster().save_config())
+        return float(config["learner"]["gradient_booster"]["tree_train_param"]
+                     ["min_child_weight"])
+
+    clf = FocalXGBClassifier(**SMALL).fit(X, y)
+    assert clf.min_child_weight is None
+    assert booster_mcw(clf) == pytest.approx(FOCAL_MIN_CHILD_WEIGHT)
+    explicit = FocalXGBClassifier(min_child_weight=1.0, **SMALL).fit(X, y)
+    assert booster_mcw(explicit) == 1.0
+
+
+def test_defaults_learn_on_two_percent_positives():
+    # Focal Hessians are tiny for easy examples; with every parameter at its default the
+    # estimator must still learn about as well as the built-in logistic XGBClassifier.
+    gaps = []
+    for seed in range(3):
+        X, y = make_classification(n_samples=10000, n_features=20, n_informative=6,
+                                   n_redundant=4, weights=[0.98], flip_y=0.01,
+                                   random_state=seed)
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, stratify=y,
+                                                  random_state=seed)
+        focal = FocalXGBClassifier(n_jobs=1, random_state=seed).fit(X_tr, y_tr)
+        builtin = xgb.XGBClassifier(n_jobs=1, random_state=seed).fit(X_tr, y_tr)
+        ap_focal = average_precision_score(y_te, focal.predict_proba(X_te)[:, 1])
+        ap_builtin = average_precision_score(y_te, builtin.predict_proba(X_te)[:, 1])
+        gaps.append(ap_focal - ap_builtin)
+    # Seed-to-seed spread of the gap is about 0.03 (benchmarks/xgb_defaults.py).
+    assert np.mean(gaps) > -0.03, gaps
+
+
+# -------------------------------------------------------------- starting score, offsets
+
+def test_base_score_is_the_starting_probability_of_class_one():
+    X, y = binary_data()
+    clf = FocalXGBClassifier(base_score=0.3, n_estimators=0, n_jobs=1).fit(X, y)
+    assert clf.init_score_ == pytest.approx(logit(0.3), rel=1e-15)
+    assert_allclose(clf.decision_function(X), logit(0.3), atol=1e-6)
+    assert_allclose(clf.predict_proba(X)[:, 1], clf.loss_.predict_proba(
+        np.full(len(y), logit(0.3)))[:, 1], atol=1e-6)
+
+
+@pytest.mark.parametrize("base_score", [0.0, 1.0, 1.5, -0.2, [0.3]])
+def test_base_score_outside_unit_interval_is_rejected(base_score):
+    X, y = binary_data(n=50)
+    with pytest.raises(ValueError, match="base_score"):
+        FocalXGBClassifier(base_score=base_score, **SMALL).fit(X, y)
+
+
+def test_base_score_rejected_for_multiclass():
+    X, y = multiclass_data(n=60)
+    with pytest.raises(ValueError, match="base_score is not supported"):
+        FocalXGBClassifier(base_score=0.5, **SMALL).fit(X, y)
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_eval_set_starts_from_the_starting_score(multiclass):
+    X, y = multiclass_data() if multiclass else binary_data()
+    X_tr, X_ev, y_tr, y_ev = X[:200], X[200:], y[:200], y[200:]
+    off = np.random.default_rng(0).normal(scale=0.2, size=(100, 3) if multiclass else 100)
+    clf = FocalXGBClassifier(**SMALL).fit(X_tr, y_tr, eval_set=[(X_ev, y_ev), (X_ev, y_ev)],
+                                          base_margin_eval_set=[None, off], verbose=False)
+    history = clf.evals_result()
+    for i in (0, 5):
+        plain = clf.decision_function(X_ev, iteration_range=(0, i + 1))
+        shifted = clf.decision_function(X_ev, base_margin=off, iteration_range=(0, i + 1))
+        assert history["validation_0"]["focal_loss"][i] == pytest.approx(
+            float(np.mean(clf.loss_.loss(y_ev, plain))), abs=HISTORY_ABS)
+        assert history["validation_1"]["focal_loss"][i] == pytest.approx(
+            float(np.mean(clf.loss_.loss(y_ev, shifted))), abs=HISTORY_ABS)
+
+
+@pytest.mark.parametrize("booster", ["gbtree", "gblinear"])
+def test_intercept_is_the_starting_score(booster):
+    X, y = binary_data()
+    tree_only = {"max_depth": 3} if booster == "gbtree" else {}
+    clf = FocalXGBClassifier(booster=booster, n_estimators=8, n_jobs=1, **tree_only)
+    assert _booster_warnings(lambda: clf.fit(X, y)) == []
+    if booster == "gbtree":
+        assert_array_equal(clf.intercept_, [clf.init_score_])
+    else:
+        assert_allclose(clf.decision_function(X), X @ clf.coef_ + clf.intercept_, atol=1e-5)
+        assert clf.intercept_[0] != clf.init_score_
+
+
+def test_base_margin_shape_is_checked():
+    X, y = multiclass_data(n=60)
+    with pytest.raises(ValueError, match=r"base_margin must have shape \(60, 3\)"):
+        FocalXGBClassifier(**SMALL).fit(X, y, base_margin=np.zeros(60))
+    clf = FocalXGBClassifier(**SMALL).fit(X, y)
+    with pytest.raises(ValueError, match="base_margin must have shape"):
+        clf.predict_proba(X, base_margin=np.zeros((60, 2)))
+
+
+# ------------------------------------------------------------ metrics, early stopping
+
+def test_early_stopping_stops_at_the_minimum_of_the_focal_metric():
+    X, y = binary_data(n=400, flip_y=0.3, seed=3)
+    X_tr, X_ev, y_tr, y_ev = X[:250], X[250:], y[:250], y[250:]
+    clf = FocalXGBClassifier(n_estimators=300, learning_rate=0.5, max_depth=4,
+                             early_stopping_rounds=5, n_jobs=1)
+    clf.fit(X_tr, y_tr, eval_set=[(X_ev, y_ev)], verbose=False)
+    curve = clf.evals_result()["validation_0"]
+    assert list(curve) == ["focal_loss"]  # XGBoost's default metric is disabled
+    curve = curve["focal_loss"]
+    assert clf.best_iteration == int(np.argmin(curve))
+    assert len(curve) == clf.best_iteration + 6 < 300  # stopped 5 rounds after the best
+    best = clf.decision_function(X_ev, iteration_range=(0, clf.best_iteration + 1))
+    assert_array_equal(clf.decision_function(X_ev), best)
+    assert not np.allclose(clf.decision_function(X_ev, iteration_range=(0, len(curve))),
+                           best)
+    assert curve[clf.best_iteration] == pytest.approx(
+        float(np.mean(clf.loss_.loss(y_ev, best))), abs=HISTORY_ABS)
+
+
+def _mean_margin(y_true, y_pred, sample_weight=None):
+    return float(np.mean(y_pred))
+
+
+def test_user_eval_metric_is_used():
+    X, y = binary_data()
+    X_tr, X_ev, y_tr, y_ev = X[:200], X[200:], y[:200], y[200:]
+    auc = FocalXGBClassifier(eval_metric="auc", **SMALL).fit(
+        X_tr, y_tr, eval_set=[(X_ev, y_ev)], verbose=False)
+    assert list(auc.evals_result()["validation_0"]) == ["auc"]
+    assert auc.evals_result()["validation_0"]["auc"][-1] == pytest.approx(
+        roc_auc_score(y_ev, auc.decision_function(X_ev)), abs=HISTORY_ABS)
+    # A callable metric receives raw margins, starting score included.
+    mean = FocalXGBClassifier(eval_metric=_mean_margin, **SMALL).fit(
+        X_tr, y_tr, eval_set=[(X_ev, y_ev)], verbose=False)
+    assert mean.evals_result()["validation_0"]["_mean_margin"][-1] == pytest.approx(
+        float(np.mean(mean.decision_function(X_ev))), abs=HISTORY_ABS)
+    assert mean.eval_metric is _mean_margin
+
+
+# ------------------------------------------------------------------ labels, data types
+
+@pytest.mark.parametrize("labels", [np.array(["no", "yes"]), np.array([1, 3]),
+                                    np.array([-1.0, 1.0]), np.array([False, True])])
+def test_arbitrary_binary_labels(labels):
+    X, y = binary_data()
+    y_orig = labels[y]
+    clf = FocalXGBClassifier(**SMALL).fit(X, y_orig)
+    assert_array_equal(clf.classes_, labels)
+    pred = clf.predict(X)
+    assert pred.dtype == y_orig.dtype
+    assert set(pred) <= set(labels)
+    reference = FocalXGBClassifier(**SMALL).fit(X, y)
+    assert_array_equal(clf.decision_function(X), reference.decision_function(X))
+
+
+def test_pandas_input_keeps_feature_names_and_labels():
+    X, y = multiclass_data()
+    df = pd.DataFrame(X, columns=[f"col{i}" for i in range(X.shape[1])])
+    labels = pd.Series(np.array([10, 20, 30])[y], name="target")
+    clf = FocalXGBClassifier(**SMALL).fit(df, labels)
+    assert_array_equal(clf.feature_names_in_, df.columns)
+    assert clf.get_booster().feature_names == list(df.columns)
+    assert_array_equal(clf.classes_, [10, 20, 30])
+    pred = clf.predict(df)
+    assert pred.dtype == np.int64
+    assert np.mean(pred == labels.to_numpy()) > 0.8
+    with pytest.raises(ValueError, match="feature_names mismatch"):
+        clf.predict(df[df.columns[::-1]])
+
+
+# ------------------------------------------------------------------ weights
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_weights_of_two_equal_duplicated_rows(multiclass):
+    X, y = multiclass_data(n=150) if multiclass else binary_data(n=150, pos=0.3)
+    w = np.where(np.arange(len(y)) % 4 == 0, 2.0, 1.0)
+    X2, y2 = _duplicate(X, y, w)
+    params = dict(SMALL, tree_method="exact")
+    weighted = FocalXGBClassifier(**params).fit(X, y, sample_weight=w)
+    duplicated = FocalXGBClassifier(**params).fit(X2, y2)
+    assert_allclose(weighted.init_score_, duplicated.init_score_, rtol=1e-12)
+    assert_allclose(weighted.decision_function(X), duplicated.decision_function(X),
+                    atol=1e-5)
+    plain = FocalXGBClassifier(**params).fit(X, y)
+    assert not np.allclose(weighted.decision_function(X), plain.decision_function(X),
+                           atol=1e-3)
+
+
+def test_scale_pos_weight_weights_positives_in_training_only():
+    X, y = binary_data()
+    labels = np.array(["neg", "pos"])[y]
+    spw = FocalXGBClassifier(scale_pos_weight=4.0, **SMALL).fit(
+        X, labels, eval_set=[(X, labels)], verbose=False)
+    weighted = FocalXGBClassifier(**SMALL).fit(X, labels,
+                                               sample_weight=np.where(y == 1, 4.0, 1.0))
+    assert spw.init_score_ == weighted.init_score_
+    assert_array_equal(spw.decision_function(X), weighted.decision_function(X))
+    # The eval set is not reweighted: its metric is the plain mean loss.
+    assert spw.evals_result()["validation_0"]["focal_loss"][-1] == pytest.approx(
+        float(np.mean(spw.loss_.loss(y, spw.decision_function(X)))), abs=HISTORY_ABS)
+    plain = FocalXGBClassifier(scale_pos_weight=1, **SMALL).fit(X, labels)
+    assert plain.init_score_ == FocalXGBClassifier(**SMALL).fit(X, labels).init_score_
+
+
+def test_scale_pos_weight_rejected_for_multiclass():
+    X, y = multiclass_data(n=60)
+    with pytest.raises(ValueError, match="scale_pos_weight applies to binary"):
+        FocalXGBClassifier(scale_pos_weight=2.0, **SMALL).fit(X, y)
+    FocalXGBClassifier(scale_pos_weight=1.0, **SMALL).fit(X, y)  # 1 is no weighting
+
+
+# ------------------------------------------------------------------ probabilities
+
+def test_predict_proba_posterior_and_confidence():
+    X, y = binary_data()
+    post = FocalXGBClassifier(focal_alpha=0.25, **SMALL).fit(X, y)
+    conf = clone(post).set_params(focal_proba="confidence").fit(X, y)
+    margin = post.decision_function(X)
+    assert_array_equal(conf.decision_function(X), margin)
+    assert_allclose(post.predict_proba(X), post.loss_.predict_proba(margin), rtol=1e-12)
+    assert_allclose(conf.predict_proba(X)[:, 1], expit(margin), rtol=1e-12)
+    # The focal confidence is biased towards 1/2; the posterior averages to the base rate.
+    assert abs(post.predict_proba(X)[:, 1].mean() - y.mean()) < \
+        abs(conf.predict_proba(X)[:, 1].mean() - y.mean())
+
+
+def test_predict_uses_argmax_of_the_probabilities():
+    X, y = multiclass_data()
+    clf = FocalXGBClassifier(**SMALL).fit(X, np.array(["x", "y", "z"])[y])
+    assert_array_equal(clf.predict(X), clf.classes_[np.argmax(clf.predict_proba(X), 1)])
+
+
+# ------------------------------------------------------------------ persistence, sklearn
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_pickle_and_joblib_round_trip(multiclass, tmp_path):
+    X, y = multiclass_data() if multiclass else binary_data()
+    labels = np.array(["a", "b", "c"])[y]
+    clf = FocalXGBClassifier(focal_gamma=1.0, **SMALL).fit(X, labels)
+    restored = pickle.loads(pickle.dumps(clf))
+    joblib.dump(clf, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    for other in (restored, loaded):
+        assert_array_equal(other.predict_proba(X), clf.predict_proba(X))
+        assert_array_equal(other.predict(X), clf.predict(X))
+        assert_array_equal(other.classes_, clf.classes_)
+        assert_array_equal(other.init_score_, clf.init_score_)
+
+
+def test_clone_keeps_parameters_and_drops_the_fit():
+    X, y = binary_data()
+    clf = FocalXGBClassifier(focal_gamma=3.0, focal_alpha=0.4, **SMALL).fit(X, y)
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params()
+    assert not hasattr(copy, "init_score_")
+    with pytest.raises(Exception, match="not fitted"):
+        copy.predict(X)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_over_focal_gamma_in_a_pipeline(n_jobs):
+    X, y = binary_data(n=200)
+    search = GridSearchCV(make_pipeline(StandardScaler(), FocalXGBClassifier(**SMALL)),
+                          {"focalxgbclassifier__focal_gamma": [0, 2]},
+                          scoring="average_precision", cv=3, n_jobs=n_jobs)
+    search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (2,)
+    assert np.all(np.isfinite(scores)) and np.all(scores > 0.5)
+    assert search.best_params_["focalxgbclassifier__focal_gamma"] in (0, 2)
+
+
+# ------------------------------------------------------------------ bad input
+
+@pytest.mark.parametrize("params,match", [
+    ({"focal_gamma": -1.0}, "focal_gamma"),
+    ({"focal_gamma": np.inf}, "focal_gamma"),
+    ({"focal_gamma": np.nan}, "focal_gamma"),
+    ({"focal_alpha": 0.0}, "focal_alpha"),
+    ({"focal_alpha": 1.0}, "focal_alpha"),
+    ({"focal_alpha": 1.5}, "focal_alpha"),
+    ({"focal_alpha": [0.2, 0.8]}, "focal_alpha"),
+    ({"focal_hessian": "newton"}, "focal_hessian"),
+    ({"focal_proba": "raw"}, "focal_proba"),
+    ({"scale_pos_weight": 0.0}, "scale_pos_weight"),
+    ({"scale_pos_weight": -2.0}, "scale_pos_weight"),
+])
+def test_bad_parameters_raise_naming_them(params, match):
+    X, y = binary_data(n=50)
+    with pytest.raises(ValueError, match=match):
+        FocalXGBClassifier(**params, **SMALL).fit(X, y)
+
+
+@pytest.mark.parametrize("alpha", [[1.0, 2.0], [1.0, 2.0, 3.0, 4.0], 0.5, [1.0, -1.0, 2.0]])
+def test_bad_multiclass_alpha(alpha):
+    X, y = multiclass_data(n=60)
+    with pytest.raises(ValueError, match="focal_alpha"):
+        FocalXGBClassifier(focal_alpha=alpha, **SMALL).fit(X, y)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_labels(bad):
+    X, y = binary_data(n=50)
+    y = y.astype(float)
+    y[3] = bad
+    with pytest.raises(ValueError, match="NaN or infinite labels"):
+        FocalXGBClassifier(**SMALL).fit(X, y)
+
+
+@pytest.mark.parametrize("weights,match", [
+    (lambda n: -np.ones(n), "sample_weight must be >= 0"),
+    (lambda n: np.zeros(n), "sample_weight must not be all zero"),
+    (lambda n: np.ones(n - 1), "sample_weight has 49 entries"),
+    (lambda n: np.r_[np.nan, np.ones(n - 1)], "sample_weight contains NaN"),
+])
+def test_bad_sample_weight(weights, match):
+    X, y = binary_data(n=50)
+    with pytest.raises(ValueError, match=match):
+        FocalXGBClassifier(**SMALL).fit(X, y, sample_weight=weights(50))
+
+
+def test_mismatched_lengths():
+    X, y = binary_data(n=50)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        FocalXGBClassifier(**SMALL).fit(X[:40], y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        FocalXGBClassifier(**SMALL).fit(X, y, eval_set=[(X[:40], y)])
+
+
+def test_bad_eval_set_inputs():
+    X, y = binary_data(n=50)
+    labels = np.array(["a", "b"])[y]
+    clf = FocalXGBClassifier(**SMALL)
+    with pytest.raises(ValueError, match=r"eval_set\[0\] labels contains labels not seen"):
+        clf.fit(X, labels, eval_set=[(X, np.array(["a", "c"])[y])])
+    with pytest.raises(ValueError, match=r"sample_weight_eval_set\[0\] must be >= 0"):
+        clf.fit(X, labels, eval_set=[(X, labels)], sample_weight_eval_set=[-np.ones(50)])
+    with pytest.raises(ValueError, match="one entry per eval_set entry"):
+        clf.fit(X, labels, eval_set=[(X, labels)], base_margin_eval_set=[None, None])
+    with pytest.raises(ValueError, match="need eval_set"):
+        clf.fit(X, labels, sample_weight_eval_set=[np.ones(50)])
+
+
+def test_extreme_gamma_on_one_percent_positives_trains():
+    X, y = binary_data(n=2000, pos=0.01, seed=1)
+    clf = FocalXGBClassifier(focal_gamma=5.0, learning_rate=0.3, n_estimators=30,
+                             max_depth=4, n_jobs=1)
+    clf.fit(X, y, eval_set=[(X, y)], verbose=False)
+    margin = clf.decision_function(X)
+    assert np.all(np.isfinite(margin))
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+    curve = np.array(clf.evals_result()["validation_0"]["focal_loss"])
+    start = float(np.mean(clf.loss_.loss(y, np.full(len(y), clf.init_score_))))
+    assert curve[0] < start and curve[-1] < 0.5 * curve[0]
