@@ -51,6 +51,8 @@ def encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
     y_encoded : ndarray of shape (n,), int64
     """
     y = column_or_1d(y, warn=True)
+    if y.shape[0] == 0:
+        raise ValueError("y is empty: found 0 samples, while a minimum of 2 is required")
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError("y contains NaN or infinite labels")
     if y.dtype == object and any(v is None or (isinstance(v, float) and not np.isfinite(v))
