@@ -129,3 +129,25 @@ def check_sample_weight(sample_weight, n: int, name: str = "sample_weight") -> n
 def result_dtype(raw_prediction: np.ndarray) -> np.dtype:
     """Outputs keep float32 for float32 input and are float64 otherwise."""
     return np.dtype(np.float32) if raw_prediction.dtype == np.float32 else np.dtype(np.float64)
+
+
+def as_array(x, name: str, ndim: int, n: int | None = None) -> np.ndarray:
+    """The cheap part of validation, for the hot path: no copy and no pass over the data.
+
+    Checks the type, rank and length only; numeric dtypes other than float32/float64 are
+    converted to float64. Values (finiteness, labels, signs) are checked inside the
+    kernels, in the same pass that computes the result.
+    """
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if arr.dtype.kind != "f" or arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(f"{name} has {arr.shape[0]} entries but raw_prediction has {n}")
+    return arr

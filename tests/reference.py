@@ -127,3 +127,99 @@ def softmax_oracle(y, z, gamma, alpha=None):
     grad = a * big_a * (onehot - p)
     hess = a * (big_a1 * py * (onehot - p) ** 2 - big_a * p * (1 - p))
     return loss, grad, hess
+
+
+# ---------------------------------------------------------------------------------------
+# The straightforward stable implementation the library started with (numpy, one array
+# operation at a time, log-sigmoids throughout). It is the oracle for the fused kernels:
+# accurate everywhere, and obviously a transcription of the formulas in DESIGN.md.
+# ---------------------------------------------------------------------------------------
+def _log_sigmoid(x):
+    return -np.logaddexp(0.0, -x)
+
+
+def binary_stable(y, z, gamma, alpha=None, w=None, policy="exact", terms=False):
+    """(loss, gradient, curvature) of binary focal loss, stable numpy, float64.
+
+    With ``terms=True`` also the sum of the magnitudes of the Hessian's terms: the scale
+    of its rounding error where terms of both signs cancel.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    z = np.asarray(z, dtype=np.float64)
+    s = 2.0 * y - 1.0
+    u = s * z
+    log_pt = _log_sigmoid(u)
+    log_qt = _log_sigmoid(-u)
+    pt, qt, nll = np.exp(log_pt), np.exp(log_qt), -log_pt
+    focal = np.exp(gamma * log_qt)
+    loss = focal * nll
+    grad = -s * focal * (qt + gamma * pt * nll)
+    hess = pt * focal * ((2.0 * gamma + 1.0) * qt + gamma * nll * (gamma * pt - qt))
+    magnitude = pt * focal * ((2.0 * gamma + 1.0) * qt + gamma * nll * (gamma * pt + qt))
+    if policy == "majorizer":
+        hess = np.maximum(np.maximum(hess, focal * pt * qt), 1e-16)
+    elif policy == "floor":
+        hess = np.maximum(hess, 1e-6)
+    scale = np.ones_like(z) if alpha is None else np.where(y == 1, alpha, 1 - alpha)
+    if w is not None:
+        scale = scale * w
+    out = scale * loss, scale * grad, scale * hess
+    return (*out, scale * magnitude) if terms else out
+
+
+def _log_softmax_pair(z):
+    n, _ = z.shape
+    rows = np.arange(n)
+    top = np.argmax(z, axis=1)
+    shifted = z - z[rows, top][:, None]
+    others = shifted.copy()
+    others[rows, top] = -np.inf
+    m = others.max(axis=1)
+    log_s = m + np.log(np.exp(others - m[:, None]).sum(axis=1))
+    log1p_s = np.log1p(np.exp(log_s))
+    log_p = shifted - log1p_s[:, None]
+    log_p[rows, top] = -log1p_s
+    with np.errstate(divide="ignore"):
+        log1m_p = np.log1p(-np.exp(log_p))
+    log1m_p[rows, top] = log_s - log1p_s
+    return log_p, log1m_p
+
+
+def softmax_stable(y, z, gamma, alpha=None, w=None, policy="exact", terms=False):
+    """(loss, gradient, diagonal curvature) of softmax focal loss, stable numpy, float64.
+
+    With ``terms=True`` also the magnitudes of the Hessian's terms (see binary_stable).
+    """
+    y = np.asarray(y).astype(np.int64)
+    z = np.asarray(z, dtype=np.float64)
+    n, _ = z.shape
+    rows = np.arange(n)
+    log_p, log1m_p = _log_softmax_pair(z)
+    log_py, log1m_py = log_p[rows, y], log1m_p[rows, y]
+    big_p = np.exp(log_py)[:, None]
+    a = np.exp(log1m_py)[:, None]
+    nll = -log_py[:, None]
+    focal = np.exp(gamma * log1m_py)[:, None]
+    log_ratio = log_p - log1m_py[:, None]
+    log_ratio[rows, y] = 0.0
+    ratio = np.exp(log_ratio)
+    d = -ratio
+    d[rows, y] = 1.0
+    c = ratio * np.exp(log1m_p)
+    c[rows, y] = big_p[:, 0]
+    first = a + gamma * big_p * nll
+    grad = -focal * first * d
+    hess = focal * (gamma * big_p * (2.0 * a - a * nll + (gamma - 1.0) * big_p * nll) * d * d
+                    + first * c)
+    magnitude = focal * (gamma * big_p * (2.0 * a + a * nll + abs(gamma - 1.0) * big_p * nll)
+                         * d * d + first * c)
+    if policy == "majorizer":
+        hess = np.maximum(np.maximum(hess, focal * np.exp(log_p + log1m_p)), 1e-16)
+    elif policy == "floor":
+        hess = np.maximum(hess, 1e-6)
+    loss = (focal * nll)[:, 0]
+    scale = np.ones(n) if alpha is None else np.asarray(alpha, dtype=np.float64)[y]
+    if w is not None:
+        scale = scale * w
+    out = scale * loss, scale[:, None] * grad, scale[:, None] * hess
+    return (*out, scale[:, None] * magnitude) if terms else out

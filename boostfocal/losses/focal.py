@@ -19,6 +19,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .._validation import (
+    as_array,
     as_float_array,
     check_binary_alpha,
     check_binary_labels,
@@ -27,7 +28,6 @@ from .._validation import (
     check_sample_weight,
     result_dtype,
 )
-from ._curvature import FLOOR_EPSILON, MIN_CURVATURE
 from ._stable import log_sigmoid, log_softplus, softplus
 
 __all__ = ["FocalLoss"]
@@ -86,19 +86,28 @@ class FocalLoss:
     def __hash__(self) -> int:
         return hash((FocalLoss, self.gamma, self.alpha, self.hessian))
 
-    # ------------------------------------------------------------------ validation
-    def _check(self, y_true, raw_prediction, sample_weight):
-        z = as_float_array(raw_prediction, "raw_prediction", 1)
-        y = check_binary_labels(y_true, n=z.shape[0])
-        w = check_sample_weight(sample_weight, z.shape[0])
-        return y, z, w
+    # ------------------------------------------------------------------ kernels
+    def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool):
+        """Validate cheaply, run the fused kernel, and turn its flags into errors."""
+        # imported on first use, so that ``import boostfocal`` does not load numba
+        from ._kernels import BAD_LABEL, BAD_MARGIN, BAD_WEIGHT, SAW_POSITIVE_WEIGHT, run_binary
 
-    def _scale(self, y: np.ndarray, w: np.ndarray | None):
-        """Per-example factor ``w alpha_t`` (or None when it is identically 1)."""
-        if self.alpha is None:
-            return w
-        a = np.where(y == 1.0, self.alpha, 1.0 - self.alpha)
-        return a if w is None else a * w
+        z = as_array(raw_prediction, "raw_prediction", 1)
+        n = z.shape[0]
+        y = as_array(y_true, "y_true", 1, n)
+        w = None if sample_weight is None else as_array(sample_weight, "sample_weight", 1, n)
+        alpha_pos = 1.0 if self.alpha is None else self.alpha
+        alpha_neg = 1.0 if self.alpha is None else 1.0 - self.alpha
+        out, flags = run_binary(y, z, w, alpha_pos, alpha_neg, self.gamma, self.hessian,
+                                want_loss)
+        if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
+                w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
+            # the error path: the detailed validators say exactly what is wrong
+            as_float_array(z, "raw_prediction", 1)
+            check_binary_labels(y, n)
+            check_sample_weight(w, n)
+            raise ValueError("invalid input")  # pragma: no cover - the checks above raise
+        return out
 
     # ------------------------------------------------------------------ public API
     def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
@@ -118,17 +127,13 @@ class FocalLoss:
         ndarray of shape (n,)
             Same dtype as ``raw_prediction``.
         """
-        y, z, w = self._check(y_true, raw_prediction, sample_weight)
-        u = np.where(y == 1.0, z, -z).astype(np.float64, copy=False)
-        out = np.exp(self.gamma * log_sigmoid(-u)) * softplus(-u)
-        scale = self._scale(y, w)
-        if scale is not None:
-            out *= scale
-        return out.astype(result_dtype(z), copy=False)
+        return self._run(y_true, raw_prediction, sample_weight, want_loss=True)[0]
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None
                          ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and curvature of :meth:`loss` with respect to the raw margin.
+
+        One fused pass (see ``_kernels.py``); the only allocations are the two outputs.
 
         Parameters
         ----------
@@ -146,32 +151,7 @@ class FocalLoss:
             The curvature chosen by the ``hessian`` policy: exact, or strictly
             positive and finite (zero only where the weight is zero).
         """
-        y, z, w = self._check(y_true, raw_prediction, sample_weight)
-        g, h = self._gradient_hessian(y, z.astype(np.float64, copy=False), w)
-        dtype = result_dtype(z)
-        return g.astype(dtype, copy=False), h.astype(dtype, copy=False)
-
-    def _gradient_hessian(self, y: np.ndarray, z: np.ndarray, w: np.ndarray | None):
-        gamma = self.gamma
-        s = 2.0 * y - 1.0
-        u = s * z
-        log_pt = log_sigmoid(u)
-        log_qt = log_sigmoid(-u)
-        pt = np.exp(log_pt)
-        qt = np.exp(log_qt)
-        nll = -log_pt  # L >= 0
-        focal = np.exp(gamma * log_qt)  # q_t^gamma, exactly 1 at gamma = 0
-        grad = -s * focal * (qt + gamma * pt * nll)
-        hess = pt * focal * ((2.0 * gamma + 1.0) * qt + gamma * nll * (gamma * pt - qt))
-        if self.hessian == "majorizer":
-            hess = np.maximum(hess, focal * pt * qt)
-            np.maximum(hess, MIN_CURVATURE, out=hess)
-        elif self.hessian == "floor":
-            np.maximum(hess, FLOOR_EPSILON, out=hess)
-        scale = self._scale(y, w)
-        if scale is not None:
-            grad *= scale
-            hess *= scale
+        grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False)
         return grad, hess
 
     def class_totals(self, y_true, sample_weight=None) -> tuple[float, float]:

@@ -27,6 +27,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .._validation import (
+    as_array,
     as_float_array,
     check_class_alpha,
     check_class_labels,
@@ -35,7 +36,6 @@ from .._validation import (
     check_sample_weight,
     result_dtype,
 )
-from ._curvature import FLOOR_EPSILON, MIN_CURVATURE
 from ._stable import log_softmax, log_softplus, softplus
 
 __all__ = ["SoftmaxFocalLoss"]
@@ -103,23 +103,30 @@ class SoftmaxFocalLoss:
                              f"raw_prediction has {z.shape[1]} columns")
         return z
 
-    def _check(self, y_true, raw_prediction, sample_weight):
-        z = self._check_logits(raw_prediction)
-        y = check_class_labels(y_true, z.shape[1], n=z.shape[0])
-        w = check_sample_weight(sample_weight, z.shape[0])
-        return y, z, w
+    def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool):
+        """Validate cheaply, run the fused kernel, and turn its flags into errors."""
+        # imported on first use, so that ``import boostfocal`` does not load numba
+        from ._kernels import BAD_LABEL, BAD_MARGIN, BAD_WEIGHT, SAW_POSITIVE_WEIGHT, run_softmax
 
-    def _scale(self, y: np.ndarray, w: np.ndarray | None):
-        if self.alpha is None:
-            return w
-        a = self.alpha[y]
-        return a if w is None else a * w
-
-    def _terms(self, y: np.ndarray, z: np.ndarray):
-        """Log-softmax terms shared by the loss and its derivatives (float64)."""
-        log_p, log1m_p = log_softmax(z)
-        rows = np.arange(z.shape[0])
-        return log_p, log1m_p, log_p[rows, y], log1m_p[rows, y]
+        z = as_array(raw_prediction, "raw_prediction", 2)
+        if z.shape[1] < 2:
+            raise ValueError(f"raw_prediction must have one column per class (K >= 2), "
+                             f"got shape {z.shape}")
+        if self.alpha is not None and z.shape[1] != self.alpha.shape[0]:
+            raise ValueError(f"alpha has {self.alpha.shape[0]} class weights but "
+                             f"raw_prediction has {z.shape[1]} columns")
+        n = z.shape[0]
+        y = as_array(y_true, "y_true", 1, n)
+        w = None if sample_weight is None else as_array(sample_weight, "sample_weight", 1, n)
+        out, flags = run_softmax(y, z, w, self.alpha, self.gamma, self.hessian, want_loss)
+        if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
+                w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
+            # the error path: the detailed validators say exactly what is wrong
+            as_float_array(z, "raw_prediction", 2)
+            check_class_labels(y, z.shape[1], n)
+            check_sample_weight(w, n)
+            raise ValueError("invalid input")  # pragma: no cover - the checks above raise
+        return out
 
     # ------------------------------------------------------------------ public API
     def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
@@ -138,24 +145,21 @@ class SoftmaxFocalLoss:
         -------
         ndarray of shape (n,)
         """
-        y, z, w = self._check(y_true, raw_prediction, sample_weight)
-        _, _, log_py, log1m_py = self._terms(y, z.astype(np.float64, copy=False))
-        out = np.exp(self.gamma * log1m_py) * (-log_py)
-        scale = self._scale(y, w)
-        if scale is not None:
-            out *= scale
-        return out.astype(result_dtype(z), copy=False)
+        return self._run(y_true, raw_prediction, sample_weight, want_loss=True)[0]
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None
                          ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and diagonal curvature with respect to the logits.
+
+        One fused pass over the rows (see ``_kernels.py``); the only allocations are the
+        two outputs.
 
         Parameters
         ----------
         y_true : array-like of shape (n,)
             Class indices 0..K-1.
         raw_prediction : array-like of shape (n, K)
-            Raw logits.
+            Raw logits, in any memory layout.
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights; both outputs are multiplied by them.
 
@@ -165,41 +169,7 @@ class SoftmaxFocalLoss:
         hessian : ndarray of shape (n, K)
             Diagonal of the Hessian under the ``hessian`` policy.
         """
-        y, z, w = self._check(y_true, raw_prediction, sample_weight)
-        g, h = self._gradient_hessian(y, z.astype(np.float64, copy=False), w)
-        dtype = result_dtype(z)
-        return g.astype(dtype, copy=False), h.astype(dtype, copy=False)
-
-    def _gradient_hessian(self, y: np.ndarray, z: np.ndarray, w: np.ndarray | None):
-        gamma = self.gamma
-        n, k = z.shape
-        rows = np.arange(n)
-        log_p, log1m_p, log_py, log1m_py = self._terms(y, z)
-        big_p = np.exp(log_py)[:, None]   # P = p_y
-        a = np.exp(log1m_py)[:, None]     # a = 1 - p_y
-        nll = -log_py[:, None]            # L
-        focal = np.exp(gamma * log1m_py)[:, None]  # a^gamma
-        # d_k = (delta_yk - p_k)/a and c_k, with ratio_k = p_k / a <= 1 for k != y.
-        log_ratio = log_p - log1m_py[:, None]
-        log_ratio[rows, y] = 0.0  # the true class's entries of d and c are set below
-        ratio = np.exp(log_ratio)
-        d = -ratio
-        d[rows, y] = 1.0
-        c = ratio * np.exp(log1m_p)
-        c[rows, y] = big_p[:, 0]
-        first = a + gamma * big_p * nll
-        grad = -focal * first * d
-        hess = focal * (gamma * big_p * (2.0 * a - a * nll + (gamma - 1.0) * big_p * nll) * d * d
-                        + first * c)
-        if self.hessian == "majorizer":
-            hess = np.maximum(hess, focal * np.exp(log_p + log1m_p))
-            np.maximum(hess, MIN_CURVATURE, out=hess)
-        elif self.hessian == "floor":
-            np.maximum(hess, FLOOR_EPSILON, out=hess)
-        scale = self._scale(y, w)
-        if scale is not None:
-            grad *= scale[:, None]
-            hess *= scale[:, None]
+        grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False)
         return grad, hess
 
     def class_totals(self, y_true, sample_weight=None, n_classes: int | None = None
