@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from ._adapter import METRIC_NAME, NativeMetric, NativeObjective
+from ._adapter import METRIC_NAME, NativeMetric, NativeObjective, lightgbm_softmax_factor
 from ._classifier import (
     FOCAL_PARAMS,
     FocalClassifierMixin,
@@ -67,6 +67,7 @@ class LGBMObjective(NativeObjective):
     """
 
     flat_order = "F"
+    softmax_hessian_factor = staticmethod(lightgbm_softmax_factor)
 
     def _labels_weights(self, data):
         return _labels_weights(data)
@@ -80,6 +81,7 @@ class LGBMMetric(NativeMetric):
     """
 
     flat_order = "F"
+    softmax_hessian_factor = staticmethod(lightgbm_softmax_factor)
 
     def _labels_weights(self, data):
         return _labels_weights(data)
@@ -250,6 +252,7 @@ class _FocalEvalMetric(NativeMetric):
     """
 
     flat_order = "F"
+    softmax_hessian_factor = staticmethod(lightgbm_softmax_factor)
 
     def _labels_weights(self, data):
         return data

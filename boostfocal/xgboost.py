@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import _num_samples, check_consistent_length, check_is_fitted
 
-from ._adapter import METRIC_NAME, NativeMetric, NativeObjective
+from ._adapter import METRIC_NAME, NativeMetric, NativeObjective, xgboost_softmax_factor
 from ._classifier import (
     FOCAL_PARAMS,
     FocalClassifierMixin,
@@ -66,6 +66,7 @@ class XGBObjective(NativeObjective):
     """
 
     flat_order = "C"
+    softmax_hessian_factor = staticmethod(xgboost_softmax_factor)
 
     def _labels_weights(self, data):
         return _labels_weights(data)
@@ -79,6 +80,7 @@ class XGBMetric(NativeMetric):
     """
 
     flat_order = "C"
+    softmax_hessian_factor = staticmethod(xgboost_softmax_factor)
 
     def _labels_weights(self, data):
         return _labels_weights(data)
@@ -162,6 +164,7 @@ class _FocalObjective(NativeObjective):
     """
 
     flat_order = "C"
+    softmax_hessian_factor = staticmethod(xgboost_softmax_factor)
 
     def _labels_weights(self, data):
         return _pair_labels_weights(data)
@@ -178,6 +181,7 @@ class _FocalMetric(NativeMetric):
     """
 
     flat_order = "C"
+    softmax_hessian_factor = staticmethod(xgboost_softmax_factor)
 
     def __init__(self, loss) -> None:
         super().__init__(loss)

@@ -172,28 +172,27 @@ def test_native_flat_gradients_are_read_class_major_by_lightgbm():
     assert not np.allclose(margins(flat("C")), reference)
 
 
-def test_native_gamma_zero_multiclass_is_builtin_up_to_its_hessian_factor():
-    """FACTS re-check: LightGBM's "multiclass" uses the Hessian K/(K-1) p(1-p).
+def test_native_gamma_zero_multiclass_reproduces_builtin():
+    """FACTS re-check: LightGBM's "multiclass" hands its trees K/(K-1) p(1-p).
 
-    Softmax focal loss at gamma=0 has the exact diagonal p(1-p); scaled by K/(K-1) it
-    reproduces the built-in objective from the same start.
+    The adapter applies the same factor to the softmax focal curvature, so at gamma=0 the
+    objective reproduces the built-in one from the same start; without the factor (the
+    exact diagonal p(1-p)) the models differ.
     """
     X, y = _multiclass(n=300)
     loss = SoftmaxFocalLoss(0.0)
-    base = make_objective(loss)
-
-    def scaled(preds, data):
-        grad, hess = base(preds, data)
-        return grad, hess * 3 / 2
-
     start = np.tile(loss.init_score(y, n_classes=3), (len(y), 1))
-    ours = lgb.train(dict(_native_params(loss), objective=scaled),
-                     lgb.Dataset(X, y, init_score=start), 10)
+    ours = lgb.train(_native_params(loss), lgb.Dataset(X, y, init_score=start), 10)
     builtin = lgb.train(dict(_native_params(loss), objective="multiclass"),
                         lgb.Dataset(X, y, init_score=start), 10)
     np.testing.assert_allclose(ours.predict(X, raw_score=True),
                                builtin.predict(X, raw_score=True), atol=1e-6)
-    unscaled = lgb.train(_native_params(loss), lgb.Dataset(X, y, init_score=start), 10)
+
+    def exact_diagonal(preds, data):
+        return loss.gradient_hessian(data.get_label(), preds)
+
+    unscaled = lgb.train(dict(_native_params(loss), objective=exact_diagonal),
+                         lgb.Dataset(X, y, init_score=start), 10)
     assert not np.allclose(unscaled.predict(X, raw_score=True),
                            builtin.predict(X, raw_score=True), atol=1e-3)
 
@@ -815,6 +814,18 @@ def test_gamma_zero_reproduces_builtin_binary():
     np.testing.assert_allclose(focal.decision_function(X), expected, rtol=0, atol=1e-10)
     np.testing.assert_allclose(focal.predict_proba(X)[:, 1], 1 / (1 + np.exp(-expected)),
                                rtol=0, atol=1e-10)
+
+
+def test_gamma_zero_reproduces_builtin_multiclass():
+    # The adapter hands LightGBM K/(K-1) x the softmax curvature, as "multiclass" does.
+    X, y = _multiclass(n=600)
+    focal = FocalLGBMClassifier(focal_gamma=0.0, n_estimators=20, n_jobs=1, verbose=-1)
+    focal.fit(X, y)
+    start = np.tile(focal.init_score_, (len(y), 1))
+    builtin = lgb.LGBMClassifier(objective="multiclass", n_estimators=20, n_jobs=1,
+                                 verbose=-1).fit(X, y, init_score=start)
+    expected = builtin.predict(X, raw_score=True) + focal.init_score_
+    np.testing.assert_allclose(focal.decision_function(X), expected, rtol=0, atol=1e-6)
 
 
 def test_default_estimator_learns_on_rare_positives_like_the_builtin():

@@ -290,6 +290,33 @@ def test_gamma0_binary_reproduces_logistic_xgbclassifier():
                     atol=1e-5)
 
 
+def test_gamma0_multiclass_reproduces_softprob_xgbclassifier():
+    # The adapter hands XGBoost 2 x the softmax curvature, as multi:softprob does, so
+    # focal_gamma=0 is the built-in multiclass model from the same start.
+    X, y = multiclass_data(n=600)
+    common = dict(n_estimators=20, max_depth=3, min_child_weight=1, n_jobs=1)
+    focal = FocalXGBClassifier(focal_gamma=0.0, **common).fit(X, y)
+    prior = np.bincount(y) / len(y)
+    assert_allclose(focal.init_score_, np.log(prior) - np.log(prior).mean(), atol=1e-12)
+    builtin = xgb.XGBClassifier(objective="multi:softprob", **common)
+    start = np.tile(focal.init_score_, (len(y), 1))
+    builtin.fit(X, y, base_margin=start)
+    assert_allclose(focal.decision_function(X),
+                    builtin.predict(X, output_margin=True, base_margin=start), atol=1e-5)
+    assert_allclose(focal.predict_proba(X), builtin.predict_proba(X, base_margin=start),
+                    atol=1e-6)
+
+
+def test_native_gamma0_multiclass_hessian_factor():
+    X, y = multiclass_data(n=300)
+    loss = SoftmaxFocalLoss(0.0)
+    dtrain = xgb.DMatrix(X, y)
+    preds = np.random.default_rng(0).normal(size=(300, 3)).astype(np.float32)
+    _, hess = make_objective(loss)(preds, dtrain)
+    _, exact = loss.gradient_hessian(y, preds)
+    assert_allclose(hess, 2.0 * exact, rtol=1e-7)  # XGBoost's 2 p (1 - p) convention
+
+
 # ------------------------------------------------------------------ parameters, booster
 
 def test_fit_leaves_constructor_parameters_unchanged():
