@@ -1,6 +1,7 @@
-"""boostfocal: focal loss as a first-class objective for XGBoost and LightGBM.
+"""boostfocal: focal loss and GHM-C as first-class objectives for XGBoost and LightGBM.
 
-The loss objects (:class:`FocalLoss`, :class:`SoftmaxFocalLoss`) need only numpy and scipy.
+The loss objects (:class:`FocalLoss`, :class:`SoftmaxFocalLoss`, :class:`GHMLoss`) need only
+numpy and scipy (and numba for the focal kernels, loaded on first use).
 The estimators are importable from here too, but load their booster library only when
 first used, so ``import boostfocal`` works with neither XGBoost nor LightGBM installed.
 """
@@ -10,16 +11,20 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .losses import FocalLoss, SoftmaxFocalLoss
+from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "FocalXGBClassifier": "boostfocal.xgboost",
     "FocalLGBMClassifier": "boostfocal.lightgbm",
+    "GHMXGBClassifier": "boostfocal.xgboost",
+    "GHMLGBMClassifier": "boostfocal.lightgbm",
+    "DaskFocalXGBClassifier": "boostfocal.dask",
+    "DaskFocalLGBMClassifier": "boostfocal.dask",
 }
 
-__all__ = ["FocalLoss", "SoftmaxFocalLoss", *_LAZY]
+__all__ = ["FocalLoss", "GHMLoss", "SoftmaxFocalLoss", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .losses import FocalLoss, SoftmaxFocalLoss
+from ._validation import is_balanced
+from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
-#: Name under which the metric is reported; it is minimized by early stopping.
+#: Name under which the focal losses' metric is reported; minimized by early stopping.
 METRIC_NAME = "focal_loss"
 
-LOSS_TYPES = (FocalLoss, SoftmaxFocalLoss)
+#: Name of GHM-C's metric, the weighted mean logistic loss (see :class:`GHMLoss`).
+GHM_METRIC_NAME = "logloss"
+
+LOSS_TYPES = (FocalLoss, SoftmaxFocalLoss, GHMLoss)
 
 
 def xgboost_softmax_factor(n_classes: int) -> float:
@@ -38,13 +42,25 @@ def lightgbm_softmax_factor(n_classes: int) -> float:
     return n_classes / (n_classes - 1.0)
 
 
-def check_loss(loss) -> FocalLoss | SoftmaxFocalLoss:
-    """Reject anything that is not a boostfocal loss object."""
+def check_loss(loss) -> FocalLoss | SoftmaxFocalLoss | GHMLoss:
+    """Reject anything that is not a boostfocal loss object ready for training.
+
+    A focal loss with an unresolved ``alpha="balanced"`` is rejected here, at the
+    boundary, rather than on the first boosting round.
+    """
     if not isinstance(loss, LOSS_TYPES):
         names = ", ".join(t.__name__ for t in LOSS_TYPES)
         raise TypeError(f"loss must be a boostfocal loss object ({names}), "
                         f"got {type(loss).__name__}")
+    if is_balanced(getattr(loss, "alpha", None)):
+        raise ValueError(f"{loss!r} has alpha='balanced', which must be resolved on the "
+                         "training data first: pass loss.resolve(y_train, sample_weight)")
     return loss
+
+
+def metric_name(loss) -> str:
+    """The name under which the adapters report ``loss``'s metric (never maximized)."""
+    return GHM_METRIC_NAME if isinstance(loss, GHMLoss) else METRIC_NAME
 
 
 def as_loss_layout(preds: np.ndarray, n_rows: int, multiclass: bool, flat_order: str
@@ -59,7 +75,7 @@ def as_loss_layout(preds: np.ndarray, n_rows: int, multiclass: bool, flat_order:
         if preds.ndim == 2 and preds.shape[1] == 1:
             preds = preds[:, 0]
         if preds.ndim != 1 or preds.shape[0] != n_rows:
-            raise ValueError(f"binary focal loss got predictions of shape {preds.shape} for "
+            raise ValueError(f"a binary loss got predictions of shape {preds.shape} for "
                              f"{n_rows} rows; for more than two classes use SoftmaxFocalLoss")
         return preds
     if preds.ndim == 1:
@@ -106,7 +122,16 @@ class NativeObjective:
 
 
 class NativeMetric(NativeObjective):
-    """Callable ``(preds, data) -> value``: the weighted mean focal loss of the margins."""
+    """Callable ``(preds, data) -> value``: the weighted mean of ``loss.loss`` of the margins.
+
+    That is the focal loss for the focal losses, and the logistic loss for
+    :class:`GHMLoss`. It never changes a loss's state.
+    """
+
+    @property
+    def name(self) -> str:
+        """The reported metric name: ``"focal_loss"``, or ``"logloss"`` for GHM-C."""
+        return metric_name(self.loss)
 
     def value(self, preds, data) -> float:
         """Weighted mean loss ``sum(w l) / sum(w)`` of raw margins ``preds`` on ``data``."""

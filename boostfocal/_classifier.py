@@ -15,15 +15,21 @@ from sklearn.utils.validation import column_or_1d
 
 from ._validation import (
     check_binary_alpha,
+    check_bins,
     check_class_alpha,
     check_gamma,
     check_hessian,
+    check_momentum,
     check_sample_weight,
+    is_balanced,
 )
-from .losses import FocalLoss, SoftmaxFocalLoss
+from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
 #: Constructor parameters that belong to boostfocal and must never reach a booster.
 FOCAL_PARAMS = ("focal_gamma", "focal_alpha", "focal_hessian", "focal_proba")
+
+#: The GHM-C estimators' own constructor parameters (never reach a booster either).
+GHM_PARAMS = ("ghm_bins", "ghm_momentum")
 
 #: What ``predict_proba`` returns: the class posterior, or the raw focal confidence.
 PROBA_MODES = ("posterior", "confidence")
@@ -82,27 +88,61 @@ def encode_eval_labels(y, classes: np.ndarray, name: str) -> np.ndarray:
     return idx.astype(np.int64)
 
 
-def make_loss(n_classes: int, focal_gamma: float, focal_alpha, focal_hessian: str
+def make_loss(n_classes: int, focal_gamma: float, focal_alpha, focal_hessian: str,
+              y_encoded: np.ndarray | None = None, sample_weight: np.ndarray | None = None
               ) -> FocalLoss | SoftmaxFocalLoss:
     """Build the loss for ``n_classes`` from the estimator's ``focal_*`` parameters.
 
     ``focal_alpha`` is, for two classes, the weight of the positive class ``classes_[1]``
     (a number in (0, 1)); for K > 2 classes, a sequence of K weights in the order of
-    ``classes_``. Errors name the estimator parameter.
+    ``classes_``; or ``"balanced"``. Errors name the estimator parameter.
+
+    With the training labels ``y_encoded`` (0..K-1) and weights (sample weights with any
+    class weights folded in), ``"balanced"`` is resolved on them (the loss's ``resolve``),
+    so that the objective, the metric, the starting score and the probabilities of the
+    fit all use the same numbers. Without them the loss keeps ``"balanced"`` and raises
+    until resolved.
     """
     gamma = check_gamma(focal_gamma, "focal_gamma")
     hessian = check_hessian(focal_hessian, "focal_hessian")
     if n_classes == 2:
-        if focal_alpha is not None and not isinstance(focal_alpha, numbers.Real):
+        if focal_alpha is not None and not is_balanced(focal_alpha) and not isinstance(
+                focal_alpha, numbers.Real):
             raise ValueError(
-                "focal_alpha must be None or a number in (0, 1) (the weight of classes_[1]) "
-                f"for binary targets, got {focal_alpha!r}")
-        return FocalLoss(gamma, check_binary_alpha(focal_alpha, "focal_alpha"), hessian)
-    alpha = check_class_alpha(focal_alpha, "focal_alpha")
-    if alpha is not None and alpha.shape[0] != n_classes:
-        raise ValueError(f"focal_alpha must have one weight per class in the order of "
-                         f"classes_ ({n_classes} classes), got {len(alpha)} weights")
-    return SoftmaxFocalLoss(gamma, alpha, hessian)
+                "focal_alpha must be None, 'balanced' or a number in (0, 1) (the weight of "
+                f"classes_[1]) for binary targets, got {focal_alpha!r}")
+        loss = FocalLoss(gamma, check_binary_alpha(focal_alpha, "focal_alpha"), hessian)
+    else:
+        alpha = check_class_alpha(focal_alpha, "focal_alpha")
+        if alpha is not None and not is_balanced(alpha) and alpha.shape[0] != n_classes:
+            raise ValueError(f"focal_alpha must have one weight per class in the order of "
+                             f"classes_ ({n_classes} classes), got {len(alpha)} weights")
+        loss = SoftmaxFocalLoss(gamma, alpha, hessian)
+    if y_encoded is None or not is_balanced(loss.alpha):
+        return loss
+    try:
+        if n_classes == 2:
+            return loss.resolve(y_encoded, sample_weight)
+        return loss.resolve(y_encoded, sample_weight, n_classes=n_classes)
+    except ValueError as exc:
+        raise ValueError(f"focal_alpha='balanced': {exc}") from exc
+
+
+def make_ghm_loss(n_classes: int, ghm_bins: int, ghm_momentum: float, estimator: str
+                  ) -> GHMLoss:
+    """Build a fresh :class:`GHMLoss` from a GHM estimator's ``ghm_*`` parameters.
+
+    A new object for every fit: the loss carries the moving-average state of one fit.
+    GHM-C is binary: more than two classes raise a ``ValueError`` naming ``estimator``
+    (with the wording scikit-learn's estimator checks expect).
+    """
+    if n_classes != 2:
+        raise ValueError(
+            f"{estimator}: Only binary classification is supported. The type of the target "
+            f"is 'multiclass' ({n_classes} classes); GHM-C is a binary loss. Use the focal "
+            "estimators for more than two classes.")
+    return GHMLoss(check_bins(ghm_bins, "ghm_bins"), check_momentum(ghm_momentum,
+                                                                   "ghm_momentum"))
 
 
 def validate_sample_weight(sample_weight, n: int, name: str = "sample_weight"
@@ -135,11 +175,12 @@ class FocalClassifierMixin:
 
     A subclass provides ``decision_function(X, **kwargs)`` returning raw margins with the
     starting score included, and sets ``loss_`` (the fitted loss object) and
-    ``classes_``-compatible state in ``fit``.
+    ``classes_``-compatible state in ``fit``. Estimators without a ``focal_proba``
+    parameter (GHM-C) return the loss's ``predict_proba``.
     """
 
     def _proba_from_margin(self, margin: np.ndarray) -> np.ndarray:
-        if check_focal_proba(self.focal_proba) == "posterior":
+        if check_focal_proba(getattr(self, "focal_proba", "posterior")) == "posterior":
             return self.loss_.predict_proba(margin)
         return self.loss_.predict_confidence(margin)
 

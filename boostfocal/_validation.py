@@ -13,6 +13,15 @@ import numpy as np
 
 HESSIAN_POLICIES = ("majorizer", "floor", "exact")
 
+#: The value of ``alpha`` that asks for class-balanced weights, resolved from the training
+#: labels by the loss's ``resolve`` method (see :class:`boostfocal.FocalLoss`).
+BALANCED = "balanced"
+
+
+def is_balanced(alpha) -> bool:
+    """True for the unresolved ``alpha="balanced"`` (and for nothing else, arrays included)."""
+    return isinstance(alpha, str) and alpha == BALANCED
+
 
 def check_gamma(gamma: float, name: str = "gamma") -> float:
     """Return ``gamma`` as a float after checking it is finite and >= 0."""
@@ -25,13 +34,13 @@ def check_gamma(gamma: float, name: str = "gamma") -> float:
     return gamma
 
 
-def check_binary_alpha(alpha: float | None, name: str = "alpha") -> float | None:
-    """Return ``alpha`` (None, or a float in the open interval (0, 1))."""
-    if alpha is None:
-        return None
+def check_binary_alpha(alpha: float | str | None, name: str = "alpha") -> float | str | None:
+    """Return ``alpha``: None, ``"balanced"``, or a float in the open interval (0, 1)."""
+    if alpha is None or is_balanced(alpha):
+        return alpha
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"{name} must be None or a number in (0, 1), got {alpha!r} of type "
-                        f"{type(alpha).__name__}")
+        raise TypeError(f"{name} must be None, 'balanced' or a number in (0, 1), got "
+                        f"{alpha!r} of type {type(alpha).__name__}")
     alpha = float(alpha)
     if not (0.0 < alpha < 1.0):
         raise ValueError(
@@ -41,14 +50,17 @@ def check_binary_alpha(alpha: float | None, name: str = "alpha") -> float | None
     return alpha
 
 
-def check_class_alpha(alpha: Sequence[float] | np.ndarray | None,
-                      name: str = "alpha") -> np.ndarray | None:
-    """Return per-class weights as a float64 array (or None); each must be > 0 and finite."""
-    if alpha is None:
-        return None
+def check_class_alpha(alpha: Sequence[float] | np.ndarray | str | None,
+                      name: str = "alpha") -> np.ndarray | str | None:
+    """Return per-class weights as a float64 array, None, or ``"balanced"``.
+
+    Each weight must be > 0 and finite.
+    """
+    if alpha is None or is_balanced(alpha):
+        return alpha
     if isinstance(alpha, (str, bytes)) or np.ndim(alpha) != 1:
-        raise ValueError(f"{name} must be None or a 1-D sequence of per-class weights, "
-                         f"got {alpha!r}")
+        raise ValueError(f"{name} must be None, 'balanced' or a 1-D sequence of per-class "
+                         f"weights, got {alpha!r}")
     try:
         arr = np.asarray(alpha, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -58,6 +70,28 @@ def check_class_alpha(alpha: Sequence[float] | np.ndarray | None,
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{name} must contain finite weights > 0, got {alpha!r}")
     return arr
+
+
+def check_bins(bins: int, name: str = "bins") -> int:
+    """Return the number of GHM bins after checking it is an integer >= 1."""
+    if isinstance(bins, bool) or not isinstance(bins, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 1, got {bins!r} of type "
+                        f"{type(bins).__name__}")
+    if bins < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {bins!r}")
+    return int(bins)
+
+
+def check_momentum(momentum: float, name: str = "momentum") -> float:
+    """Return the GHM momentum as a float after checking it lies in [0, 1)."""
+    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1), got {momentum!r} of type "
+                        f"{type(momentum).__name__}")
+    momentum = float(momentum)
+    if not 0.0 <= momentum < 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1) (0: no smoothing across "
+                         f"rounds), got {momentum!r}")
+    return momentum
 
 
 def check_hessian(hessian: str, name: str = "hessian") -> str:
@@ -151,3 +185,14 @@ def as_array(x, name: str, ndim: int, n: int | None = None) -> np.ndarray:
     if n is not None and arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} entries but raw_prediction has {n}")
     return arr
+
+
+def unresolved_alpha(loss) -> ValueError:
+    """The error for math on a loss whose ``alpha="balanced"`` has not been resolved."""
+    name = type(loss).__name__
+    return ValueError(
+        f"{name}(alpha='balanced') has no class weights yet: they come from the training "
+        f"labels. Call loss = loss.resolve(y_train, sample_weight) once, on the training "
+        f"data, and use the returned {name} (numeric alpha) for the objective, the metric, "
+        "init_score and predict_proba alike. The weights are never re-derived from the "
+        "labels passed to each call.")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boostfocal import FocalLoss, SoftmaxFocalLoss
+from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
+from boostfocal._adapter import check_loss, metric_name
 from boostfocal._classifier import (
     apply_class_weights,
     check_focal_proba,
     constant_margin,
     encode_eval_labels,
     encode_labels,
+    make_ghm_loss,
     make_loss,
 )
 
@@ -85,3 +87,42 @@ def test_apply_class_weights_and_constant_margin():
     assert apply_class_weights(y, None, None) is None
     np.testing.assert_array_equal(constant_margin(-1.5, 3), [-1.5, -1.5, -1.5])
     assert constant_margin(np.array([0.1, -0.1]), 4).shape == (4, 2)
+
+
+def test_make_loss_resolves_balanced_alpha_on_the_training_weights():
+    y = np.array([0, 0, 0, 1, 0, 1])
+    w = np.array([1.0, 1.0, 2.0, 3.0, 1.0, 1.0])  # W0 = 5, W1 = 4
+    loss = make_loss(2, 2.0, "balanced", "majorizer", y, w)
+    assert loss == FocalLoss(2.0, 5 / 9)
+    unresolved = make_loss(2, 2.0, "balanced", "majorizer")
+    assert unresolved.alpha == "balanced"
+    y3 = np.array([0, 1, 2, 2, 2, 0])
+    loss3 = make_loss(3, 1.0, "balanced", "exact", y3, w)  # totals 2, 1, 6
+    np.testing.assert_allclose(loss3.alpha, 9 / (3 * np.array([2.0, 1.0, 6.0])), rtol=1e-15)
+    with pytest.raises(ValueError, match="focal_alpha='balanced'.*positive total weight"):
+        make_loss(2, 2.0, "balanced", "majorizer", y, np.where(y == 1, 0.0, 1.0))
+    with pytest.raises(ValueError, match="focal_alpha"):
+        make_loss(2, 2.0, "balance", "majorizer", y, w)
+
+
+def test_make_ghm_loss_is_fresh_binary_and_names_its_parameters():
+    a = make_ghm_loss(2, 30, 0.75, "GHMXGBClassifier")
+    b = make_ghm_loss(2, 30, 0.75, "GHMXGBClassifier")
+    assert a == GHMLoss(30, 0.75) and a is not b
+    with pytest.raises(ValueError, match="GHMLGBMClassifier: Only binary classification"):
+        make_ghm_loss(3, 10, 0.0, "GHMLGBMClassifier")
+    with pytest.raises(ValueError, match="ghm_bins"):
+        make_ghm_loss(2, 0, 0.0, "GHMXGBClassifier")
+    with pytest.raises(TypeError, match="ghm_bins"):
+        make_ghm_loss(2, 2.5, 0.0, "GHMXGBClassifier")
+    with pytest.raises(ValueError, match="ghm_momentum"):
+        make_ghm_loss(2, 10, 1.0, "GHMXGBClassifier")
+
+
+def test_adapters_accept_ghm_and_refuse_unresolved_balanced_alpha():
+    assert check_loss(GHMLoss()) == GHMLoss()
+    assert metric_name(GHMLoss()) == "logloss"
+    assert metric_name(FocalLoss()) == metric_name(SoftmaxFocalLoss()) == "focal_loss"
+    for loss in (FocalLoss(alpha="balanced"), SoftmaxFocalLoss(alpha="balanced")):
+        with pytest.raises(ValueError, match="resolve"):
+            check_loss(loss)

@@ -337,3 +337,58 @@ def test_worst_errors_are_small():
     if WORST["hessian"] == 0.0:
         pytest.skip("reference comparison did not run in this process")
     assert max(WORST.values()) < 1e-13
+
+
+# ---------------------------------------------------------------- alpha="balanced"
+def test_balanced_alpha_resolves_from_weighted_class_totals():
+    y = np.r_[np.ones(30), np.zeros(170)]
+    w = np.r_[np.full(30, 2.0), np.linspace(0.5, 1.5, 170)]
+    w0, w1 = np.sum(w[y == 0]), np.sum(w[y == 1])
+    loss = FocalLoss(2.0, "balanced", hessian="floor")
+    resolved = loss.resolve(y, w)
+    assert resolved == FocalLoss(2.0, w0 / (w0 + w1), hessian="floor")
+    # both classes carry the same total alpha-weight
+    assert resolved.alpha * w1 == pytest.approx((1 - resolved.alpha) * w0, rel=1e-14)
+    assert loss.resolve(y).alpha == pytest.approx(170 / 200, rel=1e-15)  # unweighted
+    assert loss.alpha == "balanced"  # resolve returns a new loss
+    assert repr(loss) == "FocalLoss(gamma=2.0, alpha='balanced', hessian='floor')"
+    numeric = FocalLoss(2.0, 0.3)
+    assert numeric.resolve(y, w) is numeric
+
+
+def test_resolved_balanced_alpha_is_used_consistently():
+    # objective, metric, starting score and posterior all use the same resolved alpha
+    y = np.r_[np.ones(20), np.zeros(380)]
+    resolved = FocalLoss(2.0, "balanced").resolve(y)
+    fixed = FocalLoss(2.0, 0.95)
+    z = np.linspace(-4, 4, 400)
+    assert resolved.alpha == pytest.approx(0.95, rel=1e-15)
+    assert_resolved = np.testing.assert_allclose
+    assert_resolved(resolved.gradient_hessian(y, z), fixed.gradient_hessian(y, z), rtol=1e-15)
+    assert_resolved(resolved.loss(y, z), fixed.loss(y, z), rtol=1e-15)
+    assert resolved.init_score(y) == pytest.approx(fixed.init_score(y), rel=1e-15)
+    # the posterior of the starting score is the data's base rate: alpha is undone
+    assert resolved.predict_proba([resolved.init_score(y)])[0, 1] == pytest.approx(0.05,
+                                                                               rel=1e-9)
+
+
+def test_unresolved_balanced_alpha_refuses_the_math():
+    loss = FocalLoss(2.0, "balanced")
+    y, z = np.array([0.0, 1.0]), np.array([0.1, -0.2])
+    for call in (lambda: loss.loss(y, z), lambda: loss.gradient_hessian(y, z),
+                 lambda: loss.init_score(y), lambda: loss.init_score_from_totals(3.0, 1.0),
+                 lambda: loss.predict_proba(z)):
+        with pytest.raises(ValueError, match=r"resolve\(y_train, sample_weight\)"):
+            call()
+    # nothing alpha-dependent needs resolving
+    np.testing.assert_allclose(loss.predict_confidence(z)[:, 1], expit(z), rtol=1e-15)
+    assert loss.class_totals(y) == (1.0, 1.0)
+
+
+def test_balanced_alpha_needs_both_classes():
+    with pytest.raises(ValueError, match="both classes"):
+        FocalLoss(2.0, "balanced").resolve(np.zeros(4))
+    with pytest.raises(ValueError, match="both classes"):
+        FocalLoss(2.0, "balanced").resolve([0, 1, 1], [1.0, 0.0, 0.0])
+    with pytest.raises(TypeError, match="alpha"):
+        FocalLoss(2.0, "balance")

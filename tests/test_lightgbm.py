@@ -20,8 +20,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from boostfocal import FocalLoss, SoftmaxFocalLoss
-from boostfocal.lightgbm import FocalLGBMClassifier, make_metric, make_objective
+from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
+from boostfocal.lightgbm import (
+    FocalLGBMClassifier,
+    GHMLGBMClassifier,
+    make_metric,
+    make_objective,
+)
 
 #: Few trees, one thread: the machine running the tests has 2 cores and runs 2 workers.
 FAST = {"n_estimators": 10, "n_jobs": 1, "verbose": -1}
@@ -841,3 +846,206 @@ def test_default_estimator_learns_on_rare_positives_like_the_builtin():
     assert ap_focal > ap_builtin - 0.05
     leaves = [t["num_leaves"] for t in focal.booster_.dump_model()["tree_info"]]
     assert np.mean(leaves) > 20  # the trees keep splitting
+
+
+# =====================================================================================
+# focal_alpha="balanced"
+# =====================================================================================
+def test_balanced_alpha_binary_uses_the_effective_training_weights():
+    X, y = _binary(weights=(0.9,))
+    labels = np.array(["neg", "pos"])[y]
+    w = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
+    class_weight = {"neg": 1.0, "pos": 2.5}
+    clf = FocalLGBMClassifier(focal_alpha="balanced", class_weight=class_weight, **FAST)
+    clf.fit(X, labels, sample_weight=w, eval_X=X, eval_y=labels)
+    eff = w * np.where(y == 1, 2.5, 1.0)
+    w0, w1 = eff[y == 0].sum(), eff[y == 1].sum()
+    assert clf.focal_alpha == "balanced"
+    assert clf.focal_alpha_ == pytest.approx(w0 / (w0 + w1), rel=1e-14)
+    assert clf.loss_ == FocalLoss(2.0, clf.focal_alpha_) and clf.objective_.loss == clf.loss_
+    explicit = FocalLGBMClassifier(focal_alpha=clf.focal_alpha_, class_weight=class_weight,
+                                   **FAST).fit(X, labels, sample_weight=w, eval_X=X,
+                                               eval_y=labels)
+    assert clf.init_score_ == explicit.init_score_
+    np.testing.assert_array_equal(clf.decision_function(X), explicit.decision_function(X))
+    assert clf.evals_result_ == explicit.evals_result_
+
+
+def test_balanced_alpha_multiclass_in_class_order():
+    X, y = _multiclass()
+    labels = np.array(["emu", "cat", "dog"])[y]  # classes_ = [cat, dog, emu]
+    w = np.linspace(0.5, 1.5, len(y))
+    clf = FocalLGBMClassifier(focal_alpha="balanced", **FAST).fit(X, labels, sample_weight=w)
+    totals = np.array([w[labels == c].sum() for c in ["cat", "dog", "emu"]])
+    np.testing.assert_allclose(clf.focal_alpha_, totals.sum() / (3 * totals), rtol=1e-14)
+    np.testing.assert_array_equal(clf.loss_.alpha, clf.focal_alpha_)
+    with pytest.raises(NotFittedError):
+        _ = clone(clf).focal_alpha_
+
+
+# =====================================================================================
+# GHM-C: native adapters and GHMLGBMClassifier
+# =====================================================================================
+def test_native_ghm_lightgbm_trains_on_a_copy_of_the_loss():
+    """lightgbm.train deep-copies its params: the GHMLoss passed in is left as it was."""
+    X, y = _binary()
+    loss = GHMLoss(10, momentum=0.5)
+    start = loss.init_score(y)
+    dtrain = lgb.Dataset(X, y, init_score=np.full(len(y), start))
+    result = {}
+    booster = lgb.train(_native_params(loss), dtrain, 8, valid_sets=[dtrain],
+                        valid_names=["train"], feval=make_metric(loss),
+                        callbacks=[lgb.record_evaluation(result)])
+    assert loss.n_updates_ == 0 and loss.density_ is None
+    curve = result["train"]["logloss"]
+    margin = booster.predict(X, raw_score=True) + start
+    assert curve[-1] == pytest.approx(_weighted_mean_loss(loss, y, margin), rel=1e-9)
+    assert curve[-1] < 0.8 * curve[0]
+
+
+def _ghm(**kwargs):
+    return GHMLGBMClassifier(**{**FAST, **kwargs})
+
+
+def test_ghm_fit_attributes_and_predictions():
+    X, y = _binary()
+    labels = np.array(["no", "yes"])[y]
+    clf = _ghm(ghm_bins=30, ghm_momentum=0.5).fit(X, labels)
+    assert clf.classes_.tolist() == ["no", "yes"]
+    assert clf.loss_ == GHMLoss(30, 0.5) and clf.objective_.loss is clf.loss_
+    assert clf.loss_.n_updates_ == FAST["n_estimators"]  # one update per round
+    assert clf.init_score_ == pytest.approx(np.log(y.mean() / (1 - y.mean())), rel=1e-14)
+    margin = clf.decision_function(X)
+    np.testing.assert_allclose(margin, clf.booster_.predict(X, raw_score=True)
+                               + clf.init_score_, rtol=1e-12)
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-margin)),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(clf.predict(X),
+                                  clf.classes_[(clf.predict_proba(X)[:, 1] > 0.5).astype(int)])
+    assert roc_auc_score(y, margin) > 0.85
+    assert repr(_ghm(ghm_bins=5)).startswith("GHMLGBMClassifier(ghm_bins=5")
+
+
+def test_ghm_one_bin_is_the_logistic_focal_estimator():
+    X, y = _binary()
+    ghm = _ghm(ghm_bins=1).fit(X, y)
+    logistic = FocalLGBMClassifier(focal_gamma=0.0, **FAST).fit(X, y)
+    np.testing.assert_allclose(ghm.decision_function(X), logistic.decision_function(X),
+                               rtol=0, atol=1e-12)
+
+
+def test_ghm_multiclass_is_a_clear_error():
+    X, y = _multiclass(n=90)
+    with pytest.raises(ValueError, match="GHMLGBMClassifier: Only binary classification"):
+        _ghm().fit(X, y)
+
+
+def test_ghm_params_never_reach_the_booster(capfd):
+    X, y = _binary(n=200)
+    clf = GHMLGBMClassifier(n_estimators=2, n_jobs=1, verbose=1, ghm_bins=20,
+                            ghm_momentum=0.5)
+    clf.fit(X, y, eval_X=X, eval_y=y)
+    out = capfd.readouterr().out
+    assert "Using self-defined objective function" in out  # logging was on
+    assert "ghm" not in out and "Unknown parameter" not in out
+    assert not any(k.startswith("ghm") for k in clf.booster_.params)
+
+
+@pytest.mark.parametrize("kwargs,match", [({"ghm_bins": 0}, "ghm_bins"),
+                                          ({"ghm_momentum": 1.5}, "ghm_momentum"),
+                                          ({"objective": "binary"}, "objective must be None")])
+def test_ghm_bad_params_name_the_argument(kwargs, match):
+    X, y = _binary(n=100)
+    with pytest.raises(ValueError, match=match):
+        _ghm(**kwargs).fit(X, y)
+
+
+def test_ghm_refit_is_fresh_and_clones_are_independent():
+    X, y = _binary()
+    clf = _ghm(ghm_momentum=0.75)
+    first = clf.fit(X, y).decision_function(X)
+    first_loss = clf.loss_
+    np.testing.assert_array_equal(clf.fit(X, y).decision_function(X), first)
+    assert clf.loss_ is not first_loss and clf.loss_.n_updates_ == FAST["n_estimators"]
+    twin = clone(clf)
+    X2, y2 = _binary(seed=4)
+    twin.fit(X2, y2)
+    assert twin.loss_ is not clf.loss_
+    np.testing.assert_array_equal(clf.decision_function(X), first)
+
+
+def test_ghm_sample_weight_two_equals_duplicated_rows():
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 8, size=(200, 3)).astype(float)
+    y = ((X[:, 0] + 2 * rng.randn(200)) > 5).astype(int)
+    w = np.ones(200)
+    w[:50] = 2.0
+    X_dup, y_dup = np.vstack([X, X[:50]]), np.concatenate([y, y[:50]])
+    params = dict(min_child_samples=1, min_data_in_bin=1, num_leaves=4, ghm_momentum=0.5)
+    weighted = _ghm(**params).fit(X, y, sample_weight=w)
+    duplicated = _ghm(**params).fit(X_dup, y_dup)
+    np.testing.assert_allclose(weighted.loss_.density_, duplicated.loss_.density_,
+                               rtol=1e-12)
+    np.testing.assert_allclose(weighted.decision_function(X),
+                               duplicated.decision_function(X), atol=1e-10)
+    plain = _ghm(**params).fit(X, y)
+    assert np.max(np.abs(weighted.decision_function(X) - plain.decision_function(X))) > 1e-3
+
+
+def test_ghm_early_stopping_on_logloss():
+    X, y = _binary(n=600, seed=3)
+    flip = np.random.RandomState(0).rand(len(y)) < 0.2
+    y = np.where(flip, 1 - y, y)
+    X_tr, y_tr, X_va, y_va = X[:400], y[:400], X[400:], y[400:]
+    clf = GHMLGBMClassifier(n_estimators=200, learning_rate=0.3, n_jobs=1, verbose=-1)
+    clf.fit(X_tr, y_tr, eval_X=X_va, eval_y=y_va,
+            callbacks=[lgb.early_stopping(5, verbose=False)])
+    curve = clf.evals_result_["valid_0"]["logloss"]
+    assert list(clf.evals_result_["valid_0"]) == ["logloss"]
+    assert clf.best_iteration_ == int(np.argmin(curve)) + 1 < 200
+    assert curve[clf.best_iteration_ - 1] == pytest.approx(
+        _weighted_mean_loss(clf.loss_, y_va, clf.decision_function(X_va)), rel=1e-9)
+    assert clf.loss_.n_updates_ == len(curve)
+
+
+def test_ghm_pickle_round_trip(tmp_path):
+    X, y = _binary()
+    clf = _ghm(ghm_momentum=0.5).fit(X, np.array(["a", "b"])[y])
+    path = tmp_path / "ghm.joblib"
+    joblib.dump(clf, path)
+    for other in (pickle.loads(pickle.dumps(clf)), joblib.load(path)):
+        np.testing.assert_array_equal(other.predict_proba(X), clf.predict_proba(X))
+        np.testing.assert_array_equal(other.loss_.density_, clf.loss_.density_)
+        assert other.objective_.loss is other.loss_
+
+
+def test_ghm_grid_search_in_parallel():
+    X, y = _binary(n=300, weights=(0.9,))
+    search = GridSearchCV(make_pipeline(StandardScaler(), _ghm()),
+                          {"ghmlgbmclassifier__ghm_bins": [5, 30],
+                           "ghmlgbmclassifier__ghm_momentum": [0.0, 0.75]},
+                          scoring="average_precision", cv=3, n_jobs=2)
+    search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (4,) and np.all(np.isfinite(scores)) and np.all(scores > 0.5)
+    assert search.best_estimator_[-1].loss_.n_updates_ == FAST["n_estimators"]
+
+
+#: GHMLGBMClassifier's expected failures: FocalLGBMClassifier's, plus one that is GHM-C.
+GHM_EXPECTED_FAILED_CHECKS = {
+    **EXPECTED_FAILED_CHECKS,
+    "check_class_weight_classifiers": (
+        "GHM-C by design: its bins count weights (a weight is a repeated row), so a class "
+        "weight that is constant over class-pure bins cancels in the harmonizing weights. "
+        "With this check's class_weight={0: 1000, 1: 1e-4} training starts at the "
+        "weighted prior log-odds, -16, where each positive has a harmonized gradient of "
+        "order 1 but a logistic Hessian of 1e-7: the first Newton step overshoots and "
+        "every test row is predicted positive. See test_ghm.py::"
+        "test_class_weights_cancel_in_class_pure_bins."),
+}
+
+
+@parametrize_with_checks([GHMLGBMClassifier(n_estimators=5, n_jobs=1, verbose=-1)],
+                         expected_failed_checks=lambda est: GHM_EXPECTED_FAILED_CHECKS)
+def test_ghm_sklearn_estimator_checks(estimator, check):
+    check(estimator)

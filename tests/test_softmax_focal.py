@@ -280,3 +280,40 @@ def test_validation_names_the_argument():
         SoftmaxFocalLoss().gradient_hessian([0, 1], np.zeros(2))
     with pytest.raises(ValueError, match="sample_weight"):
         SoftmaxFocalLoss().gradient_hessian([0, 1], np.zeros((2, 3)), [-1.0, 1.0])
+
+
+# ---------------------------------------------------------------- alpha="balanced"
+def test_balanced_alpha_is_inverse_class_totals_keeping_the_total_weight():
+    y = np.r_[np.zeros(60), np.ones(30), np.full(10, 2)].astype(int)
+    w = np.r_[np.ones(60), np.full(30, 0.5), np.linspace(1, 3, 10)]
+    totals = np.array([60.0, 15.0, 20.0])
+    loss = SoftmaxFocalLoss(1.0, "balanced", hessian="exact")
+    assert loss.n_classes is None
+    resolved = loss.resolve(y, w)
+    np.testing.assert_allclose(resolved.alpha, totals.sum() / (3 * totals), rtol=1e-14)
+    np.testing.assert_allclose(resolved.alpha * totals, totals.sum() / 3, rtol=1e-14)
+    # the loss keeps its overall scale: sum_i w_i alpha_{y_i} = sum_i w_i
+    assert np.sum(w * resolved.alpha[y]) == pytest.approx(w.sum(), rel=1e-14)
+    assert resolved == SoftmaxFocalLoss(1.0, resolved.alpha, hessian="exact")
+    assert resolved.n_classes == 3
+    # n_classes fixes K even when the last class has no rows... and then it cannot resolve
+    with pytest.raises(ValueError, match="every class with positive total weight"):
+        loss.resolve(y, w, n_classes=4)
+    numeric = SoftmaxFocalLoss(1.0, [1.0, 2.0, 3.0])
+    assert numeric.resolve(y, w) is numeric
+
+
+def test_unresolved_balanced_softmax_alpha_refuses_the_math():
+    loss = SoftmaxFocalLoss(2.0, "balanced")
+    y, z = np.array([0, 2]), np.zeros((2, 3))
+    for call in (lambda: loss.loss(y, z), lambda: loss.gradient_hessian(y, z),
+                 lambda: loss.init_score(y), lambda: loss.predict_proba(z),
+                 lambda: loss.init_score_from_totals([1.0, 2.0, 3.0])):
+        with pytest.raises(ValueError, match="resolve"):
+            call()
+    np.testing.assert_allclose(loss.predict_confidence(z), 1 / 3, rtol=1e-15)
+    assert loss == SoftmaxFocalLoss(2.0, "balanced") and loss != SoftmaxFocalLoss(2.0)
+    assert hash(loss) == hash(SoftmaxFocalLoss(2.0, "balanced"))
+    assert "alpha='balanced'" in repr(loss)
+    with pytest.raises(ValueError, match="alpha"):
+        SoftmaxFocalLoss(2.0, "inverse")

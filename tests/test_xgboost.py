@@ -21,12 +21,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from boostfocal import FocalLoss, SoftmaxFocalLoss
+from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
 from boostfocal._adapter import as_loss_layout
 from boostfocal._classifier import constant_margin
 from boostfocal.xgboost import (
     FOCAL_MIN_CHILD_WEIGHT,
     FocalXGBClassifier,
+    GHMXGBClassifier,
     XGBObjective,
     make_metric,
     make_objective,
@@ -722,3 +723,249 @@ def test_extreme_gamma_on_one_percent_positives_trains():
     curve = np.array(clf.evals_result()["validation_0"]["focal_loss"])
     start = float(np.mean(clf.loss_.loss(y, np.full(len(y), clf.init_score_))))
     assert curve[0] < start and curve[-1] < 0.5 * curve[0]
+
+
+# =======================================================================================
+# focal_alpha="balanced"
+# =======================================================================================
+
+def test_balanced_alpha_binary_resolves_after_sample_and_class_weights():
+    X, y = binary_data()
+    labels = np.array(["neg", "pos"])[y]
+    w = np.where(np.arange(len(y)) % 4 == 0, 2.0, 1.0)
+    clf = FocalXGBClassifier(focal_alpha="balanced", scale_pos_weight=3.0, **SMALL)
+    clf.fit(X, labels, sample_weight=w, eval_set=[(X, labels)], verbose=False)
+    train_w = w * np.where(y == 1, 3.0, 1.0)
+    w0, w1 = train_w[y == 0].sum(), train_w[y == 1].sum()
+    assert clf.focal_alpha == "balanced"            # the parameter is never changed
+    assert clf.focal_alpha_ == pytest.approx(w0 / (w0 + w1), rel=1e-15)
+    assert clf.loss_ == FocalLoss(2.0, clf.focal_alpha_)
+    # the same model as the resolved number given explicitly: objective, metric and start
+    explicit = FocalXGBClassifier(focal_alpha=clf.focal_alpha_, scale_pos_weight=3.0,
+                                  **SMALL).fit(X, labels, sample_weight=w,
+                                               eval_set=[(X, labels)], verbose=False)
+    assert clf.init_score_ == explicit.init_score_
+    assert_array_equal(clf.decision_function(X), explicit.decision_function(X))
+    assert clf.evals_result() == explicit.evals_result()
+    assert_array_equal(clf.predict_proba(X), explicit.predict_proba(X))
+
+
+def test_balanced_alpha_multiclass_in_class_order_and_refit_re_resolves():
+    X, y = multiclass_data()
+    labels = np.array(["c", "a", "b"])[y]  # classes_ = [a, b, c]
+    clf = FocalXGBClassifier(focal_alpha="balanced", **SMALL).fit(X, labels)
+    totals = np.array([np.sum(labels == c) for c in ["a", "b", "c"]], dtype=float)
+    assert_allclose(clf.focal_alpha_, totals.sum() / (3 * totals), rtol=1e-14)
+    assert_array_equal(clf.loss_.alpha, clf.focal_alpha_)
+    # a refit on other data resolves again, from that data
+    keep = (labels != "a") | (np.arange(len(y)) % 3 == 0)
+    clf.fit(X[keep], labels[keep])
+    totals2 = np.array([np.sum(labels[keep] == c) for c in ["a", "b", "c"]], dtype=float)
+    assert_allclose(clf.focal_alpha_, totals2.sum() / (3 * totals2), rtol=1e-14)
+    assert clone(clf).focal_alpha == "balanced"
+    with pytest.raises(Exception, match="not fitted"):
+        _ = clone(clf).focal_alpha_
+
+
+def test_balanced_alpha_with_a_zero_weight_class_names_the_parameter():
+    X, y = binary_data(n=60)
+    with pytest.raises(ValueError, match="focal_alpha='balanced'"):
+        FocalXGBClassifier(focal_alpha="balanced", **SMALL).fit(
+            X, y, sample_weight=np.where(y == 1, 0.0, 1.0))
+
+
+def test_native_adapters_refuse_an_unresolved_balanced_loss():
+    with pytest.raises(ValueError, match="resolve"):
+        make_objective(FocalLoss(alpha="balanced"))
+    with pytest.raises(ValueError, match="resolve"):
+        make_metric(SoftmaxFocalLoss(alpha="balanced"))
+
+
+# =======================================================================================
+# GHM-C: native adapters and GHMXGBClassifier
+# =======================================================================================
+
+def test_native_ghm_trains_advances_the_loss_once_per_round_and_reports_logloss():
+    X, y = binary_data()
+    loss = GHMLoss(bins=10, momentum=0.75)
+    start = loss.init_score(y)
+    dtrain = xgb.DMatrix(X, y, base_margin=np.full(len(y), start))
+    history = {}
+    booster = xgb.train(dict(NATIVE), dtrain, 7, obj=make_objective(loss),
+                        custom_metric=make_metric(loss), evals=[(dtrain, "train")],
+                        evals_result=history, verbose_eval=False)
+    assert loss.n_updates_ == 7  # xgboost.train calls the objective once per round
+    curve = history["train"]["logloss"]
+    margin = booster.predict(dtrain, output_margin=True)
+    assert curve[-1] == pytest.approx(float(np.mean(loss.loss(y, margin))), abs=HISTORY_ABS)
+    assert curve[-1] < 0.8 * curve[0]
+    assert loss.n_updates_ == 7  # the metric never advanced it
+
+
+def _ghm(**kwargs):
+    return GHMXGBClassifier(**{**SMALL, **kwargs})
+
+
+_FLOAT32_WEIGHTS = (
+    "XGBoost keeps gradient pairs in float32: a row of weight 3 is rounded once "
+    "(round(3 g)) where its 3 repeats are rounded three times (3 round(g)). The 1-ulp "
+    "differences reach 2.3e-7 relative in predict_proba after 5 rounds on this check's "
+    "15 rows, above its rtol of 1e-7. FocalXGBClassifier(focal_gamma=0) shows the same "
+    "1.4e-8 absolute differences on these data and passes only because its probabilities "
+    "there are larger. Weights are tested with exact (power-of-two) weights in "
+    "test_ghm_weights_of_two_equal_duplicated_rows.")
+
+
+@parametrize_with_checks(
+    [GHMXGBClassifier(n_estimators=5, max_depth=3, n_jobs=1)],
+    # Same policy as FocalXGBClassifier: every expected failure is listed with its reason.
+    # The estimator is binary only; its multi_class=False tag makes scikit-learn check
+    # the multiclass error instead of multiclass fits.
+    expected_failed_checks=lambda est: {
+        "check_sample_weight_equivalence_on_dense_data": _FLOAT32_WEIGHTS,
+        "check_sample_weight_equivalence_on_sparse_data": _FLOAT32_WEIGHTS,
+    },
+)
+def test_ghm_sklearn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+def test_ghm_fit_attributes_and_predictions():
+    X, y = binary_data()
+    labels = np.array(["no", "yes"])[y]
+    clf = _ghm(ghm_bins=30, ghm_momentum=0.5).fit(X, labels)
+    assert_array_equal(clf.classes_, ["no", "yes"])
+    assert clf.loss_ == GHMLoss(30, 0.5)
+    assert clf.loss_.n_updates_ == SMALL["n_estimators"]  # one update per round
+    assert clf.init_score_ == pytest.approx(logit(y.mean()), rel=1e-14)
+    margin = clf.decision_function(X)
+    assert margin.shape == (300,) and margin.dtype == np.float64
+    assert_allclose(clf.predict_proba(X)[:, 1], expit(margin), rtol=1e-12)
+    assert_array_equal(clf.predict(X), clf.classes_[(expit(margin) > 0.5).astype(int)])
+    assert roc_auc_score(y, margin) > 0.85
+    assert "ghm_bins" in clf.get_params() and "ghm_momentum" in clf.get_params()
+
+
+def test_ghm_one_bin_is_the_logistic_focal_estimator():
+    X, y = binary_data()
+    ghm = _ghm(ghm_bins=1).fit(X, y)
+    logistic = FocalXGBClassifier(focal_gamma=0.0, **SMALL).fit(X, y)
+    assert ghm.init_score_ == logistic.init_score_
+    assert_allclose(ghm.decision_function(X), logistic.decision_function(X), atol=1e-6)
+
+
+def test_ghm_multiclass_is_a_clear_error():
+    X, y = multiclass_data(n=60)
+    with pytest.raises(ValueError, match="GHMXGBClassifier: Only binary classification"):
+        _ghm().fit(X, y)
+
+
+@pytest.mark.parametrize("params,match", [
+    ({"ghm_bins": 0}, "ghm_bins"), ({"ghm_bins": 2.5}, "ghm_bins"),
+    ({"ghm_momentum": 1.0}, "ghm_momentum"), ({"ghm_momentum": -0.5}, "ghm_momentum"),
+])
+def test_ghm_bad_parameters_name_them(params, match):
+    X, y = binary_data(n=50)
+    with pytest.raises((ValueError, TypeError), match=match):
+        _ghm(**params).fit(X, y)
+
+
+def test_ghm_parameters_never_reach_the_booster():
+    X, y = binary_data()
+    clf = _ghm(ghm_bins=20, ghm_momentum=0.3, verbosity=1)
+    assert not {"ghm_bins", "ghm_momentum"} & set(clf.get_xgb_params())
+    assert _booster_warnings(lambda: clf.fit(X, y, eval_set=[(X, y)], verbose=False)) == []
+
+
+def test_ghm_refit_starts_from_a_fresh_state_and_clones_are_independent():
+    X, y = binary_data()
+    clf = _ghm(ghm_momentum=0.75)
+    first = clf.fit(X, y).decision_function(X)
+    first_loss = clf.loss_
+    second = clf.fit(X, y).decision_function(X)
+    assert_array_equal(first, second)             # fit twice: the same model
+    assert clf.loss_ is not first_loss
+    assert clf.loss_.n_updates_ == SMALL["n_estimators"]  # not carried over
+    # a clone fitted on other data shares nothing with the original
+    twin = clone(clf)
+    assert not hasattr(twin, "loss_")
+    X2, y2 = binary_data(seed=5)
+    twin.fit(X2, y2)
+    assert twin.loss_ is not clf.loss_
+    assert_array_equal(clf.decision_function(X), first)
+    assert clf.loss_.n_updates_ == SMALL["n_estimators"]
+
+
+def test_ghm_momentum_changes_the_model():
+    X, y = binary_data(n=400, flip_y=0.1, seed=2)
+    plain = _ghm(ghm_momentum=0.0).fit(X, y).decision_function(X)
+    smooth = _ghm(ghm_momentum=0.9).fit(X, y).decision_function(X)
+    assert not np.allclose(plain, smooth, atol=1e-3)
+
+
+def test_ghm_weights_of_two_equal_duplicated_rows():
+    # the bin totals count weights: a weight of 2 is a repeated row, in every round
+    X, y = binary_data(n=150, pos=0.3)
+    w = np.where(np.arange(len(y)) % 4 == 0, 2.0, 1.0)
+    X2, y2 = _duplicate(X, y, w)
+    params = dict(tree_method="exact", ghm_momentum=0.5)
+    weighted = _ghm(**params).fit(X, y, sample_weight=w)
+    duplicated = _ghm(**params).fit(X2, y2)
+    assert weighted.init_score_ == pytest.approx(duplicated.init_score_, rel=1e-14)
+    assert_allclose(weighted.loss_.density_, duplicated.loss_.density_, rtol=1e-6)
+    assert_allclose(weighted.decision_function(X), duplicated.decision_function(X),
+                    atol=1e-5)
+    plain = _ghm(**params).fit(X, y)
+    assert not np.allclose(weighted.decision_function(X), plain.decision_function(X),
+                           atol=1e-3)
+
+
+def test_ghm_early_stopping_on_logloss():
+    X, y = binary_data(n=400, flip_y=0.3, seed=3)
+    X_tr, X_ev, y_tr, y_ev = X[:250], X[250:], y[:250], y[250:]
+    clf = GHMXGBClassifier(n_estimators=300, learning_rate=0.5, max_depth=4,
+                           early_stopping_rounds=5, n_jobs=1)
+    clf.fit(X_tr, y_tr, eval_set=[(X_ev, y_ev)], verbose=False)
+    curve = clf.evals_result()["validation_0"]
+    assert list(curve) == ["logloss"]
+    curve = curve["logloss"]
+    assert clf.best_iteration == int(np.argmin(curve))
+    assert len(curve) == clf.best_iteration + 6 < 300
+    best = clf.decision_function(X_ev)
+    assert curve[clf.best_iteration] == pytest.approx(
+        float(np.mean(clf.loss_.loss(y_ev, best))), abs=HISTORY_ABS)
+    assert clf.loss_.n_updates_ == len(curve)  # the metric never advanced the state
+
+
+def test_ghm_pickle_round_trip(tmp_path):
+    X, y = binary_data()
+    clf = _ghm(ghm_momentum=0.5).fit(X, np.array(["a", "b"])[y])
+    for other in (pickle.loads(pickle.dumps(clf)),
+                  joblib.load(joblib.dump(clf, tmp_path / "ghm.joblib")[0])):
+        assert_array_equal(other.predict_proba(X), clf.predict_proba(X))
+        assert_array_equal(other.predict(X), clf.predict(X))
+        assert other.loss_ == clf.loss_
+        assert_array_equal(other.loss_.density_, clf.loss_.density_)
+
+
+def test_ghm_grid_search_in_parallel():
+    X, y = binary_data(n=200)
+    search = GridSearchCV(make_pipeline(StandardScaler(), _ghm()),
+                          {"ghmxgbclassifier__ghm_bins": [5, 30],
+                           "ghmxgbclassifier__ghm_momentum": [0.0, 0.75]},
+                          scoring="average_precision", cv=3, n_jobs=2)
+    search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (4,) and np.all(np.isfinite(scores)) and np.all(scores > 0.5)
+    # the refit best model starts from a fresh state
+    best = search.best_estimator_[-1]
+    assert best.loss_.n_updates_ == SMALL["n_estimators"]
+
+
+def test_ghm_is_exported_lazily_from_boostfocal():
+    import boostfocal
+
+    assert boostfocal.GHMXGBClassifier is GHMXGBClassifier
+    assert boostfocal.GHMLoss is GHMLoss

@@ -26,7 +26,9 @@ from .._validation import (
     check_gamma,
     check_hessian,
     check_sample_weight,
+    is_balanced,
     result_dtype,
+    unresolved_alpha,
 )
 from ._stable import log_sigmoid, log_softplus, softplus
 
@@ -41,9 +43,16 @@ class FocalLoss:
     gamma : float, default=2.0
         Focusing parameter, ``>= 0``. ``gamma=0`` with ``alpha=None`` is exactly the
         logistic loss.
-    alpha : float or None, default=None
+    alpha : float, "balanced" or None, default=None
         Weight of the positive class, strictly between 0 and 1; the negative class
-        gets ``1 - alpha``. ``None`` weights both classes by 1.
+        gets ``1 - alpha``. ``None`` weights both classes by 1. ``"balanced"`` means
+        ``alpha = W0 / (W0 + W1)`` for the weighted class totals ``W0``, ``W1`` of the
+        training data, so that both classes carry the same total ``alpha_t``-weight. It is
+        a placeholder: :meth:`resolve` turns it into a number once, from the training
+        labels and weights, and every other method raises a ``ValueError`` until then
+        (the weights are never re-derived from whatever labels a call receives, so the
+        objective, the metric, :meth:`init_score` and :meth:`predict_proba` cannot
+        disagree).
     hessian : {"majorizer", "floor", "exact"}, default="majorizer"
         Curvature handed to the booster by :meth:`gradient_hessian`.
 
@@ -65,11 +74,26 @@ class FocalLoss:
     Methods take ``(y_true, raw_prediction, sample_weight=None)`` in that order, as
     scikit-learn's ``sklearn._loss`` does. ``raw_prediction`` may be float32 or float64;
     outputs have the same dtype (the arithmetic is carried out in float64).
+
+    **alpha versus up-weighting the positives** (``scale_pos_weight``, ``sample_weight``).
+    Both multiply each example's gradient and Hessian by a per-class factor while
+    training, and both move the optimal starting score. They differ in what the model's
+    probabilities refer to. ``alpha`` is part of the loss, so :meth:`predict_proba`
+    undoes it: the posterior refers to the data as they are (the starting score maps
+    back to the weighted base rate ``W1 / (W0 + W1)``, ``alpha`` excluded).
+    ``scale_pos_weight`` multiplies the sample weights, i.e. it changes the data: the
+    posterior then refers to the re-weighted population, whose odds are
+    ``scale_pos_weight`` times larger. Rankings (AUC, average precision) are the same
+    either way; probabilities are not. ``alpha`` also enters the metric on evaluation
+    sets, while ``scale_pos_weight`` weights the training rows only. ``alpha`` and
+    ``1 - alpha`` sum to 1, so for the same ratio the loss is smaller in scale than with
+    ``scale_pos_weight``, which matters only through scale-dependent booster settings
+    (``min_child_weight``, ``reg_lambda``).
     """
 
     n_classes = 2
 
-    def __init__(self, gamma: float = 2.0, alpha: float | None = None,
+    def __init__(self, gamma: float = 2.0, alpha: float | str | None = None,
                  hessian: str = "majorizer") -> None:
         self.gamma = check_gamma(gamma)
         self.alpha = check_binary_alpha(alpha)
@@ -86,6 +110,43 @@ class FocalLoss:
     def __hash__(self) -> int:
         return hash((FocalLoss, self.gamma, self.alpha, self.hessian))
 
+    # ------------------------------------------------------------------ alpha
+    def _numeric_alpha(self) -> float | None:
+        """``alpha`` for the math; an unresolved ``"balanced"`` is an error."""
+        if is_balanced(self.alpha):
+            raise unresolved_alpha(self)
+        return self.alpha
+
+    def resolve(self, y_true, sample_weight=None) -> FocalLoss:
+        """The loss with ``alpha="balanced"`` replaced by its value on these labels.
+
+        ``alpha = W0 / (W0 + W1)``, with ``W0``, ``W1`` the class totals of
+        ``sample_weight`` (so class weights folded into the sample weights count), so that
+        ``alpha W1 = (1 - alpha) W0``. Call it once, on the training data; the result is
+        what the objective, the metric, :meth:`init_score` and :meth:`predict_proba` all
+        use. A loss whose ``alpha`` is already numeric or None is returned unchanged.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,)
+            Training labels in {0, 1}.
+        sample_weight : array-like of shape (n,), default=None
+            Non-negative training weights.
+
+        Returns
+        -------
+        FocalLoss
+            A new loss with a numeric ``alpha`` (or ``self`` if there was nothing to
+            resolve).
+        """
+        if not is_balanced(self.alpha):
+            return self
+        w0, w1 = self.class_totals(y_true, sample_weight)
+        if not (w0 > 0 and w1 > 0):
+            raise ValueError("alpha='balanced' needs both classes with positive total "
+                             f"weight, got W0={w0!r}, W1={w1!r}")
+        return FocalLoss(self.gamma, w0 / (w0 + w1), self.hessian)
+
     # ------------------------------------------------------------------ kernels
     def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool):
         """Validate cheaply, run the fused kernel, and turn its flags into errors."""
@@ -96,8 +157,9 @@ class FocalLoss:
         n = z.shape[0]
         y = as_array(y_true, "y_true", 1, n)
         w = None if sample_weight is None else as_array(sample_weight, "sample_weight", 1, n)
-        alpha_pos = 1.0 if self.alpha is None else self.alpha
-        alpha_neg = 1.0 if self.alpha is None else 1.0 - self.alpha
+        alpha = self._numeric_alpha()
+        alpha_pos = 1.0 if alpha is None else alpha
+        alpha_neg = 1.0 if alpha is None else 1.0 - alpha
         out, flags = run_binary(y, z, w, alpha_pos, alpha_neg, self.gamma, self.hessian,
                                 want_loss)
         if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
@@ -182,6 +244,7 @@ class FocalLoss:
         -------
         float
         """
+        self._numeric_alpha()  # an unresolved "balanced" alpha is reported first
         w0, w1 = self.class_totals(y_true, sample_weight)
         return self.init_score_from_totals(w0, w1)
 
@@ -193,6 +256,7 @@ class FocalLoss:
         rate", and that map is strictly increasing in the margin, so the optimum is
         unique and is found by a bracketed root search on it.
         """
+        self._numeric_alpha()  # an unresolved "balanced" alpha has no optimum yet
         if not (np.isfinite(w0) and np.isfinite(w1)) or w0 <= 0 or w1 <= 0:
             raise ValueError(
                 "init_score needs both classes with positive total weight, got "
@@ -218,6 +282,7 @@ class FocalLoss:
         ``log g(sigmoid(t)) = -(gamma - 1) softplus(t) + log(e^-t + gamma softplus(-t))``:
         a sum of positive terms, so there is no cancellation anywhere.
         """
+        alpha = self._numeric_alpha()
         gamma = self.gamma
         if gamma == 0.0:
             out = z.copy()
@@ -229,8 +294,8 @@ class FocalLoss:
                         + np.logaddexp(-t, log_gamma + log_softplus(-t)))
 
             out = log_g(-z) - log_g(z)
-        if self.alpha is not None:
-            out += np.log1p(-self.alpha) - np.log(self.alpha)
+        if alpha is not None:
+            out += np.log1p(-alpha) - np.log(alpha)
         return out
 
     def predict_proba(self, raw_prediction) -> np.ndarray:

@@ -34,7 +34,9 @@ from .._validation import (
     check_gamma,
     check_hessian,
     check_sample_weight,
+    is_balanced,
     result_dtype,
+    unresolved_alpha,
 )
 from ._stable import log_softmax, log_softplus, softplus
 
@@ -49,9 +51,17 @@ class SoftmaxFocalLoss:
     gamma : float, default=2.0
         Focusing parameter, ``>= 0``. ``gamma=0`` with ``alpha=None`` is exactly the
         softmax cross-entropy.
-    alpha : sequence of float or None, default=None
+    alpha : sequence of float, "balanced" or None, default=None
         Per-class weights in class order (length K, each > 0). ``None`` weights every
-        class by 1.
+        class by 1. ``"balanced"`` means ``alpha_k = W / (K W_k)`` for the weighted class
+        totals ``W_k`` of the training data (``W = sum W_k``): inversely proportional to
+        the class totals, so every class carries the same total ``alpha``-weight, and
+        normalized so that ``sum_i w_i alpha_{y_i} = W``, i.e. the loss keeps the overall
+        scale it has without ``alpha`` (this is scikit-learn's
+        ``compute_class_weight("balanced")`` on weighted counts; scale matters to
+        ``min_child_weight`` and ``reg_lambda``). It is a placeholder: :meth:`resolve`
+        turns it into numbers once, from the training data, and every method that needs
+        ``alpha`` raises a ``ValueError`` until then.
     hessian : {"majorizer", "floor", "exact"}, default="majorizer"
         Curvature handed to the booster, per class (the diagonal of the Hessian, which
         is what XGBoost and LightGBM use). ``"exact"`` is the exact diagonal, which can
@@ -64,7 +74,7 @@ class SoftmaxFocalLoss:
     ``y_true`` holds class indices 0..K-1 and ``raw_prediction`` has shape (n, K).
     """
 
-    def __init__(self, gamma: float = 2.0, alpha: Sequence[float] | None = None,
+    def __init__(self, gamma: float = 2.0, alpha: Sequence[float] | str | None = None,
                  hessian: str = "majorizer") -> None:
         self.gamma = check_gamma(gamma)
         self.alpha = check_class_alpha(alpha)
@@ -73,23 +83,70 @@ class SoftmaxFocalLoss:
     @property
     def n_classes(self) -> int | None:
         """K when ``alpha`` fixes it, else None (taken from the data)."""
-        return None if self.alpha is None else int(self.alpha.shape[0])
+        return None if self._alpha_array() is None else int(self.alpha.shape[0])
+
+    def _alpha_array(self) -> np.ndarray | None:
+        """The numeric class weights, or None; ``"balanced"`` counts as not fixed yet."""
+        return None if self.alpha is None or is_balanced(self.alpha) else self.alpha
+
+    def _numeric_alpha(self) -> np.ndarray | None:
+        """``alpha`` for the math; an unresolved ``"balanced"`` is an error."""
+        if is_balanced(self.alpha):
+            raise unresolved_alpha(self)
+        return self.alpha
+
+    def resolve(self, y_true, sample_weight=None, n_classes: int | None = None
+                ) -> SoftmaxFocalLoss:
+        """The loss with ``alpha="balanced"`` replaced by its values on these labels.
+
+        ``alpha_k = W / (K W_k)`` with ``W_k`` the class totals of ``sample_weight`` (class
+        weights folded into the sample weights count) and ``W = sum_k W_k``. Call it once,
+        on the training data; the result is what the objective, the metric,
+        :meth:`init_score` and :meth:`predict_proba` all use. A loss whose ``alpha`` is
+        numeric or None is returned unchanged.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,)
+            Training class indices 0..K-1.
+        sample_weight : array-like of shape (n,), default=None
+            Non-negative training weights.
+        n_classes : int, default=None
+            K; by default ``max(y_true) + 1``.
+
+        Returns
+        -------
+        SoftmaxFocalLoss
+            A new loss with numeric ``alpha`` (or ``self`` if there was nothing to resolve).
+        """
+        if not is_balanced(self.alpha):
+            return self
+        totals = self.class_totals(y_true, sample_weight, n_classes)
+        if not np.all(totals > 0):
+            raise ValueError("alpha='balanced' needs every class with positive total "
+                             f"weight, got class totals {totals.tolist()}")
+        alpha = totals.sum() / (totals.shape[0] * totals)
+        return SoftmaxFocalLoss(self.gamma, alpha, self.hessian)
 
     def __repr__(self) -> str:
-        alpha = None if self.alpha is None else self.alpha.tolist()
+        alpha = self.alpha if self._alpha_array() is None else self.alpha.tolist()
         return (f"SoftmaxFocalLoss(gamma={self.gamma!r}, alpha={alpha!r}, "
                 f"hessian={self.hessian!r})")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SoftmaxFocalLoss):
             return False
-        same_alpha = (self.alpha is None and other.alpha is None) or (
-            self.alpha is not None and other.alpha is not None
-            and np.array_equal(self.alpha, other.alpha))
+        a, b = self._alpha_array(), other._alpha_array()
+        if a is None or b is None:
+            same_alpha = a is None and b is None and (
+                is_balanced(self.alpha) == is_balanced(other.alpha))
+        else:
+            same_alpha = np.array_equal(a, b)
         return same_alpha and (self.gamma, self.hessian) == (other.gamma, other.hessian)
 
     def __hash__(self) -> int:
-        alpha = None if self.alpha is None else tuple(self.alpha.tolist())
+        alpha = self._alpha_array()
+        alpha = self.alpha if alpha is None else tuple(alpha.tolist())
         return hash((SoftmaxFocalLoss, self.gamma, alpha, self.hessian))
 
     # ------------------------------------------------------------------ validation
@@ -98,8 +155,9 @@ class SoftmaxFocalLoss:
         if z.shape[1] < 2:
             raise ValueError(f"raw_prediction must have one column per class (K >= 2), "
                              f"got shape {z.shape}")
-        if self.alpha is not None and z.shape[1] != self.alpha.shape[0]:
-            raise ValueError(f"alpha has {self.alpha.shape[0]} class weights but "
+        alpha = self._alpha_array()
+        if alpha is not None and z.shape[1] != alpha.shape[0]:
+            raise ValueError(f"alpha has {alpha.shape[0]} class weights but "
                              f"raw_prediction has {z.shape[1]} columns")
         return z
 
@@ -112,13 +170,14 @@ class SoftmaxFocalLoss:
         if z.shape[1] < 2:
             raise ValueError(f"raw_prediction must have one column per class (K >= 2), "
                              f"got shape {z.shape}")
-        if self.alpha is not None and z.shape[1] != self.alpha.shape[0]:
-            raise ValueError(f"alpha has {self.alpha.shape[0]} class weights but "
+        alpha = self._numeric_alpha()
+        if alpha is not None and z.shape[1] != alpha.shape[0]:
+            raise ValueError(f"alpha has {alpha.shape[0]} class weights but "
                              f"raw_prediction has {z.shape[1]} columns")
         n = z.shape[0]
         y = as_array(y_true, "y_true", 1, n)
         w = None if sample_weight is None else as_array(sample_weight, "sample_weight", 1, n)
-        out, flags = run_softmax(y, z, w, self.alpha, self.gamma, self.hessian, want_loss)
+        out, flags = run_softmax(y, z, w, alpha, self.gamma, self.hessian, want_loss)
         if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
                 w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
             # the error path: the detailed validators say exactly what is wrong
@@ -186,8 +245,9 @@ class SoftmaxFocalLoss:
         if n_classes is None:
             y = as_float_array(y_true, "y_true", 1)
             n_classes = int(y.max()) + 1 if y.size else 0
-        if self.alpha is not None and n_classes != self.alpha.shape[0]:
-            raise ValueError(f"alpha has {self.alpha.shape[0]} class weights but "
+        alpha = self._alpha_array()
+        if alpha is not None and n_classes != alpha.shape[0]:
+            raise ValueError(f"alpha has {alpha.shape[0]} class weights but "
                              f"n_classes is {n_classes}")
         if n_classes < 2:
             raise ValueError(f"n_classes must be >= 2, got {n_classes}")
@@ -210,6 +270,7 @@ class SoftmaxFocalLoss:
         -------
         ndarray of shape (K,)
         """
+        self._numeric_alpha()  # an unresolved "balanced" alpha is reported first
         return self.init_score_from_totals(self.class_totals(y_true, sample_weight, n_classes))
 
     def init_score_from_totals(self, totals) -> np.ndarray:
@@ -227,7 +288,8 @@ class SoftmaxFocalLoss:
                 "init_score needs every class with positive total weight, got class totals "
                 f"{totals.tolist()}; a class with zero weight has an optimal logit of -inf")
         k = totals.shape[0]
-        alpha = np.ones(k) if self.alpha is None else self.alpha
+        alpha = self._numeric_alpha()
+        alpha = np.ones(k) if alpha is None else alpha
         level = np.log(alpha) + np.log(totals)
         gamma = self.gamma
         if gamma == 0.0:  # g(q) = 1/q, so q_k is proportional to alpha_k W_k
@@ -271,6 +333,7 @@ class SoftmaxFocalLoss:
         ``log g(q) = (gamma - 1) log(1-q) + log((1-q)/q - gamma log q)``: both terms of the
         last sum are non-negative, so it is a cancellation-free log-add-exp.
         """
+        alpha = self._numeric_alpha()
         log_q, log1m_q = log_softmax(z)
         gamma = self.gamma
         if gamma == 0.0:
@@ -279,8 +342,8 @@ class SoftmaxFocalLoss:
             with np.errstate(divide="ignore"):  # log(-log q) = -inf where q rounds to 1
                 second = np.log(gamma) + np.log(-log_q)
             out = -((gamma - 1.0) * log1m_q + np.logaddexp(log1m_q - log_q, second))
-        if self.alpha is not None:
-            out -= np.log(self.alpha)
+        if alpha is not None:
+            out -= np.log(alpha)
         return out
 
     def predict_proba(self, raw_prediction) -> np.ndarray:
