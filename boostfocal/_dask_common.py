@@ -1,0 +1,442 @@
+"""The distributed plumbing shared by the Dask estimators (see ``boostfocal.dask``).
+
+Graph builders for dask arrays and DataFrames alike: label uniques, block-wise label
+encoding, weighted class totals, constant margins and offsets, and the block-wise
+conversion of margins to probabilities and labels. Nothing here computes: callers submit
+the graphs with their client (synchronously or asynchronously), so that the XGBoost
+estimator can stay asynchronous and the LightGBM one synchronous, as their base classes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._classifier import (
+    FocalClassifierMixin,
+    apply_class_weights,
+    constant_margin,
+    encode_eval_labels,
+    encode_labels,
+)
+from ._optional import import_optional
+from ._validation import is_balanced
+from .losses import FocalLoss
+
+dask = import_optional("dask", "dask")
+da = import_optional("dask.array", "dask")
+dd = import_optional("dask.dataframe", "dask")
+distributed = import_optional("distributed", "dask")
+pd = import_optional("pandas", "dask")
+
+
+# ---------------------------------------------------------------------------------------
+# dask collections
+# ---------------------------------------------------------------------------------------
+
+def get_client(client=None) -> distributed.Client:
+    """``client``, or the default ``distributed`` client when it is None."""
+    return distributed.default_client() if client is None else client
+
+
+def is_dask_collection(value) -> bool:
+    """True for a dask array, DataFrame or Series."""
+    return isinstance(value, (da.Array, dd.DataFrame, dd.Series))
+
+
+def check_features(X, name: str = "X"):
+    """A dask array (2-D) or dask DataFrame of features; anything else is a TypeError."""
+    if isinstance(X, dd.DataFrame) or (isinstance(X, da.Array) and X.ndim == 2):
+        return X
+    raise TypeError(f"{name} must be a 2-D dask array or a dask DataFrame, got "
+                    f"{type(X).__name__}{'' if not hasattr(X, 'ndim') else f' of ndim {X.ndim}'}")
+
+
+def as_column(col, name: str):
+    """One value per row as a 1-D dask array or a dask Series.
+
+    A (n, 1) array and a one-column DataFrame are accepted, as ``column_or_1d`` does.
+    """
+    if isinstance(col, da.Array):
+        if col.ndim == 2 and col.shape[1] == 1:
+            return col[:, 0]
+        if col.ndim == 1:
+            return col
+        raise ValueError(f"{name} must be 1-D (one value per row), got shape {col.shape}")
+    if isinstance(col, dd.Series):
+        return col
+    if isinstance(col, dd.DataFrame):
+        if len(col.columns) == 1:
+            return col[col.columns[0]]
+        raise ValueError(f"{name} must have one column, got {len(col.columns)}")
+    raise TypeError(f"{name} must be a dask array, Series or one-column DataFrame, got "
+                    f"{type(col).__name__}")
+
+
+def _n_parts(col) -> int:
+    return col.numblocks[0] if isinstance(col, da.Array) else col.npartitions
+
+
+def align_rows(col, like, name: str, like_name: str):
+    """``col`` partitioned by rows exactly as ``like`` (a dask array is rechunked).
+
+    Dask DataFrames cannot be repartitioned without knowing where their rows are, so they
+    must already have as many partitions as ``like``; so must an array whose row chunks
+    are unknown.
+    """
+    if isinstance(col, da.Array) and isinstance(like, da.Array):
+        n, m = col.shape[0], like.shape[0]
+        if not (np.isnan(n) or np.isnan(m)) and n != m:
+            raise ValueError(f"{name} has {n} rows but {like_name} has {m}")
+        if col.chunks[0] != like.chunks[0] and not (
+                np.any(np.isnan(col.chunks[0])) or np.any(np.isnan(like.chunks[0]))):
+            col = col.rechunk({0: like.chunks[0]})
+    if _n_parts(col) != _n_parts(like):
+        raise ValueError(f"{name} must be partitioned like {like_name} (the same number of "
+                         f"row blocks): got {_n_parts(col)} and {_n_parts(like)}")
+    return col
+
+
+def row_blocks(col) -> list:
+    """The row blocks of a 1-D or 2-D dask array or a dask DataFrame, as Delayed objects."""
+    if isinstance(col, da.Array):
+        if col.ndim == 2 and col.numblocks[1] != 1:
+            col = col.rechunk({1: -1})
+        return list(col.to_delayed().ravel())
+    return list(col.to_delayed())
+
+
+def as_dask_array(col):
+    """A dask collection as a dask array (row chunk sizes may be unknown)."""
+    if isinstance(col, da.Array):
+        return col
+    return col.to_dask_array()
+
+
+# ---------------------------------------------------------------------------------------
+# labels and class totals, block by block
+# ---------------------------------------------------------------------------------------
+
+def _block_unique(block) -> np.ndarray:
+    values = np.asarray(block)
+    if values.ndim != 1:
+        values = values.reshape(-1)
+    return pd.unique(values) if values.dtype == object else np.unique(values)
+
+
+def _merge_unique(parts: list) -> np.ndarray:
+    values = np.concatenate([np.asarray(p) for p in parts]) if parts else np.array([])
+    return pd.unique(values) if values.dtype == object else np.unique(values)
+
+
+def label_uniques(y):
+    """A Delayed holding the unique labels of ``y``: per-block uniques, merged.
+
+    Only the unique values travel, never the labels.
+    """
+    blocks = [dask.delayed(_block_unique)(b) for b in row_blocks(y)]
+    return dask.delayed(_merge_unique)(blocks)
+
+
+def classes_from_uniques(uniques: np.ndarray) -> np.ndarray:
+    """The sorted classes, with the in-memory estimators' checks on the label values.
+
+    The checks of :func:`boostfocal._classifier.encode_labels` (missing labels, target
+    type, at least two classes) depend only on the set of values, so running it on the
+    unique labels gives the same classes and the same errors as on all of them.
+    """
+    uniques = np.asarray(uniques)
+    if uniques.dtype == object:
+        try:
+            np.sort(uniques)
+        except TypeError as exc:
+            bad = [v for v in uniques.tolist() if v is None or v != v]
+            if bad:
+                raise ValueError("y contains missing (None or NaN) labels") from exc
+            raise ValueError(f"y must hold labels of one sortable type: {exc}") from exc
+    classes, _ = encode_labels(uniques)
+    return classes
+
+
+def _encode_block(block, classes: np.ndarray, name: str) -> np.ndarray:
+    return encode_eval_labels(np.asarray(block).reshape(-1), classes, name)
+
+
+def _encode_partition(part, classes: np.ndarray, name: str):
+    return pd.Series(encode_eval_labels(part.to_numpy(), classes, name), index=part.index,
+                     name=part.name)
+
+
+def encode(y, classes: np.ndarray, name: str):
+    """``y`` encoded to 0..K-1 block by block (lazy); unseen labels raise on compute."""
+    if isinstance(y, da.Array):
+        return y.map_blocks(_encode_block, classes, name, dtype=np.int64)
+    return y.map_partitions(_encode_partition, classes, name,
+                            meta=pd.Series(dtype=np.int64, name=y.name))
+
+
+def _fold_block(y_block, w_block, class_weights: np.ndarray) -> np.ndarray:
+    w = None if w_block is None else np.asarray(w_block, dtype=np.float64).reshape(-1)
+    return apply_class_weights(np.asarray(y_block).reshape(-1), w, class_weights)
+
+
+def _fold_partition(y_part, w_part, class_weights: np.ndarray):
+    return pd.Series(_fold_block(y_part.to_numpy(), None if w_part is None else
+                                 w_part.to_numpy(), class_weights), index=y_part.index)
+
+
+def fold_class_weights(y_enc, sample_weight, class_weights: np.ndarray):
+    """Training weights with per-class multipliers folded in, block by block (lazy)."""
+    if isinstance(y_enc, da.Array):
+        if sample_weight is None:
+            return y_enc.map_blocks(_fold_block, None, class_weights, dtype=np.float64)
+        return da.map_blocks(_fold_block, y_enc, sample_weight, class_weights,
+                             dtype=np.float64)
+    meta = pd.Series(dtype=np.float64)
+    if sample_weight is None:
+        return y_enc.map_partitions(_fold_partition, None, class_weights, meta=meta)
+    return y_enc.map_partitions(_fold_partition, sample_weight, class_weights, meta=meta)
+
+
+def _block_stats(y_block, w_block, n_classes: int) -> np.ndarray:
+    """``[W_0..W_{K-1}, N_0..N_{K-1}, bad labels, bad weights]`` of one block.
+
+    ``W_k`` are the weighted class totals (weight 1 without weights) and ``N_k`` the row
+    counts; a bad label is outside 0..K-1, a bad weight is negative or not finite.
+    """
+    y = np.asarray(y_block).reshape(-1)
+    out = np.zeros(2 * n_classes + 2)
+    if y.size == 0:
+        return out
+    y_num = np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(y_num) & (y_num == np.floor(y_num)) & (y_num >= 0) & (y_num < n_classes)
+    out[2 * n_classes] = np.count_nonzero(~ok)
+    y_int = y_num[ok].astype(np.int64)
+    out[n_classes:2 * n_classes] = np.bincount(y_int, minlength=n_classes)
+    if w_block is None:
+        out[:n_classes] = out[n_classes:2 * n_classes]
+        return out
+    w = np.asarray(w_block, dtype=np.float64).reshape(-1)
+    if w.shape[0] != y.shape[0]:
+        raise ValueError(f"a block of sample_weight has {w.shape[0]} rows where the labels "
+                         f"have {y.shape[0]}")
+    good_w = np.isfinite(w) & (w >= 0)
+    out[2 * n_classes + 1] = np.count_nonzero(~good_w)
+    out[:n_classes] = np.bincount(y_int, weights=np.where(good_w, w, 0.0)[ok],
+                                  minlength=n_classes)
+    return out
+
+
+def _sum_stats(parts: list) -> np.ndarray:
+    return np.sum(np.stack(parts), axis=0)
+
+
+def block_stats(y_enc, sample_weight, n_classes: int):
+    """A Delayed with the summed :func:`_block_stats` of aligned ``y_enc`` and weights."""
+    y_parts = row_blocks(y_enc)
+    w_parts = [None] * len(y_parts) if sample_weight is None else row_blocks(sample_weight)
+    parts = [dask.delayed(_block_stats)(yb, wb, n_classes)
+             for yb, wb in zip(y_parts, w_parts, strict=True)]
+    return dask.delayed(_sum_stats)(parts)
+
+
+class ClassStats:
+    """Weighted class totals and row counts, from one reduction over the blocks."""
+
+    def __init__(self, stats: np.ndarray, n_classes: int) -> None:
+        stats = np.asarray(stats, dtype=np.float64)
+        self.totals = stats[:n_classes]
+        self.counts = stats[n_classes:2 * n_classes]
+        self.bad_labels = int(stats[2 * n_classes])
+        self.bad_weights = int(stats[2 * n_classes + 1])
+
+    def check(self, y_name: str, weight_name: str, weighted: bool) -> ClassStats:
+        """Raise the in-memory estimators' errors for bad labels or weights."""
+        k = self.totals.shape[0]
+        if self.bad_labels:
+            raise ValueError(f"{y_name} must hold class indices 0..{k - 1}; found "
+                             f"{self.bad_labels} other values")
+        if self.bad_weights:
+            raise ValueError(f"{weight_name} must be finite and >= 0; found "
+                             f"{self.bad_weights} negative or non-finite weights")
+        if weighted and not np.sum(self.totals) > 0:
+            raise ValueError(f"{weight_name} must not be all zero")
+        return self
+
+
+def resolve_alpha(loss, totals: np.ndarray):
+    """The loss with ``alpha="balanced"`` resolved from the weighted class totals alone.
+
+    ``loss.resolve`` depends on the labels only through the weighted class totals, so
+    one row per class, weighted by its total, gives the same result as all the rows.
+    """
+    if not is_balanced(loss.alpha):
+        return loss
+    k = totals.shape[0]
+    try:
+        if isinstance(loss, FocalLoss):
+            return loss.resolve(np.arange(k), totals)
+        return loss.resolve(np.arange(k), totals, n_classes=k)
+    except ValueError as exc:
+        raise ValueError(f"focal_alpha='balanced': {exc}") from exc
+
+
+def _positive_totals(loss, totals: np.ndarray):
+    if isinstance(loss, FocalLoss):
+        return float(totals[0]), float(totals[1])
+    return (totals,)
+
+
+def start_from_totals(loss, totals: np.ndarray) -> float | np.ndarray:
+    """``loss.init_score_from_totals`` for either loss: a float (binary) or shape (K,)."""
+    init = loss.init_score_from_totals(*_positive_totals(loss, totals))
+    if isinstance(loss, FocalLoss):
+        return float(init)
+    return np.asarray(init, dtype=np.float64)
+
+
+def _constant_block(block, init: np.ndarray) -> np.ndarray:
+    return constant_margin(init, np.shape(block)[0])
+
+
+def _constant_partition(part, init: np.ndarray):
+    margin = constant_margin(init, len(part))
+    if margin.ndim == 1:
+        return pd.Series(margin, index=part.index)
+    return pd.DataFrame(margin, index=part.index, columns=list(range(margin.shape[1])))
+
+
+def start_margin(init: float | np.ndarray, like):
+    """The starting score repeated on every row of ``like``, partitioned like it (lazy).
+
+    Parameters
+    ----------
+    init : float or array-like of shape (K,)
+        The starting score: a float for binary, one value per class for multiclass.
+    like : dask array or dask DataFrame/Series
+        The rows: features ``X`` or labels ``y``.
+
+    Returns
+    -------
+    dask array of shape (n,) or (n, K) for array ``like``; dask Series or DataFrame,
+    with ``like``'s index, for a DataFrame or Series ``like``.
+    """
+    init = np.asarray(init, dtype=np.float64)
+    if init.ndim > 1 or not np.all(np.isfinite(init)):
+        raise ValueError(f"init must be a finite float or a 1-D array, got {init!r}")
+    if isinstance(like, da.Array):
+        rows = like if like.ndim == 1 else like[:, 0]
+        if init.ndim == 0:
+            return rows.map_blocks(_constant_block, init, dtype=np.float64,
+                                   meta=np.empty((0,), dtype=np.float64))
+        return rows.map_blocks(_constant_block, init, dtype=np.float64, new_axis=1,
+                               chunks=(rows.chunks[0], (init.shape[0],)),
+                               meta=np.empty((0, 0), dtype=np.float64))
+    if isinstance(like, (dd.DataFrame, dd.Series)):
+        if init.ndim == 0:
+            meta = pd.Series(dtype=np.float64)
+        else:
+            meta = pd.DataFrame({k: pd.Series(dtype=np.float64)
+                                 for k in range(init.shape[0])})
+        return like.map_partitions(_constant_partition, init, meta=meta)
+    raise TypeError(f"like must be a dask collection, got {type(like).__name__}")
+
+
+def _check_finite_block(block, name: str):
+    if not np.all(np.isfinite(np.asarray(block, dtype=np.float64))):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return block
+
+
+def add_offset(start, offset, n_classes: int, name: str):
+    """``start`` plus a user's per-row margin offset (lazy; NaN/inf raise on compute)."""
+    if offset is None:
+        return start
+    if not is_dask_collection(offset):
+        raise TypeError(f"{name} must be a dask collection partitioned like X, got "
+                        f"{type(offset).__name__}")
+    if isinstance(start, da.Array) != isinstance(offset, da.Array):
+        raise TypeError(f"{name} must be a dask array when X is a dask array, and a dask "
+                        "Series/DataFrame when X is a dask DataFrame")
+    if isinstance(offset, da.Array):
+        if n_classes == 2 and offset.ndim == 2 and offset.shape[1] == 1:
+            offset = offset[:, 0]
+        want = 1 if n_classes == 2 else 2
+        if offset.ndim != want or (want == 2 and offset.shape[1] != n_classes):
+            raise ValueError(f"{name} must have shape (n,) for two classes and (n, K) for "
+                             f"K classes (K={n_classes}), got {offset.shape}")
+        offset = align_rows(offset, start, name, "X")
+        if want == 2 and offset.numblocks[1] != 1:
+            offset = offset.rechunk({1: -1})
+        offset = offset.map_blocks(_check_finite_block, name, dtype=np.float64)
+        return start + offset.astype(np.float64)
+    if n_classes == 2:
+        offset = as_column(offset, name)
+    elif not isinstance(offset, dd.DataFrame) or len(offset.columns) != n_classes:
+        raise ValueError(f"{name} must be a dask DataFrame with one column per class "
+                         f"(K={n_classes})")
+    else:
+        offset = offset.rename(columns=dict(zip(offset.columns, range(n_classes),
+                                                strict=True)))
+    align_rows(offset, start, name, "X")
+    offset = offset.map_partitions(_check_finite_block, name, meta=offset._meta)
+    return start + offset.astype(np.float64)
+
+
+# ---------------------------------------------------------------------------------------
+# prediction: margins -> probabilities and labels, block by block
+# ---------------------------------------------------------------------------------------
+
+class MarginReader(FocalClassifierMixin):
+    """The fitted pieces that turn margins into probabilities and labels on a worker.
+
+    A small picklable stand-in for the estimator (the loss, ``focal_proba`` and the
+    classes), so that the conversion is the in-memory estimators' own
+    (:class:`~boostfocal._classifier.FocalClassifierMixin`) and the task graph does not
+    carry the booster.
+    """
+
+    def __init__(self, loss, focal_proba: str, classes: np.ndarray) -> None:
+        self.loss_ = loss
+        self.focal_proba = focal_proba
+        self.classes_ = classes
+
+    def proba(self, margin) -> np.ndarray:
+        """Class probabilities of a block of margins, shape (n, K)."""
+        margin = np.asarray(margin, dtype=np.float64)
+        if margin.shape[0] == 0:
+            return np.empty((0, self.classes_.shape[0]))
+        return self._proba_from_margin(margin)
+
+    def labels(self, margin) -> np.ndarray:
+        """Predicted labels (from ``classes_``) of a block of margins, shape (n,)."""
+        margin = np.asarray(margin, dtype=np.float64)
+        if margin.shape[0] == 0:
+            return self.classes_[:0]
+        return self._labels_from_proba(self._proba_from_margin(margin))
+
+
+def margin_array(margin, n_classes: int):
+    """Margins as a float64 dask array: (n,) binary, (n, K) in one column chunk."""
+    margin = as_dask_array(margin).astype(np.float64)
+    if n_classes > 2 and margin.ndim == 2 and margin.numblocks[1] != 1:
+        margin = margin.rechunk({1: -1})
+    return margin
+
+
+def proba_from_margin(margin, reader: MarginReader):
+    """``reader.proba`` on every block of a dask array of margins: shape (n, K)."""
+    k = reader.classes_.shape[0]
+    meta = np.empty((0, 0), dtype=np.float64)
+    if margin.ndim == 1:
+        return margin.map_blocks(reader.proba, new_axis=1, chunks=(margin.chunks[0], (k,)),
+                                 dtype=np.float64, meta=meta)
+    return margin.map_blocks(reader.proba, dtype=np.float64, meta=meta)
+
+
+def labels_from_margin(margin, reader: MarginReader):
+    """``reader.labels`` on every block of a dask array of margins: shape (n,)."""
+    dtype = reader.classes_.dtype
+    meta = np.empty((0,), dtype=dtype)
+    if margin.ndim == 1:
+        return margin.map_blocks(reader.labels, dtype=dtype, meta=meta)
+    return margin.map_blocks(reader.labels, drop_axis=1, dtype=dtype, meta=meta)
