@@ -1,0 +1,7 @@
+"""``python -m boostfocal``: the same as the ``boostfocal`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,225 @@
+"""Figures for ``boostfocal compare`` (needs matplotlib: ``pip install "boostfocal[plot]"``).
+
+Every function writes one PNG and returns its path. They draw with the non-interactive
+Agg backend, so they work on machines without a display.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, precision_recall_curve
+
+from ._compare import Data, Verdict, format_gamma
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _focus_class(data: Data) -> int:
+    """The class the curves are about: the positive class, or the rarest of K."""
+    if data.n_classes == 2:
+        return 1
+    return int(np.argmin(np.bincount(data.y, minlength=data.n_classes)))
+
+
+def _best_focal(summary: pd.DataFrame, balanced: bool) -> str | None:
+    part = summary[(summary["kind"] == "focal") & ((summary["alpha"] == "balanced") == balanced)]
+    if part.empty:
+        return None
+    return str(part.sort_values("average_precision_mean", ascending=False,
+                                kind="stable").iloc[0]["entry"])
+
+
+def plot_pr_curves(path: Path, data: Data, oof: dict[str, np.ndarray],
+                   summary: pd.DataFrame, title: str) -> Path:
+    """Precision-recall curves of the baselines, GHM-C and the best focal entries.
+
+    Pooled out-of-fold predictions; binary: the positive class; multiclass: the rarest
+    class, one-vs-rest.
+    """
+    plt = _pyplot()
+    cls = _focus_class(data)
+    names = [n for n in ("logistic", "logistic, class-weighted") if n in oof]
+    names += [str(n) for n in summary.loc[summary["kind"] == "ghm", "entry"]]
+    names += [n for n in (_best_focal(summary, False), _best_focal(summary, True)) if n]
+    y = (data.y == cls).astype(int)
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=110)
+    styles = ["-", "--", ":", "-", "-."]
+    for i, name in enumerate(names):
+        score = oof[name][:, cls]
+        precision, recall, _ = precision_recall_curve(y, score)
+        ap = average_precision_score(y, score)
+        ax.step(recall, precision, where="post", linestyle=styles[i % len(styles)],
+                linewidth=1.6, label=f"{name} (pooled AP {ap:.3f})")
+    ax.axhline(y.mean(), color="grey", linewidth=0.8, linestyle=":",
+               label=f"prevalence {y.mean():.3f}")
+    which = (f"positive class {data.labels[cls]!r}" if data.n_classes == 2
+             else f"rarest class {data.labels[cls]!r} vs rest")
+    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02),
+           title=f"Precision-recall, {which}\n{title}")
+    ax.legend(fontsize=8, loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_ap_vs_gamma(path: Path, summary: pd.DataFrame, folds: int, title: str) -> Path:
+    """Mean average precision against gamma, one line per alpha, baselines as references.
+
+    Error bars are one standard deviation over folds.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=110)
+    focal = summary[summary["kind"] == "focal"]
+    gammas = np.array(sorted(focal["gamma"].dropna().unique()), dtype=float)
+    span = (gammas.max() - gammas.min()) if gammas.size > 1 else 1.0
+    shift = 0.012 * span
+    refs = [("logistic", "black", "-"), ("logistic, class-weighted", "tab:red", "--")]
+    refs += [(str(n), "tab:purple", ":") for n in summary.loc[summary["kind"] == "ghm",
+                                                              "entry"]]
+    for name, color, style in refs:
+        row = summary[summary["entry"] == name]
+        if row.empty:
+            continue
+        mean, std = float(row["average_precision_mean"].iloc[0]), float(
+            row["average_precision_std"].iloc[0])
+        band = ", band ± std" if name == "logistic" else ""
+        ax.axhline(mean, color=color, linestyle=style, linewidth=1.2,
+                   label=f"{name} ({mean:.3f}{band})")
+        if name == "logistic":
+            ax.axhspan(mean - std, mean + std, color=color, alpha=0.07, linewidth=0)
+    for offset, (balanced, color, label) in zip(
+            (-shift, shift), ((False, "tab:blue", "focal, alpha=None"),
+                              (True, "tab:orange", "focal, alpha=balanced")), strict=True):
+        part = focal[(focal["alpha"] == "balanced") == balanced].sort_values("gamma")
+        if part.empty:
+            continue
+        ax.errorbar(part["gamma"].to_numpy(float) + offset, part["average_precision_mean"],
+                    yerr=part["average_precision_std"], color=color, marker="o",
+                    capsize=3, linewidth=1.6, label=label)
+    ax.set_xticks(gammas, [format_gamma(g) for g in gammas])
+    ax.set(xlabel="focal gamma", ylabel="average precision",
+           title=f"Average precision vs gamma ({folds}-fold CV, mean ± std over folds)"
+                 f"\n{title}")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
+              frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _bins(score: np.ndarray, n_bins: int, min_count: int = 30) -> list[np.ndarray]:
+    """Indices of ``score`` in bins of equal width in log-odds, merged to >= min_count rows.
+
+    Log-odds bins resolve both tails of a rare-event model (most rows near 0, the few
+    confident ones near 1), where equal-count bins put every positive in the last bin.
+    """
+    p = np.clip(score, 1e-7, 1 - 1e-7)
+    z = np.log(p) - np.log1p(-p)
+    # the extreme 0.1% on each side join the end bins instead of stretching the axis
+    z_lo, z_hi = np.quantile(z, [0.001, 0.999])
+    edges = np.linspace(z_lo, z_hi, n_bins + 1)[1:-1] if z_hi > z_lo else np.array([z_lo])
+    which = np.searchsorted(edges, z, side="right")
+    bins: list[np.ndarray] = []
+    pending = np.empty(0, dtype=np.intp)
+    for b in range(n_bins):
+        pending = np.concatenate([pending, np.flatnonzero(which == b)])
+        if pending.size >= min_count:
+            bins.append(pending)
+            pending = np.empty(0, dtype=np.intp)
+    if pending.size:
+        if bins:
+            bins[-1] = np.concatenate([bins[-1], pending])
+        else:
+            bins.append(pending)
+    return bins
+
+
+def plot_reliability(path: Path, data: Data, oof: dict[str, np.ndarray], verdict: Verdict,
+                     title: str, n_bins: int = 15) -> Path:
+    """Reliability diagram of the best focal entry's posterior against the logistic one.
+
+    Binary: predicted probability of the positive class against its observed frequency;
+    multiclass: top-label confidence against accuracy. Bins are equally wide in log-odds
+    (merged to at least 30 rows each) and both axes are on a logit scale, so that rare
+    events near 0 and confident predictions near 1 are both visible. Bins whose observed
+    frequency is 0 or 1 are drawn on the plot's edge as open markers.
+    """
+    plt = _pyplot()
+    from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
+
+    fig, ax = plt.subplots(figsize=(5.6, 5.2), dpi=110)
+    binary = data.n_classes == 2
+    curves = []
+    for name, color, marker in (("logistic", "black", "s"), (verdict.best, "tab:orange", "o")):
+        proba = oof[name]
+        if binary:
+            score, hit = proba[:, 1], data.y == 1
+        else:
+            score = proba.max(axis=1)
+            hit = proba.argmax(axis=1) == data.y
+        bins = _bins(score, n_bins)
+        xs = np.array([score[b].mean() for b in bins])
+        ys = np.array([hit[b].mean() for b in bins])
+        curves.append((name, color, marker, xs, ys))
+    inner = np.concatenate([c[3] for c in curves] + [c[4] for c in curves])
+    inner = inner[(inner > 0) & (inner < 1)]
+    lo = max(min(inner.min(), 1e-2) / 2, 1e-5) if inner.size else 1e-3
+    hi = min(1 - (1 - max(inner.max(), 0.9)) / 2, 1 - 1e-5) if inner.size else 1 - 1e-3
+    for name, color, marker, xs, ys in curves:
+        xs = np.clip(xs, lo, hi)
+        edge = (ys <= 0) | (ys >= 1)
+        ys = np.clip(ys, lo, hi)
+        ax.plot(xs, ys, color=color, linewidth=1.2, alpha=0.6)
+        ax.scatter(xs[~edge], ys[~edge], color=color, marker=marker, label=name, zorder=3)
+        ax.scatter(xs[edge], ys[edge], facecolors="none", edgecolors=color, marker=marker,
+                   zorder=3)
+    ax.plot([lo, hi], [lo, hi], color="grey", linestyle=":", linewidth=1,
+            label="perfect calibration")
+    ax.set_xscale("logit")
+    ax.set_yscale("logit")
+    ticks = [t for t in (1e-5, 1e-4, 1e-3, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999)
+             if lo <= t <= hi]
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(FixedLocator(ticks))
+        axis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    if binary:
+        what = f"P({data.labels[1]!r})"
+        ax.set(xlabel="predicted probability (pooled out-of-fold)",
+               ylabel="observed frequency")
+    else:
+        what = "top-label confidence"
+        ax.set(xlabel="confidence (pooled out-of-fold)", ylabel="accuracy")
+    ax.set_title(f"Reliability of {what}, log-odds bins\n{title}", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3, which="major")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def write_figures(out: Path, data: Data, oof: dict[str, np.ndarray], summary: pd.DataFrame,
+                  verdict: Verdict | None, folds: int, title: str) -> list[Path]:
+    """Write every figure into ``out``; returns their paths."""
+    paths = [plot_pr_curves(out / "pr_curves.png", data, oof, summary, title)]
+    if verdict is not None:
+        paths.append(plot_ap_vs_gamma(out / "ap_vs_gamma.png", summary, folds, title))
+        paths.append(plot_reliability(out / "reliability.png", data, oof, verdict, title))
+    return paths
