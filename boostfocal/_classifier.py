@@ -162,6 +162,39 @@ def apply_class_weights(y_encoded: np.ndarray, sample_weight: np.ndarray | None,
     return factor if sample_weight is None else sample_weight * factor
 
 
+def scale_pos_weight_multipliers(scale_pos_weight, n_classes: int) -> np.ndarray | None:
+    """XGBoost's ``scale_pos_weight`` as per-class multipliers of the training weights.
+
+    The built-in binary objectives multiply the gradient and Hessian of ``classes_[1]`` by
+    it; a custom objective would silently ignore it, so the estimators fold it into the
+    sample weights instead. ``None`` or 1 means no multipliers; it is binary-only.
+    """
+    spw = scale_pos_weight
+    if spw is None:
+        return None
+    if isinstance(spw, bool) or not isinstance(spw, numbers.Real) \
+            or not np.isfinite(spw) or spw <= 0:
+        raise ValueError(f"scale_pos_weight must be None or a finite number > 0, got {spw!r}")
+    if spw == 1:
+        return None
+    if n_classes > 2:
+        raise ValueError(
+            "scale_pos_weight applies to binary targets only, but y has "
+            f"{n_classes} classes; use sample_weight or focal_alpha instead")
+    return np.array([1.0, float(spw)])
+
+
+def check_default_objective(estimator, default: str) -> None:
+    """The ``objective`` parameter of a boostfocal XGBoost estimator must keep its default."""
+    objective = estimator.objective
+    if not (isinstance(objective, str) and objective == default):
+        raise ValueError(
+            f"{type(estimator).__name__} trains on its own loss, so objective must stay at "
+            f"its default {default!r}, got {objective!r}. Use "
+            "FocalXGBClassifier(focal_gamma=0) for the logistic loss, or "
+            "xgboost.XGBClassifier for other objectives.")
+
+
 def constant_margin(init: float | np.ndarray, n_rows: int) -> np.ndarray:
     """The starting score repeated per row: (n,) for binary, (n, K) for multiclass."""
     init = np.asarray(init, dtype=np.float64)

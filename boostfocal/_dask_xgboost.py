@@ -15,9 +15,11 @@ from sklearn.utils.validation import check_is_fitted
 from ._classifier import (
     FOCAL_PARAMS,
     FocalClassifierMixin,
+    check_default_objective,
     check_focal_proba,
     encode_eval_labels,
     make_loss,
+    scale_pos_weight_multipliers,
 )
 from ._dask_common import (
     ClassStats,
@@ -155,27 +157,11 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
         return params
 
     def _check_objective(self) -> None:
-        if not (isinstance(self.objective, str) and self.objective == DEFAULT_OBJECTIVE):
-            raise ValueError(
-                f"{type(self).__name__} trains on the focal loss, so objective must stay at "
-                f"its default {DEFAULT_OBJECTIVE!r}, got {self.objective!r}. Use "
-                "focal_gamma=0 for the logistic loss.")
+        check_default_objective(self, DEFAULT_OBJECTIVE)
 
     def _class_weights(self, n_classes: int) -> np.ndarray | None:
-        spw = self.scale_pos_weight
-        if spw is None:
-            return None
-        if isinstance(spw, bool) or not isinstance(spw, numbers.Real) \
-                or not np.isfinite(spw) or spw <= 0:
-            raise ValueError(f"scale_pos_weight must be None or a finite number > 0, "
-                             f"got {spw!r}")
-        if spw == 1:
-            return None
-        if n_classes > 2:
-            raise ValueError(
-                "scale_pos_weight applies to binary targets only, but y has "
-                f"{n_classes} classes; use sample_weight or focal_alpha instead")
-        return np.array([1.0, float(spw)])
+        """scale_pos_weight as per-class multipliers of the training weights."""
+        return scale_pos_weight_multipliers(self.scale_pos_weight, n_classes)
 
     def _starting_score(self, loss, totals: np.ndarray) -> float | np.ndarray:
         bs = self.base_score

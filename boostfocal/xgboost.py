@@ -40,12 +40,14 @@ from ._classifier import (
     GHM_PARAMS,
     FocalClassifierMixin,
     apply_class_weights,
+    check_default_objective,
     check_focal_proba,
     constant_margin,
     encode_eval_labels,
     encode_labels,
     make_ghm_loss,
     make_loss,
+    scale_pos_weight_multipliers,
     validate_sample_weight,
 )
 from ._optional import import_optional
@@ -276,29 +278,11 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         return start + np.asarray(super().intercept_, dtype=np.float64)
 
     def _check_objective(self) -> None:
-        if not (isinstance(self.objective, str) and self.objective == DEFAULT_OBJECTIVE):
-            raise ValueError(
-                f"{type(self).__name__} trains on its own loss, so objective must stay at "
-                f"its default {DEFAULT_OBJECTIVE!r}, got {self.objective!r}. Use "
-                "FocalXGBClassifier(focal_gamma=0) for the logistic loss, or "
-                "xgboost.XGBClassifier for other objectives.")
+        check_default_objective(self, DEFAULT_OBJECTIVE)
 
     def _class_weights(self, n_classes: int) -> np.ndarray | None:
         """scale_pos_weight as per-class multipliers of the training weights."""
-        spw = self.scale_pos_weight
-        if spw is None:
-            return None
-        if isinstance(spw, bool) or not isinstance(spw, numbers.Real) \
-                or not np.isfinite(spw) or spw <= 0:
-            raise ValueError(f"scale_pos_weight must be None or a finite number > 0, "
-                             f"got {spw!r}")
-        if spw == 1:
-            return None
-        if n_classes > 2:
-            raise ValueError(
-                "scale_pos_weight applies to binary targets only, but y has "
-                f"{n_classes} classes; use sample_weight or focal_alpha instead")
-        return np.array([1.0, float(spw)])
+        return scale_pos_weight_multipliers(self.scale_pos_weight, n_classes)
 
     def _starting_score(self, loss, y_enc: np.ndarray, weights: np.ndarray | None,
                         n_classes: int) -> float | np.ndarray:
