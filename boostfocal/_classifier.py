@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._validation import (
     check_binary_alpha,
@@ -219,3 +219,28 @@ class FocalClassifierMixin:
 
     def _labels_from_proba(self, proba: np.ndarray) -> np.ndarray:
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+class FocalLossMixin:
+    """How both backends' focal estimators build their loss from the ``focal_*`` parameters.
+
+    The estimators keep their own ``__init__`` (scikit-learn reads the parameters from
+    its signature); everything else about the focal parameters lives here.
+    """
+
+    _loss_params = FOCAL_PARAMS
+
+    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
+        check_focal_proba(self.focal_proba)
+        return make_loss(n_classes, self.focal_gamma, self.focal_alpha, self.focal_hessian,
+                         y_enc, weights)
+
+    @property
+    def focal_alpha_(self) -> float | np.ndarray | None:
+        """The class weights trained with: ``focal_alpha``, with ``"balanced"`` resolved.
+
+        A float (the weight of ``classes_[1]``) or None for two classes, an array of K
+        weights in the order of ``classes_`` (or None) for K classes.
+        """
+        check_is_fitted(self, "loss_")
+        return self.loss_.alpha

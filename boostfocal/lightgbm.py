@@ -39,16 +39,14 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from ._adapter import NativeMetric, NativeObjective, lightgbm_softmax_factor, metric_name
 from ._classifier import (
-    FOCAL_PARAMS,
     GHM_PARAMS,
     FocalClassifierMixin,
+    FocalLossMixin,
     apply_class_weights,
-    check_focal_proba,
     constant_margin,
     encode_eval_labels,
     encode_labels,
     make_ghm_loss,
-    make_loss,
     validate_sample_weight,
 )
 from ._optional import import_optional
@@ -717,7 +715,7 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
 
 
 @_with_lgbm_signature
-class FocalLGBMClassifier(_FocalLGBMBase):
+class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     """LightGBM classifier trained on the focal loss (binary and multiclass).
 
     A drop-in replacement for :class:`lightgbm.LGBMClassifier`: it accepts every
@@ -821,8 +819,6 @@ class FocalLGBMClassifier(_FocalLGBMBase):
     that metric rather than the focal loss.
     """
 
-    _loss_params = FOCAL_PARAMS
-
     def __init__(self, *, focal_gamma: float = 2.0, focal_alpha=None,
                  focal_hessian: str = "majorizer", focal_proba: str = "posterior",
                  **kwargs) -> None:
@@ -831,23 +827,6 @@ class FocalLGBMClassifier(_FocalLGBMBase):
         self.focal_alpha = focal_alpha
         self.focal_hessian = focal_hessian
         self.focal_proba = focal_proba
-
-    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
-        check_focal_proba(self.focal_proba)
-        return make_loss(n_classes, self.focal_gamma, self.focal_alpha, self.focal_hessian,
-                         y_enc, weights)
-
-    @property
-    def focal_alpha_(self) -> float | np.ndarray | None:
-        """The class weights trained with: ``focal_alpha``, with ``"balanced"`` resolved.
-
-        A float (the weight of ``classes_[1]``) or None for two classes, an array of K
-        weights in the order of ``classes_`` (or None) for K classes.
-        """
-        if not hasattr(self, "loss_"):
-            raise lgb.compat.LGBMNotFittedError(
-                "Estimator not fitted, call fit before exploiting the model.")
-        return self.loss_.alpha
 
 
 @_with_lgbm_signature

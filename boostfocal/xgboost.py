@@ -36,17 +36,15 @@ from sklearn.utils.validation import _num_samples, check_consistent_length, chec
 
 from ._adapter import NativeMetric, NativeObjective, xgboost_softmax_factor
 from ._classifier import (
-    FOCAL_PARAMS,
     GHM_PARAMS,
     FocalClassifierMixin,
+    FocalLossMixin,
     apply_class_weights,
     check_default_objective,
-    check_focal_proba,
     constant_margin,
     encode_eval_labels,
     encode_labels,
     make_ghm_loss,
-    make_loss,
     scale_pos_weight_multipliers,
     validate_sample_weight,
 )
@@ -485,7 +483,7 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         return self._labels_from_proba(self.predict_proba(X, **kwargs))
 
 
-class FocalXGBClassifier(_FocalXGBBase):
+class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     """XGBoost classifier trained on the focal loss (binary and multiclass).
 
     A drop-in replacement for :class:`xgboost.XGBClassifier`: it accepts every parameter
@@ -603,8 +601,6 @@ class FocalXGBClassifier(_FocalXGBBase):
     (2, 2)
     """
 
-    _loss_params = FOCAL_PARAMS
-
     def __init__(self, *, focal_gamma: float = 2.0, focal_alpha=None,
                  focal_hessian: str = "majorizer", focal_proba: str = "posterior",
                  **kwargs: Any) -> None:
@@ -613,21 +609,6 @@ class FocalXGBClassifier(_FocalXGBBase):
         self.focal_alpha = focal_alpha
         self.focal_hessian = focal_hessian
         self.focal_proba = focal_proba
-
-    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
-        check_focal_proba(self.focal_proba)
-        return make_loss(n_classes, self.focal_gamma, self.focal_alpha, self.focal_hessian,
-                         y_enc, weights)
-
-    @property
-    def focal_alpha_(self) -> float | np.ndarray | None:
-        """The class weights trained with: ``focal_alpha``, with ``"balanced"`` resolved.
-
-        A float (the weight of ``classes_[1]``) or None for two classes, an array of K
-        weights in the order of ``classes_`` (or None) for K classes.
-        """
-        check_is_fitted(self, "loss_")
-        return self.loss_.alpha
 
 
 class GHMXGBClassifier(_FocalXGBBase):
