@@ -113,12 +113,16 @@ class NativeObjective:
         y, w = self._labels_weights(data)
         multiclass = isinstance(self.loss, SoftmaxFocalLoss)
         z = as_loss_layout(preds, y.shape[0], multiclass, self.flat_order)
-        grad, hess = self.loss.gradient_hessian(y, z, w)
+        # float32 outputs: what both boosters store (a float64 pair would only cost
+        # memory and a conversion pass), in the predictions' memory order, so that
+        # LightGBM flattens its class-major (n, K) pair without a copy
+        order = "F" if z.flags.f_contiguous and not z.flags.c_contiguous else "C"
+        grad = np.empty(z.shape, dtype=np.float32, order=order)
+        hess = np.empty(z.shape, dtype=np.float32, order=order)
         if multiclass:
-            factor = self.softmax_hessian_factor(z.shape[1])
-            if factor != 1.0:
-                hess *= factor
-        return grad, hess
+            return self.loss.gradient_hessian(
+                y, z, w, grad, hess, hessian_scale=self.softmax_hessian_factor(z.shape[1]))
+        return self.loss.gradient_hessian(y, z, w, grad, hess)
 
 
 class NativeMetric(NativeObjective):

@@ -42,6 +42,30 @@ def check_focal_proba(focal_proba: str) -> str:
     return focal_proba
 
 
+def _encode_small_integers(y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`encode_labels` for non-negative integer labels, by counting: no sort.
+
+    Labels that are already 0..K-1 (the common case) are returned as they are when they
+    are int64, without a copy. Returns None where the general path is needed: other
+    dtypes, negative or large values, or fewer than two classes (its error message).
+    """
+    if y.dtype.kind not in "bui":
+        return None
+    codes = y.view(np.uint8) if y.dtype.kind == "b" else y
+    lo, hi = int(codes.min()), int(codes.max())
+    if lo < 0 or hi >= max(2 * codes.shape[0], 1024):
+        return None
+    counts = np.bincount(codes, minlength=hi + 1)
+    present = np.flatnonzero(counts)
+    if present.shape[0] < 2:
+        return None
+    classes = present.astype(y.dtype)
+    if present.shape[0] == hi + 1:                    # already 0..K-1
+        return classes, codes.astype(np.int64, copy=False)
+    lookup = np.cumsum(counts > 0) - 1
+    return classes, lookup[codes].astype(np.int64, copy=False)
+
+
 def encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
     """Encode arbitrary classification labels as 0..K-1.
 
@@ -59,6 +83,9 @@ def encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
     y = column_or_1d(y, warn=True)
     if y.shape[0] == 0:
         raise ValueError("y is empty: found 0 samples, while a minimum of 2 is required")
+    fast = _encode_small_integers(y)
+    if fast is not None:
+        return fast
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError("y contains NaN or infinite labels")
     if y.dtype == object and any(v is None or (isinstance(v, float) and not np.isfinite(v))
@@ -196,11 +223,15 @@ def check_default_objective(estimator, default: str) -> None:
 
 
 def constant_margin(init: float | np.ndarray, n_rows: int) -> np.ndarray:
-    """The starting score repeated per row: (n,) for binary, (n, K) for multiclass."""
+    """The starting score repeated per row: (n,) for binary, (n, K) for multiclass.
+
+    A read-only broadcast view (no memory per row): XGBoost and LightGBM copy a
+    base margin / init score into their own storage, and a materialized float64 copy
+    would cost 8 n K bytes for the whole fit.
+    """
     init = np.asarray(init, dtype=np.float64)
-    if init.ndim == 0:
-        return np.full(n_rows, float(init))
-    return np.tile(init, (n_rows, 1))
+    shape = (n_rows,) if init.ndim == 0 else (n_rows, init.shape[0])
+    return np.broadcast_to(init, shape)
 
 
 class FocalClassifierMixin:

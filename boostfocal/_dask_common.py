@@ -295,11 +295,11 @@ def start_from_totals(loss, totals: np.ndarray) -> float | np.ndarray:
 
 
 def _constant_block(block, init: np.ndarray) -> np.ndarray:
-    return constant_margin(init, np.shape(block)[0])
+    return np.array(constant_margin(init, np.shape(block)[0]))  # writeable, per block
 
 
 def _constant_partition(part, init: np.ndarray):
-    margin = constant_margin(init, len(part))
+    margin = np.array(constant_margin(init, len(part)))
     if margin.ndim == 1:
         return pd.Series(margin, index=part.index)
     return pd.DataFrame(margin, index=part.index, columns=list(range(margin.shape[1])))

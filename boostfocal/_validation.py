@@ -187,6 +187,38 @@ def as_array(x, name: str, ndim: int, n: int | None = None) -> np.ndarray:
     return arr
 
 
+def check_hessian_scale(scale: float, name: str = "hessian_scale") -> float:
+    """Return ``scale`` as a float after checking it is finite and > 0."""
+    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
+        raise TypeError(f"{name} must be a real number > 0, got {scale!r} of type "
+                        f"{type(scale).__name__}")
+    scale = float(scale)
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {scale!r}")
+    return scale
+
+
+def check_output(out, name: str, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A caller-provided output array: None, or a writeable float32/float64 ndarray.
+
+    It must have exactly ``shape`` and be contiguous (C or Fortran order), so that the
+    kernels write it in place.
+    """
+    if out is None:
+        return None
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array or None, got {type(out).__name__}")
+    if out.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must have dtype float32 or float64, got {out.dtype}")
+    if out.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {out.shape}")
+    if not (out.flags.c_contiguous or out.flags.f_contiguous):
+        raise ValueError(f"{name} must be C- or Fortran-contiguous")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} must be writeable")
+    return out
+
+
 def unresolved_alpha(loss) -> ValueError:
     """The error for math on a loss whose ``alpha="balanced"`` has not been resolved."""
     name = type(loss).__name__

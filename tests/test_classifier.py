@@ -87,6 +87,37 @@ def test_apply_class_weights_and_constant_margin():
     assert apply_class_weights(y, None, None) is None
     np.testing.assert_array_equal(constant_margin(-1.5, 3), [-1.5, -1.5, -1.5])
     assert constant_margin(np.array([0.1, -0.1]), 4).shape == (4, 2)
+    # a broadcast view: no memory per row, and read-only so nobody writes through it
+    big = constant_margin(np.array([0.1, -0.1, 0.3]), 10**6)
+    assert big.strides == (0, 8) and not big.flags.writeable
+
+
+@pytest.mark.parametrize("dtype,labels", [
+    *((dtype, labels) for dtype in (np.int64, np.int32, np.uint8, np.uint16)
+      for labels in ([0, 1], [0, 1, 2, 3, 4], [1, 3], [0, 7, 2], [5, 6])),
+    (bool, [0, 1]),
+])
+def test_encode_labels_counting_path_equals_np_unique(dtype, labels):
+    """Non-negative integers are encoded by counting; the result is np.unique's."""
+    rng = np.random.default_rng(0)
+    y = np.asarray(rng.choice(labels, size=500), dtype=dtype)
+    y[:len(labels)] = labels                      # every label present
+    classes, enc = encode_labels(y)
+    want_classes, want_enc = np.unique(y, return_inverse=True)
+    assert classes.dtype == want_classes.dtype
+    np.testing.assert_array_equal(classes, want_classes)
+    assert enc.dtype == np.int64
+    np.testing.assert_array_equal(enc, want_enc)
+
+
+def test_encode_labels_counting_path_falls_back():
+    """Negative or huge integers take the sorting path; one class is still refused."""
+    for y in (np.array([-1, 1, -1]), np.array([0, 10**12, 0])):
+        classes, enc = encode_labels(y)
+        np.testing.assert_array_equal(classes, np.unique(y))
+        np.testing.assert_array_equal(enc, [0, 1, 0])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        encode_labels(np.array([3, 3, 3]))
 
 
 def test_make_loss_resolves_balanced_alpha_on_the_training_weights():

@@ -392,3 +392,39 @@ def test_balanced_alpha_needs_both_classes():
         FocalLoss(2.0, "balanced").resolve([0, 1, 1], [1.0, 0.0, 0.0])
     with pytest.raises(TypeError, match="alpha"):
         FocalLoss(2.0, "balance")
+
+
+@pytest.mark.parametrize("z_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("out_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("gamma", [2.0, 2.5])
+def test_gradient_hessian_into_given_arrays(z_dtype, out_dtype, gamma):
+    """Outputs passed in are written in place: the float64 result, rounded once."""
+    rng = np.random.default_rng(1)
+    z = rng.normal(-1.0, 4.0, 3000).astype(z_dtype)
+    y = (rng.random(3000) < 0.2).astype(np.float32)
+    w = rng.uniform(0.0, 2.0, 3000).astype(np.float32)
+    loss = FocalLoss(gamma, 0.25)
+    g64, h64 = loss.gradient_hessian(y, z.astype(np.float64), w)
+    g_out, h_out = np.empty(3000, out_dtype), np.empty(3000, out_dtype)
+    g, h = loss.gradient_hessian(y, z, w, g_out, h_out)
+    assert g is g_out and h is h_out
+    np.testing.assert_array_equal(g, g64.astype(out_dtype))
+    np.testing.assert_array_equal(h, h64.astype(out_dtype))
+
+
+def test_gradient_hessian_outputs_are_checked():
+    loss = FocalLoss(2.0)
+    y, z = np.array([0.0, 1.0, 1.0]), np.zeros(3)
+    good = np.empty(3)
+    frozen = np.empty(3)
+    frozen.flags.writeable = False
+    for bad, err, match in [
+            (np.empty(4), ValueError, r"gradient_out must have shape \(3,\)"),
+            (np.empty(3, dtype=np.int64), TypeError, "gradient_out must have dtype float32"),
+            ([0.0, 0.0, 0.0], TypeError, "gradient_out must be a numpy array"),
+            (np.empty(6)[::2], ValueError, "gradient_out must be C- or Fortran-contiguous"),
+            (frozen, ValueError, "gradient_out must be writeable")]:
+        with pytest.raises(err, match=match):
+            loss.gradient_hessian(y, z, None, bad, good)
+    with pytest.raises(ValueError, match="hessian_out must have shape"):
+        loss.gradient_hessian(y, z, None, good, np.empty(2))

@@ -398,3 +398,22 @@ def test_bad_inputs_name_the_argument_and_leave_the_state_alone():
             with pytest.raises(ValueError, match=match):
                 method(*args)
     assert loss.n_updates_ == 0 and loss.density_ is None
+
+
+@pytest.mark.parametrize("out_dtype", [np.float32, np.float64])
+def test_gradient_hessian_into_given_arrays(out_dtype):
+    """Outputs passed in are written in place; the state advances as without them."""
+    rng = np.random.default_rng(4)
+    z = rng.normal(-1.0, 3.0, 500)
+    y = (rng.random(500) < 0.3).astype(float)
+    a, b = GHMLoss(bins=10, momentum=0.5), GHMLoss(bins=10, momentum=0.5)
+    g_out, h_out = np.empty(500, out_dtype), np.empty(500, out_dtype)
+    for _ in range(2):
+        g64, h64 = a.gradient_hessian(y, z)
+        g, h = b.gradient_hessian(y, z, None, g_out, h_out)
+        assert g is g_out and h is h_out
+        assert_array_equal(g, g64.astype(out_dtype))
+        assert_array_equal(h, h64.astype(out_dtype))
+    assert_array_equal(a.density_, b.density_)
+    with pytest.raises(ValueError, match="hessian_out must have shape"):
+        GHMLoss().gradient_hessian(y, z, None, g_out, np.empty(3))

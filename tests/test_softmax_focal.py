@@ -317,3 +317,45 @@ def test_unresolved_balanced_softmax_alpha_refuses_the_math():
     assert "alpha='balanced'" in repr(loss)
     with pytest.raises(ValueError, match="alpha"):
         SoftmaxFocalLoss(2.0, "inverse")
+
+
+@pytest.mark.parametrize("z_order", ["C", "F"])
+@pytest.mark.parametrize("out_order", ["C", "F"])
+@pytest.mark.parametrize("out_dtype", [np.float32, np.float64])
+def test_gradient_hessian_into_given_arrays(z_order, out_order, out_dtype):
+    """Outputs passed in, in either memory order, are written in place."""
+    rng = np.random.default_rng(2)
+    z = np.asarray(rng.normal(0.0, 3.0, (2000, 4)), order=z_order)
+    y = rng.integers(0, 4, 2000).astype(np.float32)
+    w = rng.uniform(0.0, 2.0, 2000)
+    loss = SoftmaxFocalLoss(2.0, [0.1, 0.2, 0.3, 0.4])
+    g64, h64 = loss.gradient_hessian(y, np.ascontiguousarray(z), w)
+    g_out = np.empty((2000, 4), out_dtype, order=out_order)
+    h_out = np.empty((2000, 4), out_dtype, order=out_order)
+    g, h = loss.gradient_hessian(y, z, w, g_out, h_out)
+    assert g is g_out and h is h_out
+    np.testing.assert_array_equal(g, g64.astype(out_dtype))
+    np.testing.assert_array_equal(h, h64.astype(out_dtype))
+
+
+@pytest.mark.parametrize("scale", [2.0, 5.0 / 4.0, 0.5])
+def test_hessian_scale_scales_the_curvature_only(scale):
+    """The boosters' softmax conventions: the curvature times a factor, the gradient as is."""
+    rng = np.random.default_rng(3)
+    z = rng.normal(0.0, 3.0, (1000, 5))
+    y = rng.integers(0, 5, 1000)
+    w = rng.uniform(0.5, 2.0, 1000)
+    loss = SoftmaxFocalLoss(2.0)
+    g, h = loss.gradient_hessian(y, z, w)
+    g_s, h_s = loss.gradient_hessian(y, z, w, hessian_scale=scale)
+    np.testing.assert_array_equal(g_s, g)
+    np.testing.assert_allclose(h_s, scale * h, rtol=4e-16, atol=0)
+
+
+@pytest.mark.parametrize("scale,err", [(0.0, ValueError), (-1.0, ValueError),
+                                       (float("nan"), ValueError), ("2", TypeError),
+                                       (True, TypeError)])
+def test_hessian_scale_is_checked(scale, err):
+    y, z = np.array([0, 1]), np.zeros((2, 3))
+    with pytest.raises(err, match="hessian_scale must be"):
+        SoftmaxFocalLoss(2.0).gradient_hessian(y, z, hessian_scale=scale)

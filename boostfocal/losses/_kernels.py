@@ -191,7 +191,7 @@ def _flags(n_label, n_margin, n_weight, n_positive):  # pragma: no cover - compi
 
 @nb.njit(**_JIT)
 def _binary_block(y, z, w, grad, hess, out, alpha_pos, alpha_neg, n_bits, gamma_frac, gamma,
-                  policy):  # pragma: no cover - compiled
+                  policy, hess_scale):  # pragma: no cover - compiled
     """One block of rows; ``w``, and ``out`` or ``grad``/``hess``, may be None.
 
     None arguments are resolved at compile time (numba prunes the dead branches), so
@@ -237,7 +237,7 @@ def _binary_block(y, z, w, grad, hess, out, alpha_pos, alpha_neg, n_bits, gamma_
             hf = max(h, FLOOR_EPSILON)
             h = hm if policy == 1 else (hf if policy == 2 else h)
             grad[i] = a * g
-            hess[i] = a * h
+            hess[i] = (a * hess_scale) * h
     return _flags(n_label, n_margin, n_weight, n_positive)
 
 
@@ -248,7 +248,7 @@ def chunk_rows(k: int) -> int:
 
 @nb.njit(**_JIT)
 def _softmax_block(y, z, w, grad, hess, out, alpha, n_bits, gamma_frac, gamma, policy,
-                   rows):  # pragma: no cover - compiled
+                   hess_scale, rows):  # pragma: no cover - compiled
     """One block of rows, ``rows`` at a time, each step a loop over rows for one class.
 
     With ``t`` the top (first largest) logit, ``e_j = exp(z_j - z_t - m)`` where ``m`` is
@@ -407,7 +407,7 @@ def _softmax_block(y, z, w, grad, hess, out, alpha, n_bits, gamma_frac, gamma, p
                     h = hm if policy == 1 else (hf if policy == 2 else h)
                     a = a_row[i]
                     zc[j, i] = -a * f * first[i] * d      # the logits are no longer needed
-                    ez[j, i] = a * h
+                    ez[j, i] = (a * hess_scale) * h
             # the stores to the outputs in a loop of their own, in their memory order: it
             # keeps the loop above free of strided accesses, and vectorizable
             if grad.strides[0] > grad.strides[1]:
@@ -521,41 +521,49 @@ def gamma_split(gamma: float) -> tuple[int, float | None]:
 
 
 def run_binary(y, z, w, alpha_pos: float, alpha_neg: float, gamma: float, policy: str,
-               want_loss: bool):
+               want_loss: bool, *, out=None, grad=None, hess=None, hess_scale: float = 1.0):
     """Binary kernel: ``(grad, hess)`` or the per-example loss, plus the BAD_* flags.
 
-    Inputs are 1-D arrays of equal length (not copied); outputs have ``z``'s float dtype.
+    Inputs are 1-D arrays of equal length (not copied). ``out`` (the loss) or ``grad`` and
+    ``hess`` may be given: contiguous float32 or float64 arrays of ``z``'s length, written
+    in place; otherwise they are allocated with ``z``'s float dtype. The curvature written
+    is ``hess_scale`` times the policy's curvature (times the weight).
     """
     n = z.shape[0]
     dtype = _out_dtype(z)
     n_bits, frac = gamma_split(gamma)
-    args = (alpha_pos, alpha_neg, n_bits, frac, gamma, POLICY_CODES[policy])
+    args = (alpha_pos, alpha_neg, n_bits, frac, gamma, POLICY_CODES[policy], float(hess_scale))
     if want_loss:
-        out = np.empty(n, dtype=dtype)
+        out = np.empty(n, dtype=dtype) if out is None else out
         flags = _blocks(_binary_block, n, (y, z, w, None, None, out), args)
         return (out,), flags
-    grad = np.empty(n, dtype=dtype)
-    hess = np.empty(n, dtype=dtype)
+    grad = np.empty(n, dtype=dtype) if grad is None else grad
+    hess = np.empty(n, dtype=dtype) if hess is None else hess
     flags = _blocks(_binary_block, n, (y, z, w, grad, hess, None), args)
     return (grad, hess), flags
 
 
-def run_softmax(y, z, w, alpha, gamma: float, policy: str, want_loss: bool):
+def run_softmax(y, z, w, alpha, gamma: float, policy: str, want_loss: bool, *, out=None,
+                grad=None, hess=None, hess_scale: float = 1.0):
     """Softmax kernel: (n, K) ``(grad, hess)`` or the (n,) loss, plus the BAD_* flags.
 
-    ``grad`` and ``hess`` have ``z``'s memory order (Fortran for LightGBM's class-major
-    scores, so that LightGBM flattens them without a copy) and float dtype.
+    Allocated ``grad`` and ``hess`` have ``z``'s memory order (Fortran for LightGBM's
+    class-major scores, so that LightGBM flattens them without a copy) and float dtype.
+    Given ones (float32 or float64, C- or F-contiguous, shape (n, K)) are written in
+    place, as is a given (n,) ``out``. The curvature written is ``hess_scale`` times the
+    policy's curvature (times the weights).
     """
     n, k = z.shape
     dtype = _out_dtype(z)
     n_bits, frac = gamma_split(gamma)
-    args = (alpha, n_bits, frac, gamma, POLICY_CODES[policy], chunk_rows(k))
+    args = (alpha, n_bits, frac, gamma, POLICY_CODES[policy], float(hess_scale),
+            chunk_rows(k))
     if want_loss:
-        out = np.empty(n, dtype=dtype)
+        out = np.empty(n, dtype=dtype) if out is None else out
         flags = _blocks(_softmax_block, n, (y, z, w, None, None, out), args)
         return (out,), flags
     order = "F" if z.flags.f_contiguous and not z.flags.c_contiguous else "C"
-    grad = np.empty((n, k), dtype=dtype, order=order)
-    hess = np.empty((n, k), dtype=dtype, order=order)
+    grad = np.empty((n, k), dtype=dtype, order=order) if grad is None else grad
+    hess = np.empty((n, k), dtype=dtype, order=order) if hess is None else hess
     flags = _blocks(_softmax_block, n, (y, z, w, grad, hess, None), args)
     return (grad, hess), flags

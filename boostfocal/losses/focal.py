@@ -25,6 +25,7 @@ from .._validation import (
     check_binary_labels,
     check_gamma,
     check_hessian,
+    check_output,
     check_sample_weight,
     is_balanced,
     result_dtype,
@@ -148,7 +149,8 @@ class FocalLoss:
         return FocalLoss(self.gamma, w0 / (w0 + w1), self.hessian)
 
     # ------------------------------------------------------------------ kernels
-    def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool):
+    def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool, gradient_out=None,
+             hessian_out=None):
         """Validate cheaply, run the fused kernel, and turn its flags into errors."""
         # imported on first use, so that ``import boostfocal`` does not load numba
         from ._kernels import BAD_LABEL, BAD_MARGIN, BAD_WEIGHT, SAW_POSITIVE_WEIGHT, run_binary
@@ -161,7 +163,9 @@ class FocalLoss:
         alpha_pos = 1.0 if alpha is None else alpha
         alpha_neg = 1.0 if alpha is None else 1.0 - alpha
         out, flags = run_binary(y, z, w, alpha_pos, alpha_neg, self.gamma, self.hessian,
-                                want_loss)
+                                want_loss,
+                                grad=check_output(gradient_out, "gradient_out", (n,)),
+                                hess=check_output(hessian_out, "hessian_out", (n,)))
         if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
                 w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
             # the error path: the detailed validators say exactly what is wrong
@@ -191,11 +195,13 @@ class FocalLoss:
         """
         return self._run(y_true, raw_prediction, sample_weight, want_loss=True)[0]
 
-    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None
+    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
+                         gradient_out=None, hessian_out=None
                          ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and curvature of :meth:`loss` with respect to the raw margin.
 
-        One fused pass (see ``_kernels.py``); the only allocations are the two outputs.
+        One fused pass (see ``_kernels.py``); the only allocations are the two outputs,
+        and none when they are passed in (as in scikit-learn's ``_loss`` module).
 
         Parameters
         ----------
@@ -205,6 +211,10 @@ class FocalLoss:
             Raw margins (log-odds).
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights; both outputs are multiplied by them.
+        gradient_out, hessian_out : ndarray of shape (n,), default=None
+            Contiguous float32 or float64 arrays to write the results into (float32 is
+            what XGBoost and LightGBM store). By default they are allocated with
+            ``raw_prediction``'s float dtype.
 
         Returns
         -------
@@ -213,7 +223,8 @@ class FocalLoss:
             The curvature chosen by the ``hessian`` policy: exact, or strictly
             positive and finite (zero only where the weight is zero).
         """
-        grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False)
+        grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False,
+                               gradient_out=gradient_out, hessian_out=hessian_out)
         return grad, hess
 
     def class_totals(self, y_true, sample_weight=None) -> tuple[float, float]:

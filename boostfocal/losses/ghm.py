@@ -33,6 +33,7 @@ from .._validation import (
     check_binary_labels,
     check_bins,
     check_momentum,
+    check_output,
     check_sample_weight,
     result_dtype,
 )
@@ -280,7 +281,8 @@ class GHMLoss:
             out *= w
         return out.astype(dtype, copy=False)
 
-    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None
+    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
+                         gradient_out=None, hessian_out=None
                          ) -> tuple[np.ndarray, np.ndarray]:
         """GHM-C gradient and curvature for one boosting round; advances the moving average.
 
@@ -299,14 +301,19 @@ class GHMLoss:
             Raw margins (log-odds).
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights: they count in the bin totals and multiply both outputs.
+        gradient_out, hessian_out : ndarray of shape (n,), default=None
+            Contiguous float32 or float64 arrays to write the results into, as in
+            :meth:`FocalLoss.gradient_hessian <boostfocal.FocalLoss.gradient_hessian>`.
 
         Returns
         -------
         gradient : ndarray of shape (n,)
         hessian : ndarray of shape (n,)
-            Same dtype as ``raw_prediction``.
+            Same dtype as ``raw_prediction`` (or as the arrays passed in).
         """
         y, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight)
+        gradient_out = check_output(gradient_out, "gradient_out", u.shape)
+        hessian_out = check_output(hessian_out, "hessian_out", u.shape)
         g = expit(-u)                  # |sigmoid(z) - y| = 1 - p_t, without subtraction
         idx, current = self._histogram(g, w)
         if self.density_ is None or self.momentum == 0.0:
@@ -321,7 +328,7 @@ class GHMLoss:
         # sigmoid(z) - y is -g for y = 1 and g for y = 0; p_t (1 - p_t) = sigmoid(u) g
         grad = np.where(y == 1.0, -g, g) * beta
         hess = np.maximum(expit(u) * g, MIN_CURVATURE) * beta
-        return grad.astype(dtype, copy=False), hess.astype(dtype, copy=False)
+        return _into(grad, gradient_out, dtype), _into(hess, hessian_out, dtype)
 
     # ------------------------------------------------------------------ start, proba
     def class_totals(self, y_true, sample_weight=None) -> tuple[float, float]:
@@ -388,3 +395,11 @@ class GHMLoss:
     def predict_confidence(self, raw_prediction) -> np.ndarray:
         """Same as :meth:`predict_proba`: GHM-C has no correction to undo."""
         return self.predict_proba(raw_prediction)
+
+
+def _into(values: np.ndarray, out: np.ndarray | None, dtype) -> np.ndarray:
+    """``values`` written into ``out`` if given, else as ``dtype``."""
+    if out is None:
+        return values.astype(dtype, copy=False)
+    out[...] = values
+    return out

@@ -33,6 +33,8 @@ from .._validation import (
     check_class_labels,
     check_gamma,
     check_hessian,
+    check_hessian_scale,
+    check_output,
     check_sample_weight,
     is_balanced,
     result_dtype,
@@ -161,7 +163,8 @@ class SoftmaxFocalLoss:
                              f"raw_prediction has {z.shape[1]} columns")
         return z
 
-    def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool):
+    def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool, gradient_out=None,
+             hessian_out=None, hessian_scale: float = 1.0):
         """Validate cheaply, run the fused kernel, and turn its flags into errors."""
         # imported on first use, so that ``import boostfocal`` does not load numba
         from ._kernels import BAD_LABEL, BAD_MARGIN, BAD_WEIGHT, SAW_POSITIVE_WEIGHT, run_softmax
@@ -177,7 +180,11 @@ class SoftmaxFocalLoss:
         n = z.shape[0]
         y = as_array(y_true, "y_true", 1, n)
         w = None if sample_weight is None else as_array(sample_weight, "sample_weight", 1, n)
-        out, flags = run_softmax(y, z, w, alpha, self.gamma, self.hessian, want_loss)
+        out, flags = run_softmax(
+            y, z, w, alpha, self.gamma, self.hessian, want_loss,
+            grad=check_output(gradient_out, "gradient_out", z.shape),
+            hess=check_output(hessian_out, "hessian_out", z.shape),
+            hess_scale=check_hessian_scale(hessian_scale))
         if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
                 w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
             # the error path: the detailed validators say exactly what is wrong
@@ -206,12 +213,14 @@ class SoftmaxFocalLoss:
         """
         return self._run(y_true, raw_prediction, sample_weight, want_loss=True)[0]
 
-    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None
+    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
+                         gradient_out=None, hessian_out=None, *, hessian_scale: float = 1.0
                          ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and diagonal curvature with respect to the logits.
 
         One fused pass over the rows (see ``_kernels.py``); the only allocations are the
-        two outputs.
+        two outputs, and none when they are passed in (as in scikit-learn's ``_loss``
+        module).
 
         Parameters
         ----------
@@ -221,14 +230,24 @@ class SoftmaxFocalLoss:
             Raw logits, in any memory layout.
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights; both outputs are multiplied by them.
+        gradient_out, hessian_out : ndarray of shape (n, K), default=None
+            C- or Fortran-contiguous float32 or float64 arrays to write the results into
+            (float32 is what XGBoost and LightGBM store). By default they are allocated
+            with ``raw_prediction``'s float dtype and memory order.
+        hessian_scale : float, default=1.0
+            A positive factor on the curvature. The boosters' own softmax objectives
+            scale the exact diagonal (XGBoost by 2, LightGBM by K/(K-1)); the adapters
+            pass their booster's factor, so that ``gamma=0`` reproduces it exactly.
 
         Returns
         -------
         gradient : ndarray of shape (n, K)
         hessian : ndarray of shape (n, K)
-            Diagonal of the Hessian under the ``hessian`` policy.
+            Diagonal of the Hessian under the ``hessian`` policy, times ``hessian_scale``.
         """
-        grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False)
+        grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False,
+                               gradient_out=gradient_out, hessian_out=hessian_out,
+                               hessian_scale=hessian_scale)
         return grad, hess
 
     def class_totals(self, y_true, sample_weight=None, n_classes: int | None = None
