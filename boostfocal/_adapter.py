@@ -91,12 +91,17 @@ class NativeObjective:
     """Callable ``(preds, data) -> (grad, hess)`` for a library's native ``train``.
 
     Subclasses set ``flat_order`` and implement ``_labels_weights(data)``.
+
+    ``raw_offset`` (a float, or K floats for multiclass) is added to the library's raw
+    predictions before the loss sees them: the starting score, for a booster trained
+    without a per-row one (see :class:`boostfocal.lightgbm.FocalLGBMClassifier`).
     """
 
     flat_order = "C"
 
-    def __init__(self, loss) -> None:
+    def __init__(self, loss, raw_offset=None) -> None:
         self.loss = check_loss(loss)
+        self.raw_offset = raw_offset
 
     @staticmethod
     def softmax_hessian_factor(n_classes: int) -> float:
@@ -121,8 +126,9 @@ class NativeObjective:
         hess = np.empty(z.shape, dtype=np.float32, order=order)
         if multiclass:
             return self.loss.gradient_hessian(
-                y, z, w, grad, hess, hessian_scale=self.softmax_hessian_factor(z.shape[1]))
-        return self.loss.gradient_hessian(y, z, w, grad, hess)
+                y, z, w, grad, hess, hessian_scale=self.softmax_hessian_factor(z.shape[1]),
+                raw_offset=self.raw_offset)
+        return self.loss.gradient_hessian(y, z, w, grad, hess, raw_offset=self.raw_offset)
 
 
 class NativeMetric(NativeObjective):
@@ -142,6 +148,6 @@ class NativeMetric(NativeObjective):
         y, w = self._labels_weights(data)
         multiclass = isinstance(self.loss, SoftmaxFocalLoss)
         z = as_loss_layout(preds, y.shape[0], multiclass, self.flat_order)
-        per_row = self.loss.loss(y, z, w)
+        per_row = self.loss.loss(y, z, w, raw_offset=self.raw_offset)
         total = float(np.sum(per_row, dtype=np.float64))
         return total / (float(np.sum(w)) if w is not None else float(y.shape[0]))

@@ -198,6 +198,33 @@ def check_hessian_scale(scale: float, name: str = "hessian_scale") -> float:
     return scale
 
 
+def check_raw_offset(offset, n_classes: int | None = None, name: str = "raw_offset"):
+    """A constant added to every raw prediction: a finite float (binary) or K floats.
+
+    Returns 0.0 / None for None (nothing to add), else a float or a float64 array (K,).
+    """
+    if n_classes is None:
+        if offset is None:
+            return 0.0
+        if isinstance(offset, bool) or not isinstance(offset, numbers.Real):
+            raise TypeError(f"{name} must be None or a real number, got {offset!r}")
+        if not np.isfinite(offset):
+            raise ValueError(f"{name} must be finite, got {offset!r}")
+        return float(offset)
+    if offset is None:
+        return None
+    arr = np.asarray(offset)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be None or {n_classes} real numbers, got {offset!r}")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if arr.shape != (n_classes,):
+        raise ValueError(f"{name} must have shape ({n_classes},) (one offset per class), "
+                         f"got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
 def check_output(out, name: str, shape: tuple[int, ...]) -> np.ndarray | None:
     """A caller-provided output array: None, or a writeable float32/float64 ndarray.
 

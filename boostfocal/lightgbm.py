@@ -43,7 +43,6 @@ from ._classifier import (
     FocalClassifierMixin,
     FocalLossMixin,
     apply_class_weights,
-    constant_margin,
     encode_eval_labels,
     encode_labels,
     make_ghm_loss,
@@ -246,9 +245,42 @@ def _as_offset(value, n_rows: int, n_classes: int, name: str) -> np.ndarray | No
     return arr
 
 
-def _start(init: float | np.ndarray, n_rows: int, offset: np.ndarray | None) -> np.ndarray:
-    margin = constant_margin(init, n_rows)
-    return margin if offset is None else margin + offset
+def _with_start(metric, start):
+    """A user's callable ``eval_metric``, handed raw scores with the starting score added.
+
+    The estimator trains without a per-row init score (see ``fit``), so LightGBM's raw
+    scores leave the start out; a user's metric still sees the model's margins. The
+    wrapper keeps the user's number of parameters, which LightGBM counts.
+    """
+    if not callable(metric):
+        return metric
+    try:
+        n_params = len(inspect.signature(metric).parameters)
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return metric
+    wrapper = {2: _StartAdded2, 3: _StartAdded3, 4: _StartAdded4}.get(n_params)
+    return metric if wrapper is None else wrapper(metric, start)
+
+
+class _StartAdded:
+    def __init__(self, func, start) -> None:
+        self.func = func
+        self.start = start
+
+
+class _StartAdded2(_StartAdded):
+    def __call__(self, y_true, y_pred):
+        return self.func(y_true, y_pred + self.start)
+
+
+class _StartAdded3(_StartAdded):
+    def __call__(self, y_true, y_pred, weight):
+        return self.func(y_true, y_pred + self.start, weight)
+
+
+class _StartAdded4(_StartAdded):
+    def __call__(self, y_true, y_pred, weight, group):
+        return self.func(y_true, y_pred + self.start, weight, group)
 
 
 class _FocalEvalMetric(NativeMetric):
@@ -534,7 +566,7 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
         offset = _as_offset(init_score, n, n_classes, "init_score")
 
         sets, source = self._eval_sets(eval_set, eval_X, eval_y)
-        eval_starts, encoded = [], []
+        eval_offsets, encoded = [], []
         for i, (X_i, y_i) in enumerate(sets):
             y_i_enc = encode_eval_labels(y_i, classes, f"eval_y[{i}]")
             n_i = y_i_enc.shape[0]
@@ -545,7 +577,7 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
             eval_offset = _as_offset(_eval_item(eval_init_score, i, "eval_init_score"), n_i,
                                      n_classes, f"eval_init_score[{i}]")
             encoded.append(y_i_enc)
-            eval_starts.append(_start(start, n_i, eval_offset))
+            eval_offsets.append(eval_offset)
 
         metrics = _as_list(eval_metric)
         user_metric = _user_value(params, "metric") is not None
@@ -558,13 +590,21 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
                 f"meaningless here; the loss's own metric ({metric_name(loss)!r}) is always "
                 "reported",
                 UserWarning, stacklevel=2)
-        metrics.append(_FocalEvalMetric(loss))
+        # The starting score is added to LightGBM's raw scores by the objective and the
+        # metrics (raw_offset), not stored as a per-row init_score: LightGBM would keep two
+        # float64 copies of it (8 n K bytes each) for the whole fit. Only the user's own
+        # offsets go into the Datasets. Built-in metrics other than the warned ones above
+        # rank scores (auc, average_precision, auc_mu) and do not see a constant shift.
+        metrics = [_with_start(m, start) for m in metrics]
+        metrics.append(_FocalEvalMetric(loss, raw_offset=start))
 
         fit_kwargs = dict(
-            sample_weight=train_weights, init_score=_start(start, n, offset),
+            sample_weight=train_weights, init_score=offset,
             eval_names=eval_names, eval_sample_weight=eval_sample_weight,
             eval_class_weight=eval_class_weight,
-            eval_init_score=eval_starts if sets else None, eval_metric=metrics,
+            eval_init_score=(eval_offsets if any(o is not None for o in eval_offsets)
+                             else None),
+            eval_metric=metrics,
             feature_name=feature_name, categorical_feature=categorical_feature,
             callbacks=callbacks)
         if source == "eval_set":  # LGBMClassifier encodes these labels itself
@@ -573,7 +613,7 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
             fit_kwargs["eval_X"] = tuple(X_i for X_i, _ in sets)
             fit_kwargs["eval_y"] = tuple(encoded)
 
-        self._focal_fit = _FitContext(_FitObjective(loss), user_metric, n)
+        self._focal_fit = _FitContext(_FitObjective(loss, raw_offset=start), user_metric, n)
         try:
             try:
                 super().fit(X, y, **fit_kwargs)
@@ -758,9 +798,10 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     init_score_ : float or ndarray of shape (n_classes,)
         The starting score: the constant margin minimizing the weighted focal loss on
         the training labels and weights (``class_weight``, ``is_unbalance`` and
-        ``scale_pos_weight`` included). It is given to LightGBM as ``init_score`` on the
-        training and every evaluation set and added back by :meth:`decision_function`
-        (LightGBM's ``predict`` never adds an init score).
+        ``scale_pos_weight`` included). It is added to LightGBM's raw scores by the
+        objective and the metrics in training, and by :meth:`decision_function` in
+        prediction; it is not stored per row as an ``init_score`` (LightGBM would keep two
+        float64 copies of it, 16 n K bytes, for the whole fit).
     classes_, n_classes_, booster_, best_iteration_, evals_result_, objective_, ...
         As in ``LGBMClassifier``. ``classes_`` holds the original labels.
 
@@ -779,7 +820,11 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     it reads raw margins as probabilities (``binary_logloss`` and the like are then
     meaningless; a ``UserWarning`` says so if you ask for one). Early stopping
     (``callbacks=[lgb.early_stopping(k)]`` or ``early_stopping_round=k``) therefore stops
-    at the minimum of the focal loss, and prediction uses ``best_iteration_``.
+    at the minimum of the focal loss, and prediction uses ``best_iteration_``. A callable
+    ``eval_metric`` of yours receives the margins, starting score included, as
+    :meth:`decision_function` returns them; LightGBM's ranking metrics (``auc``,
+    ``average_precision``, ``auc_mu``) see its raw scores, which leave the constant start
+    out, and are unchanged by it.
 
     **Weights.** ``sample_weight`` must be finite, ``>= 0`` and not all zero.
     ``class_weight`` is folded into the weights as by ``LGBMClassifier``. LightGBM ignores

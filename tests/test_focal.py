@@ -428,3 +428,28 @@ def test_gradient_hessian_outputs_are_checked():
             loss.gradient_hessian(y, z, None, bad, good)
     with pytest.raises(ValueError, match="hessian_out must have shape"):
         loss.gradient_hessian(y, z, None, good, np.empty(2))
+
+
+@pytest.mark.parametrize("z_dtype", [np.float32, np.float64])
+def test_raw_offset_equals_shifting_the_margins(z_dtype):
+    """``raw_offset`` is added to every margin first, in float64, without a copy of z."""
+    rng = np.random.default_rng(5)
+    z = rng.normal(-1.0, 3.0, 2000).astype(z_dtype)
+    y = (rng.random(2000) < 0.1).astype(float)
+    w = rng.uniform(0.0, 2.0, 2000)
+    loss, c = FocalLoss(2.5, 0.25), -2.75
+    shifted = z.astype(np.float64) + c
+    g, h = loss.gradient_hessian(y, z, w, raw_offset=c)
+    g_ref, h_ref = loss.gradient_hessian(y, shifted, w)
+    np.testing.assert_array_equal(g, g_ref.astype(z_dtype))
+    np.testing.assert_array_equal(h, h_ref.astype(z_dtype))
+    np.testing.assert_array_equal(loss.loss(y, z, w, raw_offset=c),
+                                  loss.loss(y, shifted, w).astype(z_dtype))
+
+
+@pytest.mark.parametrize("bad,err", [(float("nan"), ValueError), (np.inf, ValueError),
+                                     ("1", TypeError), (True, TypeError),
+                                     (np.zeros(2), TypeError)])
+def test_raw_offset_is_checked(bad, err):
+    with pytest.raises(err, match="raw_offset must"):
+        FocalLoss(2.0).gradient_hessian([0, 1], [0.0, 0.0], raw_offset=bad)

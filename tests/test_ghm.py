@@ -417,3 +417,18 @@ def test_gradient_hessian_into_given_arrays(out_dtype):
     assert_array_equal(a.density_, b.density_)
     with pytest.raises(ValueError, match="hessian_out must have shape"):
         GHMLoss().gradient_hessian(y, z, None, g_out, np.empty(3))
+
+
+def test_raw_offset_equals_shifting_the_margins():
+    rng = np.random.default_rng(7)
+    z = rng.normal(0.0, 3.0, 500)
+    y = (rng.random(500) < 0.3).astype(float)
+    a, b = GHMLoss(bins=10, momentum=0.5), GHMLoss(bins=10, momentum=0.5)
+    for _ in range(2):
+        g, h = a.gradient_hessian(y, z, raw_offset=-1.25)
+        g_ref, h_ref = b.gradient_hessian(y, z - 1.25)
+        assert_array_equal(g, g_ref)
+        assert_array_equal(h, h_ref)
+    assert_array_equal(a.loss(y, z, raw_offset=-1.25), b.loss(y, z - 1.25))
+    with pytest.raises(ValueError, match="raw_offset must be finite"):
+        a.loss(y, z, raw_offset=float("nan"))

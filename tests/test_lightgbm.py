@@ -1049,3 +1049,39 @@ GHM_EXPECTED_FAILED_CHECKS = {
                          expected_failed_checks=lambda est: GHM_EXPECTED_FAILED_CHECKS)
 def test_ghm_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+@pytest.mark.parametrize("n_params", [2, 3])
+def test_user_metric_sees_margins_with_the_start(multiclass, n_params):
+    """The start is added by the objective and metrics, not stored per row in the Datasets;
+    a user's callable metric still receives the model's margins, start included."""
+    X, y = _multiclass() if multiclass else _binary()
+    X_tr, X_va, y_tr, y_va = X[:300], X[300:], y[:300], y[300:]
+    seen = []
+
+    if n_params == 2:
+        def spread(y_true, y_pred):
+            seen.append(np.array(y_pred))
+            return "spread", float(np.ptp(y_pred)), False
+    else:
+        def spread(y_true, y_pred, weight):
+            seen.append(np.array(y_pred))
+            return "spread", float(np.ptp(y_pred)), False
+
+    clf = FocalLGBMClassifier(**FAST).fit(X_tr, y_tr, eval_X=(X_va,), eval_y=(y_va,),
+                                          eval_metric=spread)
+    assert len(seen) == FAST["n_estimators"]
+    np.testing.assert_allclose(seen[-1], clf.decision_function(X_va), rtol=1e-12,
+                               atol=1e-12)
+    assert "spread" in clf.evals_result_["valid_0"]
+
+
+def test_builtin_ranking_metric_is_unchanged_by_the_start():
+    """auc ranks raw scores: the start, left out of LightGBM's scores, does not change it."""
+    X, y = _binary()
+    X_tr, X_va, y_tr, y_va = X[:300], X[300:], y[:300], y[300:]
+    clf = FocalLGBMClassifier(metric="auc", **FAST).fit(X_tr, y_tr, eval_X=(X_va,),
+                                                       eval_y=(y_va,))
+    auc = clf.evals_result_["valid_0"]["auc"][-1]
+    assert auc == pytest.approx(roc_auc_score(y_va, clf.decision_function(X_va)), abs=1e-12)

@@ -359,3 +359,30 @@ def test_hessian_scale_is_checked(scale, err):
     y, z = np.array([0, 1]), np.zeros((2, 3))
     with pytest.raises(err, match="hessian_scale must be"):
         SoftmaxFocalLoss(2.0).gradient_hessian(y, z, hessian_scale=scale)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("z_dtype", [np.float32, np.float64])
+def test_raw_offset_equals_shifting_the_logits(order, z_dtype):
+    """``raw_offset`` (one constant per class) is added to every row's logits first."""
+    rng = np.random.default_rng(6)
+    z = np.asarray(rng.normal(0.0, 3.0, (1500, 4)), dtype=z_dtype, order=order)
+    y = rng.integers(0, 4, 1500)
+    w = rng.uniform(0.0, 2.0, 1500)
+    loss, c = SoftmaxFocalLoss(2.5, [0.1, 0.2, 0.3, 0.4]), np.array([0.5, -1.0, 2.0, -3.5])
+    shifted = z.astype(np.float64) + c
+    g, h = loss.gradient_hessian(y, z, w, raw_offset=c, hessian_scale=4 / 3)
+    g_ref, h_ref = loss.gradient_hessian(y, shifted, w, hessian_scale=4 / 3)
+    np.testing.assert_array_equal(g, g_ref.astype(z_dtype))
+    np.testing.assert_array_equal(h, h_ref.astype(z_dtype))
+    np.testing.assert_array_equal(loss.loss(y, z, w, raw_offset=c),
+                                  loss.loss(y, shifted, w).astype(z_dtype))
+
+
+@pytest.mark.parametrize("bad,err,match", [
+    (np.zeros(3), ValueError, r"raw_offset must have shape \(4,\)"),
+    (np.array([0.0, np.nan, 0.0, 0.0]), ValueError, "raw_offset contains NaN"),
+    (np.array(["a"] * 4), TypeError, "raw_offset must be None or 4 real numbers")])
+def test_raw_offset_is_checked(bad, err, match):
+    with pytest.raises(err, match=match):
+        SoftmaxFocalLoss(2.0).gradient_hessian([0, 3], np.zeros((2, 4)), raw_offset=bad)

@@ -191,7 +191,7 @@ def _flags(n_label, n_margin, n_weight, n_positive):  # pragma: no cover - compi
 
 @nb.njit(**_JIT)
 def _binary_block(y, z, w, grad, hess, out, alpha_pos, alpha_neg, n_bits, gamma_frac, gamma,
-                  policy, hess_scale):  # pragma: no cover - compiled
+                  policy, hess_scale, offset):  # pragma: no cover - compiled
     """One block of rows; ``w``, and ``out`` or ``grad``/``hess``, may be None.
 
     None arguments are resolved at compile time (numba prunes the dead branches), so
@@ -205,7 +205,7 @@ def _binary_block(y, z, w, grad, hess, out, alpha_pos, alpha_neg, n_bits, gamma_
         s = 1.0 if pos else -1.0
         a = alpha_pos if pos else alpha_neg
         n_label += yi != 0 and not pos
-        zi = np.float64(z[i])
+        zi = np.float64(z[i]) + offset
         finite = math.isfinite(zi)
         n_margin += not finite
         zi = zi if finite else 0.0
@@ -248,7 +248,7 @@ def chunk_rows(k: int) -> int:
 
 @nb.njit(**_JIT)
 def _softmax_block(y, z, w, grad, hess, out, alpha, n_bits, gamma_frac, gamma, policy,
-                   hess_scale, rows):  # pragma: no cover - compiled
+                   hess_scale, offset, rows):  # pragma: no cover - compiled
     """One block of rows, ``rows`` at a time, each step a loop over rows for one class.
 
     With ``t`` the top (first largest) logit, ``e_j = exp(z_j - z_t - m)`` where ``m`` is
@@ -300,6 +300,10 @@ def _softmax_block(y, z, w, grad, hess, out, alpha, n_bits, gamma_frac, gamma, p
             for j in range(k):
                 for i in range(nr):
                     zc[j, i] = z[lo + i, j]
+        if offset is not None:
+            for j in range(k):
+                for i in range(nr):
+                    zc[j, i] += offset[j]
         for j in range(k):
             for i in range(nr):
                 v = zc[j, i]
@@ -521,18 +525,21 @@ def gamma_split(gamma: float) -> tuple[int, float | None]:
 
 
 def run_binary(y, z, w, alpha_pos: float, alpha_neg: float, gamma: float, policy: str,
-               want_loss: bool, *, out=None, grad=None, hess=None, hess_scale: float = 1.0):
+               want_loss: bool, *, out=None, grad=None, hess=None, hess_scale: float = 1.0,
+               offset: float = 0.0):
     """Binary kernel: ``(grad, hess)`` or the per-example loss, plus the BAD_* flags.
 
     Inputs are 1-D arrays of equal length (not copied). ``out`` (the loss) or ``grad`` and
     ``hess`` may be given: contiguous float32 or float64 arrays of ``z``'s length, written
     in place; otherwise they are allocated with ``z``'s float dtype. The curvature written
-    is ``hess_scale`` times the policy's curvature (times the weight).
+    is ``hess_scale`` times the policy's curvature (times the weight). ``offset`` is added
+    to every margin first.
     """
     n = z.shape[0]
     dtype = _out_dtype(z)
     n_bits, frac = gamma_split(gamma)
-    args = (alpha_pos, alpha_neg, n_bits, frac, gamma, POLICY_CODES[policy], float(hess_scale))
+    args = (alpha_pos, alpha_neg, n_bits, frac, gamma, POLICY_CODES[policy], float(hess_scale),
+            float(offset))
     if want_loss:
         out = np.empty(n, dtype=dtype) if out is None else out
         flags = _blocks(_binary_block, n, (y, z, w, None, None, out), args)
@@ -544,19 +551,20 @@ def run_binary(y, z, w, alpha_pos: float, alpha_neg: float, gamma: float, policy
 
 
 def run_softmax(y, z, w, alpha, gamma: float, policy: str, want_loss: bool, *, out=None,
-                grad=None, hess=None, hess_scale: float = 1.0):
+                grad=None, hess=None, hess_scale: float = 1.0, offset=None):
     """Softmax kernel: (n, K) ``(grad, hess)`` or the (n,) loss, plus the BAD_* flags.
 
     Allocated ``grad`` and ``hess`` have ``z``'s memory order (Fortran for LightGBM's
     class-major scores, so that LightGBM flattens them without a copy) and float dtype.
     Given ones (float32 or float64, C- or F-contiguous, shape (n, K)) are written in
     place, as is a given (n,) ``out``. The curvature written is ``hess_scale`` times the
-    policy's curvature (times the weights).
+    policy's curvature (times the weights). ``offset`` (None or a float64 array of K)
+    is added to every row's logits first.
     """
     n, k = z.shape
     dtype = _out_dtype(z)
     n_bits, frac = gamma_split(gamma)
-    args = (alpha, n_bits, frac, gamma, POLICY_CODES[policy], float(hess_scale),
+    args = (alpha, n_bits, frac, gamma, POLICY_CODES[policy], float(hess_scale), offset,
             chunk_rows(k))
     if want_loss:
         out = np.empty(n, dtype=dtype) if out is None else out

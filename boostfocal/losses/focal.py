@@ -26,6 +26,7 @@ from .._validation import (
     check_gamma,
     check_hessian,
     check_output,
+    check_raw_offset,
     check_sample_weight,
     is_balanced,
     result_dtype,
@@ -150,7 +151,7 @@ class FocalLoss:
 
     # ------------------------------------------------------------------ kernels
     def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool, gradient_out=None,
-             hessian_out=None):
+             hessian_out=None, raw_offset=None):
         """Validate cheaply, run the fused kernel, and turn its flags into errors."""
         # imported on first use, so that ``import boostfocal`` does not load numba
         from ._kernels import BAD_LABEL, BAD_MARGIN, BAD_WEIGHT, SAW_POSITIVE_WEIGHT, run_binary
@@ -165,7 +166,8 @@ class FocalLoss:
         out, flags = run_binary(y, z, w, alpha_pos, alpha_neg, self.gamma, self.hessian,
                                 want_loss,
                                 grad=check_output(gradient_out, "gradient_out", (n,)),
-                                hess=check_output(hessian_out, "hessian_out", (n,)))
+                                hess=check_output(hessian_out, "hessian_out", (n,)),
+                                offset=check_raw_offset(raw_offset))
         if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
                 w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
             # the error path: the detailed validators say exactly what is wrong
@@ -176,7 +178,8 @@ class FocalLoss:
         return out
 
     # ------------------------------------------------------------------ public API
-    def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None
+             ) -> np.ndarray:
         """Per-example focal loss ``w alpha_t (1 - p_t)^gamma (-log p_t)``.
 
         Parameters
@@ -187,16 +190,21 @@ class FocalLoss:
             Raw margins (log-odds).
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights.
+        raw_offset : float, default=None
+            A constant added to every raw margin first: the model's starting score,
+            where the booster's raw predictions leave it out (the LightGBM estimators
+            train so, instead of storing it per row as an init score).
 
         Returns
         -------
         ndarray of shape (n,)
             Same dtype as ``raw_prediction``.
         """
-        return self._run(y_true, raw_prediction, sample_weight, want_loss=True)[0]
+        return self._run(y_true, raw_prediction, sample_weight, want_loss=True,
+                         raw_offset=raw_offset)[0]
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
-                         gradient_out=None, hessian_out=None
+                         gradient_out=None, hessian_out=None, *, raw_offset=None
                          ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and curvature of :meth:`loss` with respect to the raw margin.
 
@@ -215,6 +223,10 @@ class FocalLoss:
             Contiguous float32 or float64 arrays to write the results into (float32 is
             what XGBoost and LightGBM store). By default they are allocated with
             ``raw_prediction``'s float dtype.
+        raw_offset : float, default=None
+            A constant added to every raw margin first: the model's starting score,
+            where the booster's raw predictions leave it out (the LightGBM estimators
+            train so, instead of storing it per row as an init score).
 
         Returns
         -------
@@ -224,7 +236,8 @@ class FocalLoss:
             positive and finite (zero only where the weight is zero).
         """
         grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False,
-                               gradient_out=gradient_out, hessian_out=hessian_out)
+                               gradient_out=gradient_out, hessian_out=hessian_out,
+                               raw_offset=raw_offset)
         return grad, hess
 
     def class_totals(self, y_true, sample_weight=None) -> tuple[float, float]:

@@ -34,6 +34,7 @@ from .._validation import (
     check_bins,
     check_momentum,
     check_output,
+    check_raw_offset,
     check_sample_weight,
     result_dtype,
 )
@@ -172,12 +173,15 @@ class GHMLoss:
         return hash((GHMLoss, self.bins, self.momentum))
 
     # ------------------------------------------------------------------ internals
-    def _inputs(self, y_true, raw_prediction, sample_weight):
+    def _inputs(self, y_true, raw_prediction, sample_weight, raw_offset=None):
         """Validated float64 ``y``, ``u = s z``, weights (or None), and the output dtype."""
         z = as_float_array(raw_prediction, "raw_prediction", 1)
         y = check_binary_labels(y_true, z.shape[0])
         w = check_sample_weight(sample_weight, z.shape[0])
+        offset = check_raw_offset(raw_offset)
         z64 = z.astype(np.float64, copy=False)
+        if offset:
+            z64 = z64 + offset
         u = np.where(y == 1.0, z64, -z64)
         return y, u, w, result_dtype(z)
 
@@ -226,7 +230,8 @@ class GHMLoss:
         idx, current = self._histogram(expit(-u), w)
         return self._beta(idx, current, current)
 
-    def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None
+             ) -> np.ndarray:
         """Per-example logistic loss ``w log(1 + exp(-u))``: what GHM-C is scored by.
 
         The adapters' metric is its weighted mean and :meth:`init_score` its minimizing
@@ -241,12 +246,17 @@ class GHMLoss:
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights.
 
+        raw_offset : float, default=None
+            A constant added to every raw margin first: the model's starting score,
+            where the booster's raw predictions leave it out (the LightGBM estimators
+            train so, instead of storing it per row as an init score).
+
         Returns
         -------
         ndarray of shape (n,)
             Same dtype as ``raw_prediction``.
         """
-        _, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight)
+        _, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight, raw_offset)
         out = softplus(-u)
         if w is not None:
             out *= w
@@ -282,7 +292,7 @@ class GHMLoss:
         return out.astype(dtype, copy=False)
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
-                         gradient_out=None, hessian_out=None
+                         gradient_out=None, hessian_out=None, *, raw_offset=None
                          ) -> tuple[np.ndarray, np.ndarray]:
         """GHM-C gradient and curvature for one boosting round; advances the moving average.
 
@@ -304,6 +314,10 @@ class GHMLoss:
         gradient_out, hessian_out : ndarray of shape (n,), default=None
             Contiguous float32 or float64 arrays to write the results into, as in
             :meth:`FocalLoss.gradient_hessian <boostfocal.FocalLoss.gradient_hessian>`.
+        raw_offset : float, default=None
+            A constant added to every raw margin first: the model's starting score,
+            where the booster's raw predictions leave it out (the LightGBM estimators
+            train so, instead of storing it per row as an init score).
 
         Returns
         -------
@@ -311,7 +325,7 @@ class GHMLoss:
         hessian : ndarray of shape (n,)
             Same dtype as ``raw_prediction`` (or as the arrays passed in).
         """
-        y, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight)
+        y, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight, raw_offset)
         gradient_out = check_output(gradient_out, "gradient_out", u.shape)
         hessian_out = check_output(hessian_out, "hessian_out", u.shape)
         g = expit(-u)                  # |sigmoid(z) - y| = 1 - p_t, without subtraction

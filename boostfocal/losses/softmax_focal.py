@@ -35,6 +35,7 @@ from .._validation import (
     check_hessian,
     check_hessian_scale,
     check_output,
+    check_raw_offset,
     check_sample_weight,
     is_balanced,
     result_dtype,
@@ -164,7 +165,7 @@ class SoftmaxFocalLoss:
         return z
 
     def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool, gradient_out=None,
-             hessian_out=None, hessian_scale: float = 1.0):
+             hessian_out=None, hessian_scale: float = 1.0, raw_offset=None):
         """Validate cheaply, run the fused kernel, and turn its flags into errors."""
         # imported on first use, so that ``import boostfocal`` does not load numba
         from ._kernels import BAD_LABEL, BAD_MARGIN, BAD_WEIGHT, SAW_POSITIVE_WEIGHT, run_softmax
@@ -184,7 +185,8 @@ class SoftmaxFocalLoss:
             y, z, w, alpha, self.gamma, self.hessian, want_loss,
             grad=check_output(gradient_out, "gradient_out", z.shape),
             hess=check_output(hessian_out, "hessian_out", z.shape),
-            hess_scale=check_hessian_scale(hessian_scale))
+            hess_scale=check_hessian_scale(hessian_scale),
+            offset=check_raw_offset(raw_offset, z.shape[1]))
         if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
                 w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
             # the error path: the detailed validators say exactly what is wrong
@@ -195,7 +197,8 @@ class SoftmaxFocalLoss:
         return out
 
     # ------------------------------------------------------------------ public API
-    def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None
+             ) -> np.ndarray:
         """Per-example loss ``w alpha_y (1 - p_y)^gamma (-log p_y)``.
 
         Parameters
@@ -207,15 +210,21 @@ class SoftmaxFocalLoss:
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights.
 
+        raw_offset : array-like of shape (K,), default=None
+            Constants added to every row's logits first: the model's starting score,
+            where the booster's raw predictions leave it out (the LightGBM estimators
+            train so, instead of storing it per row as an init score).
+
         Returns
         -------
         ndarray of shape (n,)
         """
-        return self._run(y_true, raw_prediction, sample_weight, want_loss=True)[0]
+        return self._run(y_true, raw_prediction, sample_weight, want_loss=True,
+                         raw_offset=raw_offset)[0]
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
-                         gradient_out=None, hessian_out=None, *, hessian_scale: float = 1.0
-                         ) -> tuple[np.ndarray, np.ndarray]:
+                         gradient_out=None, hessian_out=None, *, hessian_scale: float = 1.0,
+                         raw_offset=None) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and diagonal curvature with respect to the logits.
 
         One fused pass over the rows (see ``_kernels.py``); the only allocations are the
@@ -238,6 +247,10 @@ class SoftmaxFocalLoss:
             A positive factor on the curvature. The boosters' own softmax objectives
             scale the exact diagonal (XGBoost by 2, LightGBM by K/(K-1)); the adapters
             pass their booster's factor, so that ``gamma=0`` reproduces it exactly.
+        raw_offset : array-like of shape (K,), default=None
+            Constants added to every row's logits first: the model's starting score,
+            where the booster's raw predictions leave it out (the LightGBM estimators
+            train so, instead of storing it per row as an init score).
 
         Returns
         -------
@@ -247,7 +260,7 @@ class SoftmaxFocalLoss:
         """
         grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False,
                                gradient_out=gradient_out, hessian_out=hessian_out,
-                               hessian_scale=hessian_scale)
+                               hessian_scale=hessian_scale, raw_offset=raw_offset)
         return grad, hess
 
     def class_totals(self, y_true, sample_weight=None, n_classes: int | None = None
