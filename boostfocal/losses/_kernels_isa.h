@@ -104,8 +104,9 @@ BF_ISA_ATTR
 static void BF_ISA_NAME(elementary_apply)(int which, Py_ssize_t n, const double *BF_RESTRICT x,
                              double *BF_RESTRICT out)
 {
+    const double efloor = exp_floor();
     if (which == 0)
-        for (Py_ssize_t i = 0; i < n; i++) out[i] = exp_neg(x[i]);
+        for (Py_ssize_t i = 0; i < n; i++) out[i] = exp_neg(x[i], efloor);
     else if (which == 1)
         for (Py_ssize_t i = 0; i < n; i++) out[i] = log1p_small(x[i]);
     else
