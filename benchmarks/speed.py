@@ -463,10 +463,11 @@ def compile_cost() -> tuple[list, list]:
                              capture_output=True, text=True).stdout
         res[state] = json.loads(out.strip().splitlines()[-1])
     for name in res["first"]:
-        rows.append(f"| {name} | {res['first'][name]:.3f} | {res['second'][name]:.3f} |")
+        rows.append(f"| {name} | {res['first'][name] * 1e3:.2f} "
+                    f"| {res['second'][name] * 1e3:.2f} |")
     calls = [k for k in res["first"] if not k.startswith("import")]
-    rows.append(f"| **all first calls** | **{sum(res['first'][k] for k in calls):.3f}** | "
-                f"**{sum(res['second'][k] for k in calls):.3f}** |")
+    rows.append(f"| **all first calls** | **{sum(res['first'][k] for k in calls) * 1e3:.2f}** | "
+                f"**{sum(res['second'][k] for k in calls) * 1e3:.2f}** |")
     raw.append({"section": "compile", **res})
     for r in rows:
         print(r, flush=True)
@@ -613,11 +614,11 @@ def main(argv: list[str] | None = None) -> None:
         print("first-call cost ...", flush=True)
         rows, r = compile_cost()
         raw += r
-        doc += ["### First-call cost of the compiled kernels (seconds, fresh subprocess)\n",
+        doc += ["### First-call cost of the compiled kernels (milliseconds, fresh subprocess)\n",
                 "The kernels are compiled ahead of time (no JIT, no cache): the import of "
                 "boostfocal and its extension, then each variant's first call; two fresh "
                 "processes, one after the other.\n",
-                "| first call | first process s | second process s |", "| --- | ---: | ---: |",
+                "| first call | first process ms | second process ms |", "| --- | ---: | ---: |",
                 *rows, ""]
     load_end = os.getloadavg()
     doc.append(f"Total run time {time.perf_counter() - started:.0f} s; load average at end "
