@@ -54,7 +54,7 @@ OUT = Path(__file__).parent / "out"
 
 def _median_time(func, repeats: int) -> tuple[float, object]:
     """Median wall time of ``repeats`` calls (after one untimed warm-up call)."""
-    result = func()  # warm-up: numba's kernels, the workers' imports, XGBoost's tracker
+    result = func()  # warm-up: the workers' imports, XGBoost's tracker
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

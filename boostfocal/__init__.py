@@ -1,7 +1,7 @@
 """boostfocal: focal loss and GHM-C as first-class objectives for XGBoost and LightGBM.
 
 The loss objects (:class:`FocalLoss`, :class:`SoftmaxFocalLoss`, :class:`GHMLoss`) need only
-numpy and scipy (and numba for the focal kernels, loaded on first use).
+numpy and scipy (and boostfocal's own compiled extension for the focal kernels).
 The estimators are importable from here too, but load their booster library only when
 first used, so ``import boostfocal`` works with neither XGBoost nor LightGBM installed.
 """

@@ -134,8 +134,9 @@ def test_integer_gamma_fast_path_selection():
 
 
 # ---------------------------------------------------------------- elementary functions
-# The kernels carry their own branch-free exp / log1p / log so that LLVM vectorizes the
-# loops. Held here to 1 ulp of 40-digit mpmath values (libm is about 0.5-0.7 ulp).
+# The kernels carry their own branch-free exp / log1p / log so that the compiler
+# vectorizes the loops (tested here: the C functions, applied elementwise by the
+# extension). Held to 1 ulp of 40-digit mpmath values (libm is about 0.5-0.7 ulp).
 def _ulps(values, inputs, fn_mp):
     import mpmath as mp
 
@@ -149,28 +150,15 @@ def _ulps(values, inputs, fn_mp):
     return np.array(errs)
 
 
-def _vectorized(fn):
-    import numba as nb
-
-    @nb.njit
-    def apply(x):
-        out = np.empty_like(x)
-        for i in range(x.shape[0]):
-            out[i] = fn(x[i])
-        return out
-
-    return apply
-
-
 def test_exp_within_one_ulp():
     import mpmath as mp
 
     rng = np.random.default_rng(5)
     x = np.concatenate([-rng.uniform(0, 745, 3000), -rng.uniform(0, 1, 1000),
                         [-745.1, -744.0, -708.5, -1e-300, -0.0, 0.0, -0.34657359, 0.3465]])
-    got = _vectorized(_kernels._exp_neg)(x)
+    got = _kernels._exp_neg(x)
     assert np.max(_ulps(got, x, mp.exp)) <= 1.0
-    assert _vectorized(_kernels._exp_neg)(np.array([-800.0, -1e300]))[0] == 0.0
+    assert _kernels._exp_neg(np.array([-800.0, -1e300]))[0] == 0.0
 
 
 def test_log1p_within_one_ulp():
@@ -179,7 +167,7 @@ def test_log1p_within_one_ulp():
     rng = np.random.default_rng(6)
     e = np.concatenate([rng.uniform(-0.5, 1.0, 3000), 10.0 ** rng.uniform(-300, -1, 1000),
                         [0.0, 1.0, -0.5, 5e-324, 1e-17, 0.41421356]])
-    got = _vectorized(_kernels._log1p_small)(e)
+    got = _kernels._log1p_small(e)
     assert np.max(_ulps(got, e, mp.log1p)) <= 1.0
 
 
@@ -189,5 +177,292 @@ def test_log_within_one_ulp():
     rng = np.random.default_rng(7)
     x = np.concatenate([1.0 + rng.uniform(0, 1, 2000), 10.0 ** rng.uniform(0, 300, 2000),
                         [1.0, 1.4142135623730951, 1.4142135623730954, 2.0, 1e308]])
-    got = _vectorized(_kernels._log_ge1)(x)
+    got = _kernels._log_ge1(x)
     assert np.max(_ulps(got, x, mp.log)) <= 1.0
+
+
+# ---------------------------------------------------------------- the compiled extension
+def test_compiled_constants_mirror_python():
+    from boostfocal.losses import _ckernels
+    from boostfocal.losses._curvature import FLOOR_EPSILON, MIN_CURVATURE
+
+    assert _ckernels.MIN_CURVATURE == MIN_CURVATURE
+    assert _ckernels.FLOOR_EPSILON == FLOOR_EPSILON
+    assert (_ckernels.BAD_LABEL, _ckernels.BAD_MARGIN, _ckernels.BAD_WEIGHT,
+            _ckernels.SAW_POSITIVE_WEIGHT) == (_kernels.BAD_LABEL, _kernels.BAD_MARGIN,
+                                               _kernels.BAD_WEIGHT,
+                                               _kernels.SAW_POSITIVE_WEIGHT)
+
+
+def test_loss_objects_do_not_import_numba():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, boostfocal\n"
+            "boostfocal.FocalLoss(2).gradient_hessian(np.array([0., 1.]), np.array([.5, -1.]))\n"
+            "boostfocal.SoftmaxFocalLoss(2).gradient_hessian(np.array([0, 2]), np.ones((2, 3)))\n"
+            "assert 'numba' not in sys.modules and 'llvmlite' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _binary_inputs(n=5000, seed=10):
+    rng = np.random.default_rng(seed)
+    z = np.concatenate([rng.normal(scale=4, size=n - 4), [-800.0, -30.0, 30.0, 800.0]])
+    y = rng.integers(0, 2, n).astype(np.float64)
+    w = rng.uniform(0, 3, n)
+    return y, z, w
+
+
+def _softmax_inputs(n=3000, k=4, seed=11):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(scale=4, size=(n, k))
+    z[0, :2] = [800.0, -800.0]
+    y = rng.integers(0, k, n).astype(np.float64)
+    w = rng.uniform(0, 3, n)
+    return y, z, w
+
+
+@pytest.mark.parametrize("isa", ["baseline", "avx2", "avx512"])
+def test_instruction_sets_agree_bit_for_bit(isa):
+    from boostfocal.losses import _ckernels
+
+    if isa not in _ckernels.isas():
+        pytest.skip(f"{isa} not available on this machine")
+    y, z, w = _binary_inputs()
+    ys, zs, ws = _softmax_inputs()
+    x = np.concatenate([-np.linspace(0, 746, 1001), np.linspace(-0.5, 1.0, 1001)])
+
+    def run():
+        out = []
+        for gamma in (2.0, 2.5):
+            for want_loss in (False, True):
+                out += _kernels.run_binary(y, z, w, 0.3, 0.7, gamma, "majorizer", want_loss)[0]
+                out += _kernels.run_softmax(ys, zs, ws, None, gamma, "exact", want_loss)[0]
+        out += [_kernels._exp_neg(x[:1001]), _kernels._log1p_small(x[1001:]),
+                _kernels._log_ge1(1.0 + np.abs(x))]
+        return out
+
+    expected = run()
+    previous = _ckernels.set_isa(isa)
+    try:
+        got = run()
+    finally:
+        _ckernels.set_isa(previous)
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("want_loss", [False, True])
+@pytest.mark.parametrize("out_dtype", [np.float32, np.float64])
+def test_binary_preallocated_outputs(want_loss, out_dtype):
+    y, z, w = _binary_inputs()
+    args = (0.25, 0.75, 2.5, "majorizer", want_loss)
+    expected, flags = _kernels.run_binary(y, z, w, *args)
+    if want_loss:
+        out = np.full(z.shape, np.nan, dtype=out_dtype)
+        got, flags2 = _kernels.run_binary(y, z, w, *args, out=out)
+        assert got[0] is out
+    else:
+        grad = np.full(z.shape, np.nan, dtype=out_dtype)
+        hess = np.full(z.shape, np.nan, dtype=out_dtype)
+        got, flags2 = _kernels.run_binary(y, z, w, *args, grad=grad, hess=hess)
+        assert got[0] is grad and got[1] is hess
+    assert flags2 == flags
+    for a, b in zip(got, expected, strict=True):
+        assert a.dtype == out_dtype
+        np.testing.assert_array_equal(a, b.astype(out_dtype))
+
+
+@pytest.mark.parametrize("want_loss", [False, True])
+@pytest.mark.parametrize("out_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("z_order", ["C", "F"])
+def test_softmax_preallocated_outputs(want_loss, out_dtype, order, z_order):
+    y, z, w = _softmax_inputs()
+    z = np.asarray(z, order=z_order)
+    alpha = np.array([1.0, 2.0, 0.5, 1.5])
+    args = (alpha, 1.5, "floor", want_loss)
+    expected, flags = _kernels.run_softmax(y, z, w, *args)
+    if want_loss:
+        out = np.full(z.shape[0], np.nan, dtype=out_dtype)
+        got, _ = _kernels.run_softmax(y, z, w, *args, out=out)
+        assert got[0] is out
+    else:
+        grad = np.full(z.shape, np.nan, dtype=out_dtype, order=order)
+        hess = np.full(z.shape, np.nan, dtype=out_dtype, order=order)
+        got, _ = _kernels.run_softmax(y, z, w, *args, grad=grad, hess=hess)
+        assert got[0] is grad and got[1] is hess
+        # allocated outputs follow z's memory order
+        assert expected[0].flags.f_contiguous == (z_order == "F")
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b.astype(out_dtype))
+
+
+def test_only_one_preallocated_output_gives_the_other_its_dtype_and_order():
+    y, z, _ = _softmax_inputs()
+    grad = np.empty(z.shape, dtype=np.float32, order="F")
+    (g, h), _ = _kernels.run_softmax(y, z, None, None, 2.0, "majorizer", False, grad=grad)
+    assert g is grad and h.dtype == np.float32 and h.flags.f_contiguous
+
+
+@pytest.mark.parametrize("policy", ["exact", "majorizer", "floor"])
+def test_hess_scale(policy):
+    y, z, w = _binary_inputs()
+    (g1, h1), _ = _kernels.run_binary(y, z, w, 0.3, 0.7, 2.0, policy, False)
+    ys, zs, ws = _softmax_inputs()
+    (sg1, sh1), _ = _kernels.run_softmax(ys, zs, ws, None, 2.0, policy, False)
+    for scale in (2.0, 0.5, 4.0):  # powers of two: exact
+        (g, h), _ = _kernels.run_binary(y, z, w, 0.3, 0.7, 2.0, policy, False,
+                                        hess_scale=scale)
+        np.testing.assert_array_equal(g, g1)
+        np.testing.assert_array_equal(h, scale * h1)
+        (sg, sh), _ = _kernels.run_softmax(ys, zs, ws, None, 2.0, policy, False,
+                                           hess_scale=scale)
+        np.testing.assert_array_equal(sg, sg1)
+        np.testing.assert_array_equal(sh, scale * sh1)
+    # any other scale: (weight * scale) * curvature, within an ulp or so of scale * hess
+    (g, h), _ = _kernels.run_binary(y, z, w, 0.3, 0.7, 2.0, policy, False, hess_scale=1.25)
+    _rel_close(h, 1.25 * h1, rtol=4e-16)
+    (sg, sh), _ = _kernels.run_softmax(ys, zs, ws, None, 2.0, policy, False, hess_scale=1.25)
+    _rel_close(sh, 1.25 * sh1, rtol=4e-16)
+
+
+@pytest.mark.parametrize("want_loss", [False, True])
+@pytest.mark.parametrize("z_dtype", [np.float32, np.float64])
+def test_binary_offset_equals_shifted_margins(want_loss, z_dtype):
+    y, z, w = _binary_inputs()
+    z = z.astype(z_dtype)
+    c = -1.2345
+    got, _ = _kernels.run_binary(y, z, w, 0.3, 0.7, 2.5, "majorizer", want_loss, offset=c)
+    expected, _ = _kernels.run_binary(y, z.astype(np.float64) + c, w, 0.3, 0.7, 2.5,
+                                      "majorizer", want_loss)
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b.astype(z_dtype))
+
+
+@pytest.mark.parametrize("want_loss", [False, True])
+@pytest.mark.parametrize("z_order", ["C", "F"])
+def test_softmax_offset_equals_shifted_logits(want_loss, z_order):
+    y, z, w = _softmax_inputs()
+    z = np.asarray(z, order=z_order)
+    offset = np.array([0.5, -2.0, 3.25, 0.0])
+    got, _ = _kernels.run_softmax(y, z, w, None, 2.0, "majorizer", want_loss, offset=offset)
+    expected, _ = _kernels.run_softmax(y, np.asarray(z + offset, order=z_order), w, None, 2.0,
+                                       "majorizer", want_loss)
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+    ref_l, ref_g, ref_h = softmax_stable(y, z + offset, 2.0, None, w, "majorizer")
+    if want_loss:
+        _rel_close(got[0], ref_l)
+    else:
+        _rel_close(got[0], ref_g)
+
+
+_DTYPES = [np.float32, np.float64]
+
+
+@pytest.mark.parametrize("y_dtype", _DTYPES)
+@pytest.mark.parametrize("z_dtype", _DTYPES)
+@pytest.mark.parametrize("w_dtype", [None, *_DTYPES])
+@pytest.mark.parametrize("out_dtype", _DTYPES)
+def test_dtype_combinations(y_dtype, z_dtype, w_dtype, out_dtype):
+    # every input dtype is read as is (no copy) and computed in float64: the result equals
+    # the float64 computation on the same values, rounded once to the output dtype
+    y, z, w = _binary_inputs(2000)
+    y, z = y.astype(y_dtype), z.astype(z_dtype)
+    w = None if w_dtype is None else w.astype(w_dtype)
+    w64 = None if w is None else w.astype(np.float64)
+    for want_loss in (False, True):
+        n = z.shape[0]
+        outs = ({"out": np.empty(n, out_dtype)} if want_loss
+                else {"grad": np.empty(n, out_dtype), "hess": np.empty(n, out_dtype)})
+        got, _ = _kernels.run_binary(y, z, w, 0.3, 0.7, 2.0, "majorizer", want_loss, **outs)
+        expected, _ = _kernels.run_binary(y.astype(np.float64), z.astype(np.float64), w64,
+                                          0.3, 0.7, 2.0, "majorizer", want_loss)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b.astype(out_dtype))
+    ys, zs, ws = _softmax_inputs(1000)
+    ys, zs = ys.astype(y_dtype), zs.astype(z_dtype)
+    ws = None if w_dtype is None else ws.astype(w_dtype)
+    ws64 = None if ws is None else ws.astype(np.float64)
+    for want_loss in (False, True):
+        n, k = zs.shape
+        outs = ({"out": np.empty(n, out_dtype)} if want_loss
+                else {"grad": np.empty((n, k), out_dtype), "hess": np.empty((n, k), out_dtype)})
+        got, _ = _kernels.run_softmax(ys, zs, ws, None, 2.5, "majorizer", want_loss, **outs)
+        expected, _ = _kernels.run_softmax(ys.astype(np.float64), zs.astype(np.float64), ws64,
+                                           None, 2.5, "majorizer", want_loss)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b.astype(out_dtype))
+    # and against the oracle
+    (g, h), _ = _kernels.run_binary(y, z, w, 0.3, 0.7, 2.0, "majorizer", False)
+    _, ref_g, ref_h = binary_stable(y, z.astype(np.float64), 2.0, 0.3, w64, "majorizer")
+    rtol = 1e-12 if z_dtype == np.float64 else 2 ** -23
+    _rel_close(g, ref_g, rtol=rtol)
+    _rel_close(h, ref_h, rtol=rtol)
+
+
+def test_non_contiguous_inputs():
+    y, z, w = _binary_inputs(6000)
+    for want_loss in (False, True):
+        got, f1 = _kernels.run_binary(y[::2], z[::2], w[::2], 0.3, 0.7, 2.5, "floor", want_loss)
+        expected, f2 = _kernels.run_binary(y[::2].copy(), z[::2].copy(), w[::2].copy(), 0.3,
+                                           0.7, 2.5, "floor", want_loss)
+        assert f1 == f2
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+    ys, zs, ws = _softmax_inputs(4000, k=6)
+    views = [zs[::2], zs[:, ::-1], np.asfortranarray(zs)[::3, 1:5], zs.T.copy().T[:, ::2]]
+    for zv in views:
+        n = zv.shape[0]
+        for want_loss in (False, True):
+            got, _ = _kernels.run_softmax(ys[:n], zv, ws[:n], None, 2.0, "majorizer",
+                                          want_loss)
+            expected, _ = _kernels.run_softmax(ys[:n], np.ascontiguousarray(zv), ws[:n], None,
+                                               2.0, "majorizer", want_loss)
+            for a, b in zip(got, expected, strict=True):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_multithreaded_softmax_and_preallocated_blocks(monkeypatch):
+    # row blocks of F-ordered logits and outputs are strided views: same bits as one block
+    rng = np.random.default_rng(12)
+    z = np.asfortranarray(rng.normal(size=(200_000, 3)))
+    y = rng.integers(0, 3, 200_000).astype(np.float32)
+    grad = np.empty(z.shape, np.float32, order="F")
+    hess = np.empty(z.shape, np.float32, order="F")
+    monkeypatch.setattr(_kernels, "MIN_ROWS_PER_THREAD", 10_000)
+    _kernels.run_softmax(y, z, None, None, 2.0, "majorizer", False, grad=grad, hess=hess,
+                         offset=np.array([0.1, 0.2, 0.3]))
+    monkeypatch.setattr(_kernels, "MIN_ROWS_PER_THREAD", 10**9)
+    (g, h), _ = _kernels.run_softmax(y, z, None, None, 2.0, "majorizer", False,
+                                     offset=np.array([0.1, 0.2, 0.3]))
+    np.testing.assert_array_equal(grad, g.astype(np.float32))
+    np.testing.assert_array_equal(hess, h.astype(np.float32))
+
+
+def test_bad_preallocated_outputs():
+    y, z, w = _binary_inputs(100)
+    with pytest.raises(ValueError, match="shape"):
+        _kernels.run_binary(y, z, w, 1.0, 1.0, 2.0, "exact", True, out=np.empty(99))
+    with pytest.raises(ValueError, match="float32 or float64"):
+        _kernels.run_binary(y, z, w, 1.0, 1.0, 2.0, "exact", True, out=np.empty(100, int))
+    ro = np.empty(100)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _kernels.run_binary(y, z, w, 1.0, 1.0, 2.0, "exact", True, out=ro)
+    with pytest.raises(ValueError, match="contiguous"):
+        _kernels.run_binary(y, z, w, 1.0, 1.0, 2.0, "exact", True, out=np.empty(200)[::2])
+    with pytest.raises(ValueError, match="overlaps"):
+        _kernels.run_binary(y, z, w, 1.0, 1.0, 2.0, "exact", False, grad=z, hess=np.empty(100))
+    with pytest.raises(ValueError, match="same dtype"):
+        _kernels.run_binary(y, z, w, 1.0, 1.0, 2.0, "exact", False, grad=np.empty(100),
+                            hess=np.empty(100, np.float32))
+    with pytest.raises(ValueError, match="pass out"):
+        _kernels.run_binary(y, z, w, 1.0, 1.0, 2.0, "exact", True, grad=np.empty(100))
+    ys, zs, _ = _softmax_inputs(100)
+    with pytest.raises(ValueError, match="C- or F-contiguous"):
+        _kernels.run_softmax(ys, zs, None, None, 2.0, "exact", False,
+                             grad=np.empty((100, 8))[:, ::2])
+    with pytest.raises(ValueError, match="offset"):
+        _kernels.run_softmax(ys, zs, None, None, 2.0, "exact", False, offset=np.zeros(3))

@@ -153,7 +153,8 @@ class FocalLoss:
     def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool, gradient_out=None,
              hessian_out=None, raw_offset=None):
         """Validate cheaply, run the fused kernel, and turn its flags into errors."""
-        # imported on first use, so that ``import boostfocal`` does not load numba
+        # imported on first use, so that ``import boostfocal`` does not load the compiled
+        # kernels until a loss is computed
         from ._kernels import BAD_LABEL, BAD_MARGIN, BAD_WEIGHT, SAW_POSITIVE_WEIGHT, run_binary
 
         z = as_array(raw_prediction, "raw_prediction", 1)
