@@ -81,9 +81,37 @@ def make_data(n_rows: int, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+class FloorObjective:
+    """The cheapest custom objective there is: constant float32 pairs, allocated once.
+
+    Not a loss: a control for the memory section. Whatever a library's custom-objective
+    interface costs (copies of the predictions, of the gradients, Python-side buffers),
+    this pays too, and nothing more.
+    """
+
+    def __init__(self) -> None:
+        self.pair = None
+
+    def __call__(self, y_true, y_pred, *weight):
+        if self.pair is None or self.pair[0].shape != np.shape(y_pred):
+            order = "F" if np.ndim(y_pred) == 2 and y_pred.flags.f_contiguous else "C"
+            grad = np.full(np.shape(y_pred), 0.1, dtype=np.float32, order=order)
+            self.pair = grad, np.ones_like(grad)
+        return self.pair
+
+
 def make_model(name: str):
-    """A fresh estimator: ``{xgb,lgb}_{focal,builtin}`` with the tree settings above."""
+    """A fresh estimator: ``{xgb,lgb}_{focal,builtin,floor}`` with the tree settings above.
+
+    ``floor``: the library's classifier with :class:`FloorObjective` (memory control).
+    """
     backend, kind = name.split("_")
+    if kind == "floor":
+        if backend == "xgb":
+            import xgboost as xgb
+            return xgb.XGBClassifier(objective=FloorObjective(), **XGB_TREES)
+        import lightgbm as lgb
+        return lgb.LGBMClassifier(objective=FloorObjective(), **LGB_TREES)
     if backend == "xgb":
         if kind == "focal":
             from boostfocal import FocalXGBClassifier
@@ -390,13 +418,13 @@ def memory(sizes: list[int]) -> tuple[list, list]:
                 del X, y
                 for backend in ("xgb", "lgb"):
                     res = {}
-                    for kind in ("focal", "builtin"):
+                    for kind in ("focal", "builtin", "floor"):
                         out = subprocess.run(
                             [sys.executable, __file__, "--_memory-child",
                              f"{backend}_{kind}", stem],
                             check=True, capture_output=True, text=True).stdout
                         res[kind] = json.loads(out.strip().splitlines()[-1])
-                    f, b = res["focal"], res["builtin"]
+                    f, b, c = res["focal"], res["builtin"], res["floor"]
                     inc_f = f["peak"] - f["rss_before"]
                     inc_b = b["peak"] - b["rss_before"]
                     mb = 2.0 ** 20
@@ -406,9 +434,11 @@ def memory(sizes: list[int]) -> tuple[list, list]:
                         f"| {lib} | {label} | {n:,} | {f['peak'] / mb:.0f} "
                         f"| {b['peak'] / mb:.0f} | **{f['peak'] / b['peak']:.3f}** "
                         f"| {f['rss_before'] / mb:.0f} | {b['rss_before'] / mb:.0f} "
-                        f"| {inc_f / mb:.0f} | {inc_b / mb:.0f} | **{inc_f / inc_b:.3f}** |")
+                        f"| {inc_f / mb:.0f} | {inc_b / mb:.0f} | **{inc_f / inc_b:.3f}** "
+                        f"| {c['peak'] / mb:.0f} | {c['peak'] / b['peak']:.3f} |")
                     raw.append({"section": "memory", "backend": backend,
-                                "n_classes": n_classes, "rows": n, "focal": f, "builtin": b})
+                                "n_classes": n_classes, "rows": n, "focal": f, "builtin": b,
+                                "floor": c})
                     print(rows[-1], flush=True)
     fixed = statistics.median(r["focal"]["rss_before"] - r["builtin"]["rss_before"]
                               for r in raw) / 2.0 ** 20
@@ -605,10 +635,14 @@ def main(argv: list[str] | None = None) -> None:
                 "libraries imported and the kernels loaded by a 2,000-row fit first). "
                 "`before`: RSS before `fit` (the focal process also holds boostfocal and "
                 "its compiled kernels). `increment`: peak minus before, the memory `fit` itself "
-                "takes. MiB.\n",
+                "takes. `floor`: the library's own classifier with the cheapest possible "
+                "custom objective (`FloorObjective`: constant float32 pairs allocated once), "
+                "the memory that the library's custom-objective interface alone costs. MiB.\n",
                 "| library | task | rows | focal peak | built-in peak | ratio | focal before "
-                "| built-in before | focal increment | built-in increment | ratio |",
-                "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+                "| built-in before | focal increment | built-in increment | ratio "
+                "| floor peak | floor / built-in |",
+                "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+                "| ---: | ---: |",
                 *rows, ""]
     if "compile" in sections:
         print("first-call cost ...", flush=True)
