@@ -24,6 +24,8 @@ Sections:
   numpy's softmax gradient.
 - **peak memory**: each model's ``fit`` in a fresh subprocess on the same data, peak RSS
   (``VmHWM``, reset just before ``fit``).
+- **memory profile**: the live Python-side arrays (tracemalloc) at a focal objective call,
+  with where each was allocated.
 - **first-call cost**: importing the compiled kernels and each kernel variant's first call
   in a fresh subprocess (the kernels are compiled ahead of time: there is no JIT), twice.
 
@@ -448,6 +450,71 @@ def memory(sizes: list[int]) -> tuple[list, list]:
     return rows, raw
 
 
+def _short_path(filename: str) -> str:
+    """A source path relative to site-packages or to this repository."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    return filename.split("site-packages/")[-1].replace(root, "")
+
+
+def memory_profile_child(model: str, data: str) -> None:
+    """In a fresh process: the live numpy arrays (tracemalloc) at the 2nd objective call."""
+    import tracemalloc
+
+    import boostfocal._adapter as adapter
+
+    X = np.load(data + "_X.npy")
+    y = np.load(data + "_y.npy")
+    make_model(model).fit(X[:2000], y[:2000])
+    call = adapter.NativeObjective.__call__
+    found = {}
+
+    def spy(self, preds, data):
+        out = call(self, preds, data)
+        found["n"] = found.get("n", 0) + 1
+        if found["n"] == 2:
+            stats = tracemalloc.take_snapshot().statistics("traceback")
+            found["total"] = sum(st.size for st in stats)
+            found["arrays"] = [
+                (st.size, " <- ".join(
+                    f"{_short_path(fr.filename)}:{fr.lineno}"
+                    for fr in list(st.traceback)[-3:]))
+                for st in stats if st.size >= 2 ** 20]
+        return out
+
+    adapter.NativeObjective.__call__ = spy
+    tracemalloc.start(6)
+    make_model(model).set_params(n_estimators=3).fit(X, y)
+    print(json.dumps({"model": model, **found}))
+
+
+def memory_profile(n: int) -> tuple[list, list]:
+    """What is alive in Python at the focal objective's call, per configuration (1 fit)."""
+    rows, raw = [], []
+    mb = 2.0 ** 20
+    with tempfile.TemporaryDirectory() as tmp:
+        for n_classes in (2, 5):
+            X, y = make_data(n, n_classes)
+            stem = os.path.join(tmp, f"p{n}_{n_classes}")
+            np.save(stem + "_X.npy", X)
+            np.save(stem + "_y.npy", y)
+            del X, y
+            for backend in ("xgb", "lgb"):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--_memprofile-child", f"{backend}_focal",
+                     stem], check=True, capture_output=True, text=True).stdout
+                res = json.loads(out.strip().splitlines()[-1])
+                lib = "XGBoost" if backend == "xgb" else "LightGBM"
+                label = "binary" if n_classes == 2 else f"{n_classes} classes"
+                arrays = "; ".join(f"{size / mb:.1f} ({where})" for size, where in
+                                   res["arrays"])
+                rows.append(f"| {lib} | {label} | {n:,} | {res['total'] / mb:.0f} | "
+                            f"{arrays} |")
+                raw.append({"section": "memprofile", "backend": backend,
+                            "n_classes": n_classes, "rows": n, **res})
+                print(rows[-1], flush=True)
+    return rows, raw
+
+
 def compile_child() -> None:
     """In a fresh process: time the import and each kernel variant's first call."""
     t0 = time.perf_counter()
@@ -549,14 +616,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int,
                         help="alternating repeats of the slow comparisons (default 3); the "
                              "fast ones get more")
-    parser.add_argument("--sections", default="training,profile,anchors,kernel,memory,compile",
+    parser.add_argument("--sections",
+                        default="training,profile,anchors,kernel,memory,memprofile,compile",
                         help="comma-separated subset of the sections to run")
     parser.add_argument("--out", type=Path, help="markdown output file")
     parser.add_argument("--_memory-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--_compile-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--_memprofile-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._memory_child:
         memory_child(*args._memory_child)
+        return
+    if args._memprofile_child:
+        memory_profile_child(*args._memprofile_child)
         return
     if args._compile_child:
         compile_child()
@@ -644,6 +716,17 @@ def main(argv: list[str] | None = None) -> None:
                 "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
                 "| ---: | ---: |",
                 *rows, ""]
+    if "memprofile" in sections:
+        print("memory profile ...", flush=True)
+        rows, r = memory_profile(max(sizes))
+        raw += r
+        doc += ["### What is alive in Python when the focal objective runs (tracemalloc)\n",
+                "One fit each in a fresh process; a snapshot at the second objective call. "
+                "`live`: all memory tracemalloc tracks (numpy arrays included); then every "
+                "allocation of 1 MiB or more, in MiB, with where it was made (innermost "
+                "frame last). C++ allocations inside the libraries are not tracked.\n",
+                "| library | task | rows | live MiB | allocations >= 1 MiB |",
+                "| --- | --- | ---: | ---: | --- |", *rows, ""]
     if "compile" in sections:
         print("first-call cost ...", flush=True)
         rows, r = compile_cost()
