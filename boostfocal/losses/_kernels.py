@@ -30,7 +30,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import _ckernels
+try:
+    from . import _ckernels
+except ImportError as exc:  # pragma: no cover - depends on how the package was installed
+    raise ImportError(
+        "boostfocal's compiled kernels (boostfocal.losses._ckernels) are missing from "
+        f"{os.path.dirname(__file__)}. This happens when boostfocal is imported from a "
+        "source checkout that was never built, for instance when running from the "
+        "repository root after a plain `pip install .`. Install it in place with "
+        "`pip install -e .` (needs a C compiler), or run from another directory.") from exc
 from ._curvature import FLOOR_EPSILON, MIN_CURVATURE
 
 #: Curvature policy codes used inside the kernels.
