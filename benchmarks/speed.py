@@ -407,17 +407,22 @@ def memory_child(model: str, data: str) -> None:
                       "process_peak": max(peak, peak_before)}))
 
 
+def save_data(folder: str, n: int, n_classes: int) -> str:
+    """The benchmark data saved for a child process: ``stem + "_X.npy"`` / ``"_y.npy"``."""
+    X, y = make_data(n, n_classes)
+    stem = os.path.join(folder, f"d{n}_{n_classes}")
+    np.save(stem + "_X.npy", X)
+    np.save(stem + "_y.npy", y)
+    return stem
+
+
 def memory(sizes: list[int]) -> tuple[list, list]:
     """Peak RSS of each model's fit, fresh subprocess per fit, same data."""
     rows, raw = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for n_classes in (2, 5):
             for n in sizes:
-                X, y = make_data(n, n_classes)
-                stem = os.path.join(tmp, f"d{n}_{n_classes}")
-                np.save(stem + "_X.npy", X)
-                np.save(stem + "_y.npy", y)
-                del X, y
+                stem = save_data(tmp, n, n_classes)
                 for backend in ("xgb", "lgb"):
                     res = {}
                     for kind in ("focal", "builtin", "floor"):
@@ -493,11 +498,7 @@ def memory_profile(n: int) -> tuple[list, list]:
     mb = 2.0 ** 20
     with tempfile.TemporaryDirectory() as tmp:
         for n_classes in (2, 5):
-            X, y = make_data(n, n_classes)
-            stem = os.path.join(tmp, f"p{n}_{n_classes}")
-            np.save(stem + "_X.npy", X)
-            np.save(stem + "_y.npy", y)
-            del X, y
+            stem = save_data(tmp, n, n_classes)
             for backend in ("xgb", "lgb"):
                 out = subprocess.run(
                     [sys.executable, __file__, "--_memprofile-child", f"{backend}_focal",
