@@ -1085,3 +1085,19 @@ def test_builtin_ranking_metric_is_unchanged_by_the_start():
                                                        eval_y=(y_va,))
     auc = clf.evals_result_["valid_0"]["auc"][-1]
     assert auc == pytest.approx(roc_auc_score(y_va, clf.decision_function(X_va)), abs=1e-12)
+
+
+def test_the_start_is_not_stored_per_row(monkeypatch):
+    """LightGBM would keep two float64 copies of a per-row init score for the whole fit;
+    the estimators hand it only the user's offsets (here none)."""
+    seen = []
+    original = lgb.Dataset.__init__
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs.get("init_score"))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(lgb.Dataset, "__init__", spy)
+    X, y = _multiclass()
+    FocalLGBMClassifier(**FAST).fit(X[:300], y[:300], eval_X=(X[300:],), eval_y=(y[300:],))
+    assert len(seen) == 2 and all(s is None for s in seen)
