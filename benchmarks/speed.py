@@ -22,6 +22,8 @@ Sections:
 - **kernel alone**: ``FocalLoss.gradient_hessian`` on 1M margins vs numpy's logistic
   gradient (``p = expit(z); p - y, p * (1 - p)``), and ``SoftmaxFocalLoss`` (K = 5) vs
   numpy's softmax gradient.
+- **instruction sets**: the kernels under each build of the extension (baseline x86-64,
+  AVX2+FMA, AVX-512) that the machine runs, one thread.
 - **peak memory**: each model's ``fit`` in a fresh subprocess on the same data, peak RSS
   (``VmHWM``, reset just before ``fit``).
 - **memory profile**: the live Python-side arrays (tracemalloc) at a focal objective call,
@@ -380,6 +382,55 @@ def kernels(n: int, repeats: int) -> tuple[list, list]:
     return rows, raw
 
 
+def instruction_sets(n: int, repeats: int) -> tuple[list, list]:
+    """The kernels under each instruction-set build this machine runs, on one thread."""
+    from scipy.special import expit
+
+    from boostfocal import FocalLoss, SoftmaxFocalLoss
+    from boostfocal.losses import _ckernels, _kernels
+
+    rng = np.random.default_rng(SEED)
+    z = rng.normal(-2.0, 2.0, n)
+    y = (rng.random(n) < 0.05).astype(np.float64)
+    zk = rng.normal(0.0, 2.0, (n, 5))
+    yk = rng.integers(0, 5, n).astype(np.float64)
+
+    rows_idx = np.arange(n)
+
+    def logistic():
+        p = expit(z)
+        return p - y, p * (1 - p)
+
+    def softmax():
+        e = np.exp(zk - zk.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        g = p.copy()
+        g[rows_idx, yk.astype(np.intp)] -= 1.0
+        return g, p * (1 - p)
+
+    cases = [("`FocalLoss(2.0)`, float64", lambda: FocalLoss(2.0).gradient_hessian(y, z),
+              "logistic", logistic),
+             ("`SoftmaxFocalLoss(2.0)`, K=5, float64",
+              lambda: SoftmaxFocalLoss(2.0).gradient_hessian(yk, zk), "softmax", softmax)]
+    rows, raw = [], []
+    saved_rows, saved_isa = _kernels.MIN_ROWS_PER_THREAD, _ckernels.isa()
+    try:
+        _kernels.MIN_ROWS_PER_THREAD = n + 1
+        for isa in _ckernels.isas():
+            _ckernels.set_isa(isa)
+            for name, ours, base_name, base in cases:
+                ours()
+                r = alternate(ours, base, repeats)
+                rows.append(f"| {isa} | {name} | {r['a'] * 1e3:.2f} | numpy {base_name} | "
+                            f"{r['b'] * 1e3:.2f} | {fmt_ratio(r)} |")
+                raw.append({"section": "isa", "isa": isa, "case": name, **r})
+                print(rows[-1], flush=True)
+    finally:
+        _kernels.MIN_ROWS_PER_THREAD = saved_rows
+        _ckernels.set_isa(saved_isa)
+    return rows, raw
+
+
 # ---------------------------------------------------------------------------------------
 # subprocesses: peak memory and first-call cost
 # ---------------------------------------------------------------------------------------
@@ -618,7 +669,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="alternating repeats of the slow comparisons (default 3); the "
                              "fast ones get more")
     parser.add_argument("--sections",
-                        default="training,profile,anchors,kernel,memory,memprofile,compile",
+                        default="training,profile,anchors,kernel,isa,memory,memprofile,compile",
                         help="comma-separated subset of the sections to run")
     parser.add_argument("--out", type=Path, help="markdown output file")
     parser.add_argument("--_memory-child", nargs=2, help=argparse.SUPPRESS)
@@ -699,6 +750,16 @@ def main(argv: list[str] | None = None) -> None:
                 "(numpy is single-threaded).\n",
                 "| boostfocal | threads | ms | baseline | ms | ratio (min-max) | repeats |",
                 "| --- | ---: | ---: | --- | ---: | ---: | ---: |", *rows, ""]
+    if "isa" in sections:
+        print("instruction sets ...", flush=True)
+        rows, r = instruction_sets(1_000_000, 7 if args.quick else 11)
+        raw += r
+        doc += ["### Kernel builds by instruction set (1,000,000 rows, one thread, ms per call)\n",
+                "The extension is compiled for baseline x86-64, AVX2+FMA and AVX-512 and uses "
+                "the best this CPU runs; here each build is forced in turn, alternated with "
+                "numpy's gradient (float64).\n",
+                "| build | boostfocal | ms | baseline | ms | ratio (min-max) |",
+                "| --- | --- | ---: | --- | ---: | ---: |", *rows, ""]
     if "memory" in sections:
         print("peak memory ...", flush=True)
         rows, r = memory(sizes)
