@@ -798,6 +798,25 @@ static int get_int(PyObject *obj, int *out, int lo, int hi, const char *name)
     return 0;
 }
 
+/* The buffers b[0..5] = y, z, w, grad, hess, out of a block call: y is required, and either
+ * out (the loss) or grad and hess of one dtype. Returns 1 for the loss, 0 for the
+ * gradient, -1 (exception set) otherwise. */
+static int check_roles(const arg_buf_t *b)
+{
+    int loss = b[5].type != T_NONE;
+    if (b[0].type == T_NONE) {
+        PyErr_SetString(PyExc_TypeError, "y must be an array");
+        return -1;
+    }
+    if (loss ? (b[3].type != T_NONE || b[4].type != T_NONE)
+             : (b[3].type == T_NONE || b[4].type != b[3].type)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "pass either out, or grad and hess of the same dtype");
+        return -1;
+    }
+    return loss;
+}
+
 /* binary(y, z, w, grad, hess, out, alpha_pos, alpha_neg, n_bits, gamma_frac, gamma, policy,
  *        hess_scale, offset) -> flags */
 static PyObject *py_binary(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -826,17 +845,8 @@ static PyObject *py_binary(PyObject *self, PyObject *const *args, Py_ssize_t nar
         || get_array(args[4], &b[4], "hess", 1, 1, n, -1) < 0
         || get_array(args[5], &b[5], "out", 1, 1, n, -1) < 0)
         goto fail;
-    if (b[0].type == T_NONE) {
-        PyErr_SetString(PyExc_TypeError, "y must be an array");
+    if ((loss = check_roles(b)) < 0)
         goto fail;
-    }
-    loss = b[5].type != T_NONE;
-    if (loss ? (b[3].type != T_NONE || b[4].type != T_NONE)
-             : (b[3].type == T_NONE || b[4].type != b[3].type)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "pass either out, or grad and hess of the same dtype");
-        goto fail;
-    }
     has_frac = args[9] != Py_None;
     P.frac = 0.0;
     if (get_double(args[6], &P.alpha_pos) < 0 || get_double(args[7], &P.alpha_neg) < 0
@@ -894,19 +904,10 @@ static PyObject *py_softmax(PyObject *self, PyObject *const *args, Py_ssize_t na
         || get_array(args[6], &b[6], "alpha", 0, 1, k, -1) < 0
         || get_array(args[13], &b[7], "offset", 0, 1, k, -1) < 0)
         goto fail;
-    if (b[0].type == T_NONE) {
-        PyErr_SetString(PyExc_TypeError, "y must be an array");
+    if ((loss = check_roles(b)) < 0)
         goto fail;
-    }
     if ((b[6].held && b[6].type != T_F64) || (b[7].held && b[7].type != T_F64)) {
         PyErr_SetString(PyExc_TypeError, "alpha and offset must be float64");
-        goto fail;
-    }
-    loss = b[5].type != T_NONE;
-    if (loss ? (b[3].type != T_NONE || b[4].type != T_NONE)
-             : (b[3].type == T_NONE || b[4].type != b[3].type)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "pass either out, or grad and hess of the same dtype");
         goto fail;
     }
     has_frac = args[8] != Py_None;
