@@ -4,18 +4,24 @@ The loss objects (:class:`FocalLoss`, :class:`SoftmaxFocalLoss`, :class:`GHMLoss
 numpy and scipy (and boostfocal's own compiled extension for the focal kernels).
 The estimators are importable from here too, but load their booster library only when
 first used, so ``import boostfocal`` works with neither XGBoost nor LightGBM installed.
+Every name is loaded on first use, the loss objects included, so that ``import boostfocal``
+itself is instant (the ``boostfocal`` command handles Ctrl-C from its first moment).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
+if TYPE_CHECKING:  # pragma: no cover
+    from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "FocalLoss": "boostfocal.losses",
+    "GHMLoss": "boostfocal.losses",
+    "SoftmaxFocalLoss": "boostfocal.losses",
     "FocalXGBClassifier": "boostfocal.xgboost",
     "FocalLGBMClassifier": "boostfocal.lightgbm",
     "GHMXGBClassifier": "boostfocal.xgboost",
@@ -24,7 +30,9 @@ _LAZY = {
     "DaskFocalLGBMClassifier": "boostfocal.dask",
 }
 
-__all__ = ["FocalLoss", "GHMLoss", "SoftmaxFocalLoss", *_LAZY]
+__all__ = ["FocalLoss", "GHMLoss", "SoftmaxFocalLoss",
+           "FocalXGBClassifier", "FocalLGBMClassifier", "GHMXGBClassifier",
+           "GHMLGBMClassifier", "DaskFocalXGBClassifier", "DaskFocalLGBMClassifier"]
 
 
 def __getattr__(name: str) -> Any:

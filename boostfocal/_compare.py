@@ -23,10 +23,9 @@ Design of the comparison
   ``sample_weight`` (scikit-learn's ``compute_sample_weight("balanced", y)``).
 - **Focal** entries: ``focal_gamma`` over the grid, with ``focal_alpha=None`` and
   ``focal_alpha="balanced"`` (binary ``alpha = W0 / (W0 + W1)``; multiclass
-  ``alpha_k = W / (K W_k)``, from the training fold). Where an estimator does not accept
-  ``"balanced"`` yet, the same numbers are computed per fold and passed explicitly.
+  ``alpha_k = W / (K W_k)``, from the training fold).
 - **GHM-C** (binary only): ``GHMXGBClassifier`` / ``GHMLGBMClassifier`` with
-  ``ghm_bins=10`` and the default momentum, when the installed boostfocal has them.
+  ``ghm_bins=10`` and the default momentum.
 - **Input**: numeric and boolean columns as float64 (missing values stay NaN for the
   boosters), text columns as pandas categories (both boosters split on them natively);
   identifier-like text columns (see :data:`ID_SHARE`), empty columns and date/time columns
@@ -39,7 +38,10 @@ Design of the comparison
   in average precision. The standard error of the mean difference is
   ``sd(d) * sqrt(1/k + n_test/n_train)``: the Nadeau-Bengio (2003) correction for the
   overlap of cross-validation training sets (the plain ``sd/sqrt(k)`` is too small). A
-  difference is **within noise** when ``|mean(d)| < 2 SE``. This is a rule of thumb, not a
+  difference is **within noise** when ``|mean(d)| < 2 SE``, judged on the ratio as printed
+  (rounded to one decimal, so that a printed "2.0 SE" is always beyond noise), and always
+  when ``|mean(d)| < 0.00005`` (it prints as 0.0000: no difference worth the name, such as
+  focal gamma=0 against the logistic loss it reproduces). This is a rule of thumb, not a
   test: picking the best of many entries is optimistic, so treat a margin just above 2 SE
   with care.
 """
@@ -62,6 +64,8 @@ from sklearn.utils.multiclass import type_of_target
 
 #: Differences smaller than this many (corrected) standard errors are "within noise".
 NOISE_SE = 2.0
+#: Average-precision differences below this (they print as 0.0000) count as no difference.
+NEGLIGIBLE_AP = 5e-5
 #: Metrics reported for every entry; the first one ranks the entries.
 METRICS = ("average_precision", "roc_auc", "log_loss", "brier")
 BACKENDS = ("xgboost", "lightgbm")
@@ -152,23 +156,42 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if b"\x00" in head:
             raise CompareError(f"cannot read {path.name} as CSV: it holds binary data, "
                                "not text")
+    sep = _CSV_SUFFIXES[kind]
     try:
-        df = pd.read_csv(path, sep=_CSV_SUFFIXES[kind])
+        # the header as written: pandas renames a repeated name ("y" -> "y.1")
+        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str,
+                             keep_default_na=False)
+        df = pd.read_csv(path, sep=sep)
+    except ImportError as exc:  # e.g. .zst without zstandard
+        raise CompareError(f"cannot read {path.name}: {_first_line(exc)}") from None
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
             OSError, ValueError) as exc:
         raise CompareError(f"cannot read {path.name} as CSV: {_first_line(exc)}") from None
+    _check_unique_columns(list(header.iloc[0]) if len(header) else [], path.name)
     return df
+
+
+def _check_unique_columns(names: list[Any], source: str) -> None:
+    """Refuse repeated column names (a repeated target would leak into the features)."""
+    counts = pd.Series([str(n) for n in names if str(n) != ""]).value_counts(sort=False)
+    repeated = counts[counts > 1]
+    if len(repeated):
+        shown = ", ".join(f"{name!r} ({n} times)" for name, n in repeated.items())
+        raise CompareError(f"{source} has repeated column names: {shown}; give every column "
+                           "its own name")
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_parquet(path)
+        df = pd.read_parquet(path)
     except ImportError:
         raise CompareError('reading Parquet needs pyarrow: pip install "boostfocal[parquet]"'
                            ) from None
     except Exception as exc:  # pyarrow raises its own hierarchy for corrupt files
         raise CompareError(f"cannot read {path.name} as Parquet: {_first_line(exc)}"
                            ) from None
+    _check_unique_columns(list(df.columns), path.name)
+    return df
 
 
 def _first_line(exc: BaseException) -> str:
@@ -242,18 +265,7 @@ def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = No
     if classes.shape[0] < 2:
         raise CompareError(f"target column {target!r} has a single class "
                            f"({_show(classes[0])!r}): compare needs at least two")
-    smallest = int(np.argmin(counts))
-    n_small = int(counts[smallest])
-    if n_small < folds:
-        label = _show(classes[smallest])
-        if n_small < 2:
-            advice = "drop or merge that class: cross-validation needs at least 2 per class"
-        else:
-            advice = (f"use --folds {n_small} or fewer (every test fold needs one), or drop "
-                      "or merge that class")
-        raise CompareError(f"class {label!r} of {target!r} has only {n_small} example"
-                           f"{'s' if n_small != 1 else ''}, fewer than --folds {folds}: "
-                           f"{advice}")
+    check_folds(counts, [_show(c) for c in classes], folds, target)
     order = list(range(classes.shape[0]))
     if classes.shape[0] == 2:
         pos = _positive_index(classes, counts, positive, target)
@@ -268,6 +280,39 @@ def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = No
     X, categorical, feature_notes = _features(df.drop(columns=[target]))
     notes.extend(feature_notes)
     return Data(X, y, [_show(c) for c in classes], notes, categorical)
+
+
+def check_folds(counts: Any, labels: list[str], folds: int, target: str) -> None:
+    """Every class needs at least ``folds`` rows (one per test fold).
+
+    Parameters
+    ----------
+    counts : array-like of int
+        Rows per class.
+    labels : list of str
+        The class labels, for the message.
+    folds : int
+        The number of cross-validation folds.
+    target : str
+        Name of the target, for the message.
+
+    Raises
+    ------
+    CompareError
+        Naming the smallest class and the largest ``--folds`` that works.
+    """
+    counts = np.asarray(counts)
+    smallest = int(np.argmin(counts))
+    n_small = int(counts[smallest])
+    if n_small >= folds:
+        return
+    if n_small < 2:
+        advice = "drop or merge that class: cross-validation needs at least 2 per class"
+    else:
+        advice = (f"use --folds {n_small} or fewer (every test fold needs one), or drop "
+                  "or merge that class")
+    raise CompareError(f"class {labels[smallest]!r} of {target!r} has only {n_small} example"
+                       f"{'s' if n_small != 1 else ''}, fewer than --folds {folds}: {advice}")
 
 
 def _target_values(y_raw: pd.Series) -> np.ndarray:
@@ -432,15 +477,14 @@ def format_gamma(gamma: float) -> str:
 
 
 def ghm_class(backend: str):
-    """The GHM-C estimator class of ``backend``, or None if this boostfocal has none."""
-    try:
-        if backend == "xgboost":
-            from .xgboost import GHMXGBClassifier as cls
-        else:
-            from .lightgbm import GHMLGBMClassifier as cls
-    except ImportError:
-        return None
-    return cls
+    """The GHM-C estimator class of ``backend``."""
+    if backend == "xgboost":
+        from .xgboost import GHMXGBClassifier
+
+        return GHMXGBClassifier
+    from .lightgbm import GHMLGBMClassifier
+
+    return GHMLGBMClassifier
 
 
 def focal_class(backend: str):
@@ -463,32 +507,10 @@ def check_backend(backend: str) -> None:
                            f"\"boostfocal[{backend}]\" ({_first_line(exc)})") from None
 
 
-def balanced_supported(backend: str, n_classes: int) -> bool:
-    """Whether the focal estimator accepts ``focal_alpha="balanced"`` for K classes.
-
-    Checked by behaviour (one tiny fit), not by version, so it follows the installed code.
-    """
-    rng = np.random.default_rng(0)
-    n = 30 * n_classes
-    X = rng.normal(size=(n, 3))
-    y = np.arange(n) % n_classes
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = focal_class(backend)(focal_alpha="balanced",
-                                         **booster_params(backend, 1, 0.1, 0, 1, False))
-            model.fit(X, y)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def xgboost_min_child_weight() -> float:
     """``min_child_weight`` for every XGBoost entry: boostfocal's focal default."""
-    try:
-        from .xgboost import FOCAL_MIN_CHILD_WEIGHT
-    except ImportError:  # pragma: no cover - renamed or moved
-        return 0.01
+    from .xgboost import FOCAL_MIN_CHILD_WEIGHT
+
     return float(FOCAL_MIN_CHILD_WEIGHT)
 
 
@@ -517,16 +539,8 @@ def booster_params(backend: str, n_estimators: int, learning_rate: float, seed: 
     return params
 
 
-def _balanced_alpha(y: np.ndarray, n_classes: int) -> float | list[float]:
-    """What ``focal_alpha="balanced"`` means, computed from training labels (unit weights)."""
-    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
-    if n_classes == 2:
-        return float(counts[0] / counts.sum())
-    return (counts.sum() / (n_classes * counts)).tolist()
-
-
 def build(entry: Entry, backend: str, y_train: np.ndarray, n_classes: int,
-          params: dict[str, Any], native_balanced: bool) -> tuple[Any, dict[str, Any]]:
+          params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The estimator for ``entry`` and the keyword arguments of its ``fit``.
 
     Parameters
@@ -541,9 +555,6 @@ def build(entry: Entry, backend: str, y_train: np.ndarray, n_classes: int,
         Number of classes K.
     params : dict
         Booster settings shared by every entry.
-    native_balanced : bool
-        Whether the focal estimator takes ``focal_alpha="balanced"`` itself; otherwise the
-        same alpha is computed here from ``y_train``.
 
     Returns
     -------
@@ -568,10 +579,8 @@ def build(entry: Entry, backend: str, y_train: np.ndarray, n_classes: int,
         return lgb.LGBMClassifier(class_weight=weight, **params), fit_kwargs
     if entry.kind == "ghm":
         return ghm_class(backend)(ghm_bins=GHM_BINS, **params), fit_kwargs
-    alpha: Any = entry.alpha
-    if entry.balanced and not native_balanced:
-        alpha = _balanced_alpha(y_train, n_classes)
-    return focal_class(backend)(focal_gamma=entry.gamma, focal_alpha=alpha, **params), fit_kwargs
+    return (focal_class(backend)(focal_gamma=entry.gamma, focal_alpha=entry.alpha, **params),
+            fit_kwargs)
 
 
 # --------------------------------------------------------------------------- CV
@@ -648,11 +657,11 @@ def metrics(y: np.ndarray, proba: np.ndarray, n_classes: int) -> dict[str, float
 
 
 def _fit_one(entry: Entry, fold: int, X: pd.DataFrame, y: np.ndarray, train: np.ndarray,
-             test: np.ndarray, backend: str, n_classes: int, params: dict[str, Any],
-             native_balanced: bool) -> tuple[Entry, int, np.ndarray | None, float, str]:
+             test: np.ndarray, backend: str, n_classes: int, params: dict[str, Any]
+             ) -> tuple[Entry, int, np.ndarray | None, float, str]:
     """Fit one entry on one fold; return its test probabilities (None and why on failure)."""
     try:
-        model, fit_kwargs = build(entry, backend, y[train], n_classes, params, native_balanced)
+        model, fit_kwargs = build(entry, backend, y[train], n_classes, params)
         with warnings.catch_warnings():
             # LightGBM and XGBoost warn on small folds ("no further splits" etc.); the
             # metrics say what matters
@@ -666,8 +675,7 @@ def _fit_one(entry: Entry, fold: int, X: pd.DataFrame, y: np.ndarray, train: np.
     return entry, fold, proba, seconds, ""
 
 
-def run(data: Data, entries: list[Entry], settings: Settings, native_balanced: bool,
-        progress=None) -> Results:
+def run(data: Data, entries: list[Entry], settings: Settings, progress=None) -> Results:
     """Cross-validate every entry on the same stratified folds.
 
     Parameters
@@ -678,10 +686,9 @@ def run(data: Data, entries: list[Entry], settings: Settings, native_balanced: b
         What to compare.
     settings : Settings
         Folds, seed and booster settings.
-    native_balanced : bool
-        See :func:`build`.
     progress : callable, optional
-        Called with the entry after each fit (to advance a progress bar).
+        Called with the entry after each fit (to advance a progress bar). Fits run entry
+        by entry (all folds of one entry, then the next), so entries finish one by one.
 
     Returns
     -------
@@ -698,8 +705,8 @@ def run(data: Data, entries: list[Entry], settings: Settings, native_balanced: b
     splits = list(splitter.split(np.zeros(y.shape[0]), y))
     params = booster_params(settings.backend, settings.n_estimators, settings.learning_rate,
                              settings.seed, settings.threads, bool(data.categorical))
-    tasks = [(entry, fold, X, y, train, test, settings.backend, k, params, native_balanced)
-             for fold, (train, test) in enumerate(splits) for entry in entries]
+    tasks = [(entry, fold, X, y, train, test, settings.backend, k, params)
+             for entry in entries for fold, (train, test) in enumerate(splits)]
     oof = {e.name: np.full((y.shape[0], k), np.nan) for e in entries}
     rows: list[dict[str, Any]] = []
     failed: dict[str, str] = {}
@@ -750,16 +757,44 @@ class Paired:
     se: float
 
     @property
-    def within_noise(self) -> bool:
-        """``|diff| < 2 SE`` (an exact tie counts as noise)."""
-        return bool(abs(self.diff) < NOISE_SE * self.se or self.diff == 0.0)
+    def identical(self) -> bool:
+        """Every per-fold difference is exactly 0 (the same predictions' scores)."""
+        return self.diff == 0.0 and self.se == 0.0
 
     @property
-    def in_se(self) -> float:
-        """The difference in units of its standard error (inf when SE is 0)."""
+    def negligible(self) -> bool:
+        """``|diff| < NEGLIGIBLE_AP``: it prints as 0.0000 and is no difference."""
+        return abs(self.diff) < NEGLIGIBLE_AP
+
+    @property
+    def ratio(self) -> float:
+        """``|diff| / SE`` rounded to one decimal, as printed (inf when SE is 0).
+
+        The noise rule is decided on this rounded value, so that a printed "2.0 SE" is
+        always beyond noise and "1.9 SE" always within.
+        """
         if self.se > 0:
-            return self.diff / self.se
-        return 0.0 if self.diff == 0 else math.copysign(math.inf, self.diff)
+            return float(f"{abs(self.diff) / self.se:.1f}")
+        return 0.0 if self.diff == 0 else math.inf
+
+    @property
+    def within_noise(self) -> bool:
+        """Negligible, or ``|diff| / SE`` (rounded to one decimal) below 2."""
+        return bool(self.negligible or self.ratio < NOISE_SE)
+
+    def describe(self) -> str:
+        """The difference as the table prints it.
+
+        ``+0.0123 (2.4 SE) *``; ``identical``; ``0.0000 (negligible)``;
+        ``+0.0100 (no spread) *`` when every fold differs by the same amount.
+        """
+        if self.identical:
+            return "identical"
+        if self.negligible:
+            return "0.0000 (negligible)"
+        ratio = "no spread" if self.se == 0 else f"{self.ratio:.1f} SE"
+        mark = "" if self.within_noise else " *"
+        return f"{self.diff:+.4f} ({ratio}){mark}"
 
 
 def paired(fold_rows: pd.DataFrame, a: str, b: str,
@@ -783,7 +818,7 @@ def summarize(results: Results) -> pd.DataFrame:
     """One row per entry: mean and std over folds of every metric and the fit time.
 
     Also the paired AP difference against the logistic baseline (``ap_diff``,
-    ``ap_diff_se``, ``within_noise``).
+    ``ap_diff_se``, ``within_noise``, and ``ap_diff_shown``: the table's text for it).
     """
     rows = []
     fr = results.fold_rows
@@ -795,10 +830,12 @@ def summarize(results: Results) -> pd.DataFrame:
             row[f"{m}_mean"] = float(part[m].mean())
             row[f"{m}_std"] = float(part[m].std(ddof=1)) if len(part) > 1 else 0.0
         if entry.kind == "logistic":
-            row.update(ap_diff=0.0, ap_diff_se=0.0, within_noise=True)
+            row.update(ap_diff=0.0, ap_diff_se=0.0, ap_diff_shown="reference",
+                       within_noise=True)
         else:
             p = paired(fr, entry.name, "logistic")
-            row.update(ap_diff=p.diff, ap_diff_se=p.se, within_noise=p.within_noise)
+            row.update(ap_diff=p.diff, ap_diff_se=p.se, ap_diff_shown=p.describe(),
+                       within_noise=p.within_noise)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -852,8 +889,20 @@ def verdict(results: Results, summary: pd.DataFrame) -> Verdict | None:
     else:
         gammas_note = " Every other gamma is behind it beyond noise."
     if gamma == 0 and not balanced:
-        rec = ("keep the logistic objective: no gamma > 0 beats gamma=0 "
-               f"(the best focal entry is {vs.diff:+.4f} AP vs logistic, {noise}).")
+        # focal gamma=0 without alpha is the logistic loss itself: report the best real
+        # alternative instead of comparing the logistic loss with itself
+        rec = ("keep the logistic objective: the best gamma is 0, which is the logistic "
+               "loss itself")
+        focusing = ranked[(ranked["gamma"] > 0) & ~ranked["_bal"]]
+        if focusing.empty:
+            rec += "."
+        else:
+            runner = str(focusing.iloc[0]["entry"])
+            alt = paired(fr, runner, "logistic")
+            where = ("within fold-to-fold noise" if alt.within_noise
+                     else "beyond fold-to-fold noise")
+            rec += (f"; the best gamma > 0, {runner}, is {alt.diff:+.4f} AP vs the logistic "
+                    f"objective, {where} (2 SE = {NOISE_SE * alt.se:.4f}).")
     elif vs.within_noise:
         rec = (f"no clear gain: focal {label} is {vs.diff:+.4f} AP vs the logistic "
                f"objective, within fold-to-fold noise ({noise}); the simpler logistic "

@@ -31,8 +31,21 @@ def _focus_class(data: Data) -> int:
     return int(np.argmin(np.bincount(data.y, minlength=data.n_classes)))
 
 
-def _best_focal(summary: pd.DataFrame, balanced: bool) -> str | None:
-    part = summary[(summary["kind"] == "focal") & ((summary["alpha"] == "balanced") == balanced)]
+def _not_logistic(summary: pd.DataFrame) -> pd.Series:
+    """Focal entries other than gamma=0 without alpha, which is the logistic loss itself."""
+    balanced = summary["alpha"] == "balanced"
+    gamma = pd.to_numeric(summary["gamma"], errors="coerce").fillna(0.0)
+    return (summary["kind"] == "focal") & ((gamma > 0) | balanced)
+
+
+def _best_focal(summary: pd.DataFrame, balanced: bool | None) -> str | None:
+    """The focal entry with the highest mean AP (of one alpha, or of both with None).
+
+    Focal gamma=0 without alpha is left out: it is the logistic loss, drawn already.
+    """
+    part = summary[_not_logistic(summary)]
+    if balanced is not None:
+        part = part[(part["alpha"] == "balanced") == balanced]
     if part.empty:
         return None
     return str(part.sort_values("average_precision_mean", ascending=False,
@@ -149,22 +162,34 @@ def _bins(score: np.ndarray, n_bins: int, min_count: int = 30) -> list[np.ndarra
 
 
 def plot_reliability(path: Path, data: Data, oof: dict[str, np.ndarray], verdict: Verdict,
-                     title: str, n_bins: int = 15) -> Path:
+                     title: str, n_bins: int = 15,
+                     summary: pd.DataFrame | None = None) -> Path:
     """Reliability diagram of the best focal entry's posterior against the logistic one.
+
+    When the best focal entry is gamma=0 without alpha (the logistic loss itself), the
+    best other focal entry of ``summary`` is drawn instead (or the logistic one alone).
 
     Binary: predicted probability of the positive class against its observed frequency;
     multiclass: top-label confidence against accuracy. Bins are equally wide in log-odds
     (merged to at least 30 rows each) and both axes are on a logit scale, so that rare
     events near 0 and confident predictions near 1 are both visible. Bins whose observed
-    frequency is 0 or 1 are drawn on the plot's edge as open markers.
+    frequency is 0 or 1 are drawn on the plot's edge as open markers (explained in the
+    legend).
     """
     plt = _pyplot()
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
     fig, ax = plt.subplots(figsize=(5.6, 5.2), dpi=110)
     binary = data.n_classes == 2
+    other: str | None = verdict.best
+    if verdict.best_gamma == 0 and verdict.best_alpha is None:
+        other = _best_focal(summary, None) if summary is not None else None
+    shown = [("logistic", "black", "s")]
+    if other is not None:
+        shown.append((other, "tab:orange", "o"))
     curves = []
-    for name, color, marker in (("logistic", "black", "s"), (verdict.best, "tab:orange", "o")):
+    for name, color, marker in shown:
         proba = oof[name]
         if binary:
             score, hit = proba[:, 1], data.y == 1
@@ -179,9 +204,11 @@ def plot_reliability(path: Path, data: Data, oof: dict[str, np.ndarray], verdict
     inner = inner[(inner > 0) & (inner < 1)]
     lo = max(min(inner.min(), 1e-2) / 2, 1e-5) if inner.size else 1e-3
     hi = min(1 - (1 - max(inner.max(), 0.9)) / 2, 1 - 1e-5) if inner.size else 1 - 1e-3
+    any_edge = False
     for name, color, marker, xs, ys in curves:
         xs = np.clip(xs, lo, hi)
         edge = (ys <= 0) | (ys >= 1)
+        any_edge = any_edge or bool(edge.any())
         ys = np.clip(ys, lo, hi)
         ax.plot(xs, ys, color=color, linewidth=1.2, alpha=0.6)
         ax.scatter(xs[~edge], ys[~edge], color=color, marker=marker, label=name, zorder=3)
@@ -189,6 +216,12 @@ def plot_reliability(path: Path, data: Data, oof: dict[str, np.ndarray], verdict
                    zorder=3)
     ax.plot([lo, hi], [lo, hi], color="grey", linestyle=":", linewidth=1,
             label="perfect calibration")
+    handles, labels = ax.get_legend_handles_labels()
+    if any_edge:
+        observed = "0% or 100%" if binary else "0 or 1"
+        handles.append(Line2D([], [], linestyle="none", marker="o", markerfacecolor="none",
+                              markeredgecolor="grey"))
+        labels.append(f"hollow: bin observed at {observed}, drawn on the edge")
     ax.set_xscale("logit")
     ax.set_yscale("logit")
     ticks = [t for t in (1e-5, 1e-4, 1e-3, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999)
@@ -207,7 +240,7 @@ def plot_reliability(path: Path, data: Data, oof: dict[str, np.ndarray], verdict
         what = "top-label confidence"
         ax.set(xlabel="confidence (pooled out-of-fold)", ylabel="accuracy")
     ax.set_title(f"Reliability of {what}, log-odds bins\n{title}", fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(handles, labels, fontsize=8, loc="upper left")
     ax.grid(alpha=0.3, which="major")
     fig.tight_layout()
     fig.savefig(path)
@@ -221,5 +254,6 @@ def write_figures(out: Path, data: Data, oof: dict[str, np.ndarray], summary: pd
     paths = [plot_pr_curves(out / "pr_curves.png", data, oof, summary, title)]
     if verdict is not None:
         paths.append(plot_ap_vs_gamma(out / "ap_vs_gamma.png", summary, folds, title))
-        paths.append(plot_reliability(out / "reliability.png", data, oof, verdict, title))
+        paths.append(plot_reliability(out / "reliability.png", data, oof, verdict, title,
+                                      summary=summary))
     return paths
