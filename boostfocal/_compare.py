@@ -183,7 +183,13 @@ def _check_unique_columns(names: list[Any], source: str) -> None:
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
+        import pyarrow.parquet as pq
+
+        # the names as stored: pyarrow cannot even select from repeated names
+        _check_unique_columns(pq.read_schema(path).names, path.name)
         df = pd.read_parquet(path)
+    except CompareError:
+        raise
     except ImportError:
         raise CompareError('reading Parquet needs pyarrow: pip install "boostfocal[parquet]"'
                            ) from None

@@ -461,6 +461,14 @@ def _compare_into(run_folder: _RunFolder, args: argparse.Namespace, out: TextIO,
                   err: TextIO, started: float) -> int:
     from . import _compare as cmp
 
+    try:
+        return _compare_run(cmp, run_folder, args, out, err, started)
+    except cmp.CompareError as exc:
+        raise _UsageError(str(exc)) from None
+
+
+def _compare_run(cmp, run_folder: _RunFolder, args: argparse.Namespace, out: TextIO,
+                 err: TextIO, started: float) -> int:
     if args.data is None:
         data, name = cmp.demo_data()
         cmp.check_folds(_class_counts(data), data.labels, args.folds, "the demo's target")
@@ -534,8 +542,8 @@ def _compare_into(run_folder: _RunFolder, args: argparse.Namespace, out: TextIO,
             say('Figures skipped: matplotlib is not installed '
                 '(pip install "boostfocal[plot]").')
         else:
-            names += [p.name for p in _compare_plots.write_figures(
-                run_folder.tmp, data, results.oof, summary, verdict, settings.folds, title)]
+            names += _write_figures(run_folder.tmp, data, results, summary, verdict,
+                                    settings.folds, title, say)
         final = run_folder.publish()
     except OSError as exc:
         raise _WriteError(f"cannot write the results into {args.out} ({_reason(exc)}); "
@@ -546,6 +554,23 @@ def _compare_into(run_folder: _RunFolder, args: argparse.Namespace, out: TextIO,
         doc.update(run_folder=str(final), files=[str(final / n) for n in names])
         print(json.dumps(_jsonable(doc)), file=out)
     return 0
+
+
+def _write_figures(folder: Path, data, results, summary, verdict, folds: int, title: str,
+                   say) -> list[str]:
+    """The figures; a plotting failure skips them all (with a note), not the results."""
+    from . import _compare_plots
+
+    try:
+        return [p.name for p in _compare_plots.write_figures(
+            folder, data, results.oof, summary, verdict, folds, title)]
+    except OSError:
+        raise
+    except Exception as exc:
+        for path in folder.glob("*.png"):
+            path.unlink()
+        say(f"Figures skipped: plotting failed ({type(exc).__name__}: {exc}).")
+        return []
 
 
 class _WriteError(Exception):
@@ -637,11 +662,9 @@ def _main(argv: list[str] | None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        from ._compare import CompareError
-
         try:
             return _compare(args, sys.stdout, sys.stderr)
-        except (CompareError, _UsageError) as exc:
+        except _UsageError as exc:
             sys.stdout.flush()
             print(f"boostfocal compare: error: {exc}", file=sys.stderr)
             return 2
