@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
@@ -452,7 +453,11 @@ def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         "predict)")
     run_folder = _RunFolder(args.out)  # checks --out first: it is quick
     try:
-        return _compare_into(run_folder, args, out, err, started)
+        with warnings.catch_warnings():
+            # joblib's note on Ctrl-C with --n-jobs: tasks cancelled (that is the point)
+            warnings.filterwarnings("ignore", message=r"\d+ tasks which were still being "
+                                    "processed", category=UserWarning)
+            return _compare_into(run_folder, args, out, err, started)
     finally:
         run_folder.discard()  # nothing left once published; everything otherwise
 

@@ -116,6 +116,13 @@ def test_binary_csv_with_categoricals_and_missing_values(files, tmp_path, capsys
     assert table[0].split()[:3] == ["entry", "avg", "precision"]
     assert [line[:30].rstrip() for line in table[2:2 + len(names)]] == names
     assert "reference" in table[2]
+    # focal gamma=0 reproduces the logistic entry: no "+0.0000 (1.1 SE)"
+    assert table[2 + names.index("focal gamma=0")][30:].split()[1] in ("identical", "0.0000")
+    assert not re.search(r"[+-]?0\.0000 \(\d", out)
+    # the star goes with the printed ratio
+    ratios = re.findall(r"\((\d+\.\d) SE\)( \*)?", out)
+    assert ratios
+    assert all((float(ratio) >= 2.0) == bool(star) for ratio, star in ratios)
     assert "Best gamma by mean average precision:" in out
     assert "Recommendation:" in out
 
@@ -557,10 +564,10 @@ def _interrupt(*args, **kwargs):
 def test_ctrl_c_while_writing_leaves_the_folder_as_it_was(files, tmp_path, capsys,
                                                           monkeypatch, step):
     out_dir = tmp_path / "out"
-    code, _, err = _run(capsys, "compare", files / "binary.csv", "--target", "churn",
-                        "--out", out_dir, *TINY)
-    assert code == 0, err
-    (out_dir / "notes.txt").write_text("mine")
+    (out_dir / "run-001").mkdir(parents=True)  # an earlier run (its files need not be real)
+    for name in RESULTS:
+        (out_dir / "run-001" / name).write_text(f"earlier {name}")
+    (out_dir / "summary.csv").write_text("mine")
     before = _listing(out_dir)
 
     if step == "summary written" or step == "folds.csv half written":
@@ -592,20 +599,21 @@ def test_ctrl_c_while_writing_leaves_the_folder_as_it_was(files, tmp_path, capsy
 
 def _interrupt_when_stderr_shows(argv: list[str], marker: str | None,
                                  code: str = "") -> subprocess.CompletedProcess:
-    """Run the command in a subprocess; send it SIGINT once ``marker`` appears on stderr."""
+    """Run the command in a subprocess; once ``marker`` appears on stderr, send SIGINT to
+    its process group, as a terminal's Ctrl-C does (worker processes included)."""
     script = textwrap.dedent(code) + textwrap.dedent(f"""
         import sys
         from boostfocal.cli import main
         sys.exit(main({argv!r}))
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     lines = []
     if marker is not None:
         for line in proc.stderr:
             lines.append(line)
             if marker in line:
-                proc.send_signal(signal.SIGINT)
+                os.killpg(proc.pid, signal.SIGINT)
                 break
     stdout, stderr = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout,
@@ -614,12 +622,13 @@ def _interrupt_when_stderr_shows(argv: list[str], marker: str | None,
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT to a child process")
 def test_ctrl_c_during_training_is_one_line(files, tmp_path):
+    """Parallel fits (--n-jobs 2): the workers get the SIGINT too, and say nothing."""
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     (out_dir / "mine.txt").write_text("mine")
     res = _interrupt_when_stderr_shows(
         ["compare", str(files / "binary.csv"), "--target", "churn", "--out", str(out_dir),
-         "--n-estimators", "300", "--folds", "2", "--gammas", "0,1,2,3"],
+         "--n-estimators", "300", "--folds", "2", "--gammas", "0,1,2,3", "--n-jobs", "2"],
         "[1/")
     assert res.returncode == 130, res.stderr
     assert res.stderr.splitlines()[-1] == "boostfocal: interrupted"
@@ -689,17 +698,6 @@ def test_differences_print_as_they_are_judged(diff, se, shown, within):
     p = _compare.Paired(diff, se)
     assert p.describe() == shown
     assert p.within_noise is within
-
-
-def test_table_never_shows_a_zero_difference_in_standard_errors(files, tmp_path, capsys):
-    code, out, err = _run(capsys, "compare", files / "binary.csv", "--target", "churn",
-                          "--out", tmp_path, *SMALL)
-    assert code == 0, err
-    assert not re.search(r"[+-]?0\.0000 \(\d", out)
-    stars = re.findall(r"\((\d+\.\d) SE\)( \*)?", out)
-    assert stars
-    for ratio, star in stars:
-        assert (float(ratio) >= 2.0) == bool(star)
 
 
 def test_verdict_when_gamma_0_is_best_names_a_real_alternative():
