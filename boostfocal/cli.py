@@ -435,6 +435,11 @@ class _RunFolder:
             self._created = []
 
 
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
@@ -444,13 +449,13 @@ def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     started = time.perf_counter()
     if args.data is None:
         if args.target is not None:
-            raise _UsageError("--target is for your own DATA; the built-in demo has its own "
-                            "target (give a DATA file, or drop --target)")
+            raise _UsageError("--target is for your own DATA; the built-in demo has its "
+                              "own target (give a DATA file, or drop --target)")
         if args.positive is not None:
             raise _UsageError("--positive is for your own DATA")
     elif args.target is None:
-        raise _UsageError("--target COLUMN is required with DATA (the name of the column to "
-                        "predict)")
+        raise _UsageError("--target COLUMN is required with DATA (the name of the column "
+                          "to predict)")
     run_folder = _RunFolder(args.out)  # checks --out first: it is quick
     try:
         with warnings.catch_warnings():
@@ -464,8 +469,11 @@ def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _compare_into(run_folder: _RunFolder, args: argparse.Namespace, out: TextIO,
                   err: TextIO, started: float) -> int:
-    from . import _compare as cmp
-
+    try:
+        from . import _compare as cmp
+    except ImportError as exc:
+        raise _UsageError('the compare command needs pandas: pip install "boostfocal[cli]" '
+                          f"({_first_line(exc)})") from None
     try:
         return _compare_run(cmp, run_folder, args, out, err, started)
     except cmp.CompareError as exc:
@@ -476,7 +484,7 @@ def _compare_run(cmp, run_folder: _RunFolder, args: argparse.Namespace, out: Tex
                  err: TextIO, started: float) -> int:
     if args.data is None:
         data, name = cmp.demo_data()
-        cmp.check_folds(_class_counts(data), data.labels, args.folds, "the demo's target")
+        cmp.check_folds(_class_counts(data), data.labels, args.folds, "target")
         source, target = name, None
     else:
         table = cmp.read_table(args.data)

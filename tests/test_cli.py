@@ -307,7 +307,7 @@ def test_parquet_input_reads_like_csv(files, tmp_path):
      "dup.csv has repeated column names: 'y' (2 times), 'x' (3 times); give every column "
      "its own name"),
     (["--folds", "600"],
-     "class '1' of \"the demo's target\" has only 493 examples, fewer than --folds 600"),
+     "class '1' of 'target' has only 493 examples, fewer than --folds 600"),
     (["--target", "y"], "--target is for your own DATA"),
 ])
 def test_bad_input_is_one_line_and_exit_2(files, tmp_path, capsys, argv, expected):
@@ -744,3 +744,20 @@ def test_reliability_legend_explains_hollow_markers(tmp_path, monkeypatch):
                                            verdict, "test")
     assert path.stat().st_size > 10_000
     assert "hollow: bin observed at 0% or 100%, drawn on the edge" in labels
+
+
+def test_without_pandas_is_one_line(files, tmp_path):
+    code = f"""
+        import sys
+        sys.modules["pandas"] = None  # as if it were not installed
+        from boostfocal.cli import main
+        sys.exit(main(["compare", {str(files / "binary.csv")!r}, "--target", "churn",
+                       "--out", {str(tmp_path / "out")!r}]))
+    """
+    res = subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert res.stderr.startswith('boostfocal compare: error: the compare command needs '
+                                 'pandas: pip install "boostfocal[cli]"')
+    assert len(res.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
