@@ -71,7 +71,8 @@ decimal: "2.0 SE" is always beyond noise); differences that print as 0.0000 (bel
 input: CSV/TSV (optionally compressed) or Parquet. Text columns become categorical
 features (native categorical support of both boosters); missing values stay missing.
 Identifier-like text columns (more distinct values than half their rows), empty columns
-and date/time columns are left out, with a note.
+and date/time columns are left out, with a note. Repeated column names are refused (pandas
+would read a second "y" as a feature "y.1").
 
 output: each run writes a NEW folder inside --out, run-001, run-002, ... (the number
 after the highest one there), holding summary.csv and folds.csv (per-fold rows),

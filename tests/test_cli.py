@@ -271,7 +271,7 @@ def test_help_documents_the_rules(capsys):
     code, out, _ = _run(capsys, "compare", "--help")
     assert code == 0
     for text in ("scale_pos_weight", 'class_weight="balanced"', "noise rule", "2 SE",
-                 "--gammas", "Parquet"):
+                 "--gammas", "Parquet", "run-001", "--json", "130"):
         assert text in out
 
 
@@ -759,3 +759,22 @@ def test_without_pandas_is_one_line(files, tmp_path):
                                  'pandas: pip install "boostfocal[cli]"')
     assert len(res.stderr.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_write_leaves_nothing_and_exits_1(files, tmp_path, capsys, monkeypatch):
+    import errno
+
+    from boostfocal import _compare_plots
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(_compare_plots, "plot_ap_vs_gamma", full)
+    (tmp_path / "mine.txt").write_text("mine")
+    code, out, err = _run(capsys, "compare", files / "binary.csv", "--target", "churn",
+                          "--out", tmp_path, *TINY)
+    assert code == 1
+    assert err.splitlines()[-1] == (f"boostfocal compare: error: cannot write the results "
+                                    f"into {tmp_path} (No space left on device); nothing "
+                                    "was left there")
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
