@@ -157,3 +157,30 @@ def test_adapters_accept_ghm_and_refuse_unresolved_balanced_alpha():
     for loss in (FocalLoss(alpha="balanced"), SoftmaxFocalLoss(alpha="balanced")):
         with pytest.raises(ValueError, match="resolve"):
             check_loss(loss)
+
+
+@pytest.mark.parametrize("focal_proba", ["posterior", "confidence"])
+@pytest.mark.parametrize("loss,margin", [
+    (SoftmaxFocalLoss(2.0), np.zeros((4, 3))),
+    (SoftmaxFocalLoss(0.5), np.array([[1.0, 3.0, 3.0], [3.0, 1.0, 3.0], [-2.0, -2.0, -5.0]])),
+    (FocalLoss(2.0), np.zeros(4)),
+    (FocalLoss(2.0, 0.5), np.zeros(4)),
+])
+def test_labels_from_tied_margins_take_the_first_class(loss, margin, focal_proba):
+    """Exactly tied margins: predict (the arg-max of predict_proba) takes the first tied
+    class, as the arg-max of decision_function does (scikit-learn's
+    check_classifiers_classes compares the two)."""
+    from boostfocal._classifier import FocalClassifierMixin
+
+    class Stub(FocalClassifierMixin):
+        pass
+
+    est = Stub()
+    est.loss_, est.focal_proba = loss, focal_proba
+    est.classes_ = np.array(["one", "three", "two"][:2 if margin.ndim == 1 else 3])
+    labels = est._labels_from_proba(est._proba_from_margin(margin))
+    if margin.ndim == 1:
+        expected = est.classes_[(margin > 0).astype(int)]
+    else:
+        expected = est.classes_[np.argmax(margin, axis=1)]
+    np.testing.assert_array_equal(labels, expected)

@@ -453,3 +453,28 @@ def test_raw_offset_equals_shifting_the_margins(z_dtype):
 def test_raw_offset_is_checked(bad, err):
     with pytest.raises(err, match="raw_offset must"):
         FocalLoss(2.0).gradient_hessian([0, 1], [0.0, 0.0], raw_offset=bad)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+@pytest.mark.parametrize("alpha", [None, 0.5])
+def test_tie_at_zero_gives_equal_probabilities_first_class_wins(gamma, alpha):
+    """A margin of 0 (and alpha symmetric) is an exact tie: both classes get bit-equal
+    probabilities, so predict's arg-max takes classes_[0], as ``decision_function > 0``
+    does."""
+    loss = FocalLoss(gamma, alpha)
+    z = np.array([0.0, -0.0])
+    for p in (loss.predict_proba(z), loss.predict_confidence(z)):
+        np.testing.assert_array_equal(p[:, 0], p[:, 1])
+        assert np.argmax(p, axis=1).tolist() == [0, 0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(z=hnp.arrays(np.float64, st.integers(1, 20),
+                    elements=st.floats(-700, 700, allow_nan=False)),
+       gamma=st.floats(0, 6))
+def test_property_posterior_is_exactly_symmetric(z, gamma):
+    """Swapping the classes (negating the margin) swaps the probabilities bit for bit, so
+    no class is favoured by rounding."""
+    loss = FocalLoss(gamma)
+    for f in (loss.predict_proba, loss.predict_confidence):
+        np.testing.assert_array_equal(f(-z), f(z)[:, ::-1])
