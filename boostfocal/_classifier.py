@@ -172,21 +172,54 @@ def make_ghm_loss(n_classes: int, ghm_bins: int, ghm_momentum: float, estimator:
                                                                    "ghm_momentum"))
 
 
+#: The largest weight a booster can hold: XGBoost and LightGBM store sample weights as
+#: float32, in which anything larger is inf (XGBoost then stops with "Weights must be
+#: positive values", LightGBM trains a constant model).
+MAX_BOOSTER_WEIGHT = float(np.finfo(np.float32).max)
+
+#: What the training weights are made of, for error messages.
+TRAINING_WEIGHTS = ("the training weights (sample_weight times the class weights from "
+                    "scale_pos_weight, class_weight or is_unbalance)")
+
+
+def check_booster_weight(largest: float, what: str) -> None:
+    """Raise a ``ValueError`` naming ``what`` if ``largest`` overflows a booster's weights."""
+    if not largest <= MAX_BOOSTER_WEIGHT:
+        raise ValueError(
+            f"{what} must be at most {MAX_BOOSTER_WEIGHT:.4g}, the largest weight XGBoost "
+            "and LightGBM can store (as float32; beyond it a weight becomes inf and trains "
+            f"a constant or NaN model), got {largest:.4g}. Scale the weights down.")
+
+
 def validate_sample_weight(sample_weight, n: int, name: str = "sample_weight"
                            ) -> np.ndarray | None:
-    """Weights as float64 (or None): finite, >= 0, not all zero, one per row."""
+    """Weights as float64 (or None): finite, >= 0, not all zero, one per row.
+
+    And small enough for the boosters' float32 storage (:data:`MAX_BOOSTER_WEIGHT`).
+    """
     if sample_weight is None:
         return None
-    return check_sample_weight(np.asarray(sample_weight), n, name)
+    w = check_sample_weight(np.asarray(sample_weight), n, name)
+    if w.size:
+        check_booster_weight(float(np.max(w)), name)
+    return w
 
 
 def apply_class_weights(y_encoded: np.ndarray, sample_weight: np.ndarray | None,
-                        class_weights: np.ndarray | None) -> np.ndarray | None:
-    """Fold per-class multipliers (indexed by encoded class) into the sample weights."""
+                        class_weights: np.ndarray | None, what: str = TRAINING_WEIGHTS
+                        ) -> np.ndarray | None:
+    """Fold per-class multipliers (indexed by encoded class) into the sample weights.
+
+    A product too large for the boosters' float32 weights is a ``ValueError`` naming
+    ``what``.
+    """
     if class_weights is None:
         return sample_weight
     factor = np.asarray(class_weights, dtype=np.float64)[y_encoded]
-    return factor if sample_weight is None else sample_weight * factor
+    out = factor if sample_weight is None else sample_weight * factor
+    if out.size:
+        check_booster_weight(float(np.max(out)), what)
+    return out
 
 
 def scale_pos_weight_multipliers(scale_pos_weight, n_classes: int) -> np.ndarray | None:
@@ -202,6 +235,7 @@ def scale_pos_weight_multipliers(scale_pos_weight, n_classes: int) -> np.ndarray
     if isinstance(spw, bool) or not isinstance(spw, numbers.Real) \
             or not np.isfinite(spw) or spw <= 0:
         raise ValueError(f"scale_pos_weight must be None or a finite number > 0, got {spw!r}")
+    check_booster_weight(float(spw), "scale_pos_weight")
     if spw == 1:
         return None
     if n_classes > 2:

@@ -390,7 +390,7 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
             ClassStats(values, n_classes).check(name, name, True)
         mult = _lgbm_class_multipliers(classes, train.counts, self.class_weight, unbalance,
                                        spw)
-        totals = train.totals if mult is None else train.totals * mult
+        totals = train.folded_totals(mult)
         train_weights = weights if mult is None else fold_class_weights(y_enc, weights, mult)
         loss = resolve_alpha(loss, totals)
         try:

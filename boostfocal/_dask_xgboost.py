@@ -287,7 +287,7 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
         totals = train.totals
         train_weights = weights
         if class_weights is not None:
-            totals = totals * class_weights
+            totals = train.folded_totals(class_weights)
             train_weights = fold_class_weights(y_enc, weights, class_weights)
         loss = resolve_alpha(loss, totals)
         init = self._starting_score(loss, totals)

@@ -184,3 +184,30 @@ def test_labels_from_tied_margins_take_the_first_class(loss, margin, focal_proba
     else:
         expected = est.classes_[np.argmax(margin, axis=1)]
     np.testing.assert_array_equal(labels, expected)
+
+
+def test_weights_beyond_the_boosters_float32_range_are_errors_naming_the_argument():
+    """Issue 13: XGBoost and LightGBM store weights as float32; a larger weight becomes inf
+    (XGBoost stops with an internal error, LightGBM trained a constant model)."""
+    from boostfocal._classifier import (
+        MAX_BOOSTER_WEIGHT,
+        scale_pos_weight_multipliers,
+        validate_sample_weight,
+    )
+
+    y = np.array([0, 1, 0, 1])
+    big = float(np.finfo(np.float32).max)
+    assert MAX_BOOSTER_WEIGHT == big
+    ok = validate_sample_weight([1.0, big, 1.0, 1.0], 4)
+    assert ok.max() == big
+    with pytest.raises(ValueError, match="sample_weight_eval_set.*at most 3.403e"):
+        validate_sample_weight([1.0, 1e39, 1.0, 1.0], 4, "sample_weight_eval_set[0]")
+    with pytest.raises(ValueError, match="scale_pos_weight must be at most"):
+        scale_pos_weight_multipliers(1e300, 2)
+    assert scale_pos_weight_multipliers(1e30, 2).tolist() == [1.0, 1e30]
+    with pytest.raises(ValueError, match="training weights.*scale_pos_weight.*got 1e\\+39"):
+        apply_class_weights(y, np.full(4, 1e9), np.array([1.0, 1e30]))
+    with pytest.raises(ValueError, match="class_weight"):
+        apply_class_weights(y, None, np.array([1.0, 1e39]))
+    folded = apply_class_weights(y, np.full(4, 1e8), np.array([1.0, 1e30]))
+    assert folded.tolist() == [1e8, 1e38, 1e8, 1e38]

@@ -478,3 +478,19 @@ def test_property_posterior_is_exactly_symmetric(z, gamma):
     loss = FocalLoss(gamma)
     for f in (loss.predict_proba, loss.predict_confidence):
         np.testing.assert_array_equal(f(-z), f(z)[:, ::-1])
+
+
+def test_class_totals_sum_each_class_without_cancellation():
+    """Issue 13: W0 was sum(w) - W1, which cancelled to 0 here, and init_score then
+    refused valid data."""
+    y, w = [0, 1, 0, 1], [1.0, 1e17, 1.0, 1e17]
+    assert FocalLoss().class_totals(y, w) == (2.0, 2e17)
+    start = FocalLoss().init_score(y, w)
+    assert start == FocalLoss().init_score_from_totals(2.0, 2e17)
+    assert FocalLoss(0.0).init_score(y, w) == pytest.approx(np.log(1e17), rel=1e-12)
+    assert FocalLoss().class_totals([0, 1, 1]) == (1.0, 2.0)
+
+
+def test_class_totals_overflow_names_sample_weight():
+    with pytest.raises(ValueError, match="sample_weight overflows"):
+        FocalLoss().class_totals([0, 1, 1], [1.0, 1e308, 1e308])

@@ -222,6 +222,13 @@ def test_init_score_errors():
         SoftmaxFocalLoss(alpha=[1.0, 1.0]).init_score(np.array([0, 1, 2]), n_classes=3)
 
 
+def test_class_totals_per_class_and_overflow_names_sample_weight():
+    y, w = np.array([0, 1, 2, 1]), np.array([1.0, 1e17, 3.0, 1e17])
+    assert SoftmaxFocalLoss().class_totals(y, w).tolist() == [1.0, 2e17, 3.0]
+    with pytest.raises(ValueError, match="sample_weight overflows"):
+        SoftmaxFocalLoss().class_totals(y, np.array([1.0, 1e308, 1.0, 1e308]))
+
+
 # ---------------------------------------------------------------- posterior map
 def test_posterior_identity_at_gamma_zero_and_with_alpha():
     rng = np.random.default_rng(6)

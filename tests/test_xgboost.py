@@ -662,6 +662,31 @@ def test_bad_parameters_raise_naming_them(params, match):
         FocalXGBClassifier(**params, **SMALL).fit(X, y)
 
 
+@pytest.mark.parametrize("cls", [FocalXGBClassifier, GHMXGBClassifier])
+def test_weights_beyond_float32_are_errors_naming_the_argument(cls):
+    """Issue 13: scale_pos_weight=1e300 used to reach XGBoost as an inf weight."""
+    X, y = binary_data(n=100)
+    with pytest.raises(ValueError, match="scale_pos_weight must be at most"):
+        cls(scale_pos_weight=1e300, **SMALL).fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight must be at most"):
+        cls(**SMALL).fit(X, y, sample_weight=np.where(y == 1, 1e39, 1.0))
+    with pytest.raises(ValueError, match="training weights .*scale_pos_weight"):
+        cls(scale_pos_weight=1e30, **SMALL).fit(X, y, sample_weight=np.full(len(y), 1e10))
+
+
+@pytest.mark.parametrize("cls", [FocalXGBClassifier, GHMXGBClassifier])
+def test_extreme_class_weight_ratio_keeps_both_class_totals(cls):
+    """Issue 13: with positives weighted 1e17, W0 = sum(w) - W1 cancelled to 0 and the
+    fit was refused; each class is now summed on its own."""
+    X, y = binary_data(n=200)
+    w = np.where(y == 1, 1e17, 1.0)
+    clf = cls(**SMALL).fit(X, y, sample_weight=w)
+    n1 = int(y.sum())
+    expected = clf.loss_.init_score_from_totals(float(len(y) - n1), 1e17 * n1)
+    assert clf.init_score_ == pytest.approx(expected, rel=1e-12)
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
 @pytest.mark.parametrize("alpha", [[1.0, 2.0], [1.0, 2.0, 3.0, 4.0], 0.5, [1.0, -1.0, 2.0]])
 def test_bad_multiclass_alpha(alpha):
     X, y = multiclass_data(n=60)
