@@ -245,6 +245,57 @@ def scale_pos_weight_multipliers(scale_pos_weight, n_classes: int) -> np.ndarray
     return np.array([1.0, float(spw)])
 
 
+#: What XGBoost and LightGBM mean by the names the focal-loss paper uses, and the
+#: booster's own unambiguous name for it (if any).
+_PAPER_NAMES = {
+    ("xgboost", "gamma"): ("In XGBoost, gamma means min_split_loss (the loss reduction a "
+                           "split must reach)", "min_split_loss", "XGBoost's split threshold"),
+    ("xgboost", "alpha"): ("In XGBoost, alpha means reg_alpha (L1 regularization of the "
+                           "leaf weights)", "reg_alpha", "XGBoost's L1 regularization"),
+    ("lightgbm", "gamma"): ("LightGBM has no parameter gamma and would ignore it", None, None),
+    ("lightgbm", "alpha"): ("In LightGBM, alpha is the Huber and quantile losses' "
+                            "parameter, which a classifier ignores", None, None),
+}
+
+
+def check_paper_names(estimator, backend: str) -> None:
+    """Refuse ``gamma=`` and ``alpha=`` on a boostfocal estimator, at fit time.
+
+    They are the focal-loss paper's names for the focusing parameter and the class weight,
+    so users coming from the paper type them; but XGBoost and LightGBM give them other
+    meanings (``gamma`` is XGBoost's ``min_split_loss``; ``alpha`` is XGBoost's
+    ``reg_alpha`` and LightGBM's Huber/quantile parameter), and passing them on would
+    silently train something else. The error names the right parameters: ``focal_gamma``
+    and ``focal_alpha`` (GHM-C: ``ghm_bins``, ``ghm_momentum``), and the booster's own
+    unambiguous name (``min_split_loss``, ``reg_alpha``) for users who meant the booster's
+    parameter. ``__init__`` still just stores them, as scikit-learn requires, so
+    ``get_params``/``set_params``/``clone`` keep working.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A boostfocal estimator; its ``get_params(deep=False)`` is read.
+    backend : {"xgboost", "lightgbm"}
+        The booster it trains with.
+    """
+    params = estimator.get_params(deep=False)
+    for param in ("gamma", "alpha"):
+        value = params.get(param)
+        if value is None:
+            continue
+        meaning, booster_name, booster_what = _PAPER_NAMES[backend, param]
+        if "focal_gamma" in params:
+            what = "focusing parameter" if param == "gamma" else "class weight"
+            hint = f"The focal loss's {what} is focal_{param}: use focal_{param}={value!r}"
+        else:
+            hint = (f"GHM-C has no {param} (its parameters are ghm_bins and ghm_momentum): "
+                    "remove it")
+        if booster_name is not None:
+            hint += f", or use {booster_name}={value!r} for {booster_what}"
+        raise ValueError(f"{type(estimator).__name__} got {param}={value!r}. {meaning}. "
+                         f"{hint}.")
+
+
 def check_default_objective(estimator, default: str) -> None:
     """The ``objective`` parameter of a boostfocal XGBoost estimator must keep its default."""
     objective = estimator.objective

@@ -18,6 +18,7 @@ from ._classifier import (
     FOCAL_PARAMS,
     FocalClassifierMixin,
     check_focal_proba,
+    check_paper_names,
     encode_eval_labels,
     make_loss,
 )
@@ -326,6 +327,7 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
             raise ValueError(f"{type(self).__name__} does not support init_model (continued "
                              "training): the starting score would not carry over")
         kwargs.pop("init_model", None)
+        check_paper_names(self, "lightgbm")
         check_focal_proba(self.focal_proba)
         client = get_client(self.client)
         X_in, y_in = X, y

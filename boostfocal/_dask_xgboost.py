@@ -17,6 +17,7 @@ from ._classifier import (
     FocalClassifierMixin,
     check_default_objective,
     check_focal_proba,
+    check_paper_names,
     encode_eval_labels,
     make_loss,
     scale_pos_weight_multipliers,
@@ -157,6 +158,7 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
         return params
 
     def _check_objective(self) -> None:
+        check_paper_names(self, "xgboost")
         check_default_objective(self, DEFAULT_OBJECTIVE)
 
     def _class_weights(self, n_classes: int) -> np.ndarray | None:

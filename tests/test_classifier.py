@@ -211,3 +211,35 @@ def test_weights_beyond_the_boosters_float32_range_are_errors_naming_the_argumen
         apply_class_weights(y, None, np.array([1.0, 1e39]))
     folded = apply_class_weights(y, np.full(4, 1e8), np.array([1.0, 1e30]))
     assert folded.tolist() == [1e8, 1e38, 1e8, 1e38]
+
+
+class _Params:
+    """A stand-in estimator: only ``get_params`` is read."""
+
+    def __init__(self, **params):
+        self.params = params
+
+    def get_params(self, deep=False):
+        return self.params
+
+
+@pytest.mark.parametrize("backend,param,focal,expected", [
+    ("xgboost", "gamma", True, ["min_split_loss", "use focal_gamma=2", "min_split_loss=2"]),
+    ("xgboost", "alpha", True, ["reg_alpha", "use focal_alpha=2", "reg_alpha=2"]),
+    ("lightgbm", "gamma", True, ["no parameter gamma", "use focal_gamma=2"]),
+    ("lightgbm", "alpha", True, ["Huber", "use focal_alpha=2"]),
+    ("xgboost", "gamma", False, ["ghm_bins and ghm_momentum", "min_split_loss=2"]),
+    ("lightgbm", "alpha", False, ["ghm_bins and ghm_momentum", "remove it"]),
+])
+def test_paper_names_are_refused_naming_the_right_parameters(backend, param, focal,
+                                                             expected):
+    """Issue 13: gamma= silently set XGBoost's min_split_loss and alpha= was ignored by
+    LightGBM; users coming from the paper type exactly these."""
+    from boostfocal._classifier import check_paper_names
+
+    own = {"focal_gamma": 2.0} if focal else {"ghm_bins": 10}
+    with pytest.raises(ValueError, match=f"_Params got {param}=2\\.") as info:
+        check_paper_names(_Params(**own, **{param: 2}), backend)
+    for text in expected:
+        assert text in str(info.value)
+    check_paper_names(_Params(**own, gamma=None, alpha=None), backend)  # unset: fine

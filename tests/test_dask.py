@@ -289,6 +289,18 @@ def test_class_totals_keep_tiny_classes_and_refuse_overflow(client):
 
 
 @pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_paper_names_gamma_and_alpha_are_refused_at_fit(client, backend):
+    """Issue 13: gamma= / alpha= mean something else to the boosters; fit says so."""
+    X, y, _, _ = _binary(seed=3, n=400)
+    dX, dy = _arr(X, 100), _arr(y, 100)
+    for param in ("gamma", "alpha"):
+        est = _make(backend, client, **{param: 2.0})
+        assert est.get_params()[param] == 2.0
+        with pytest.raises(ValueError, match=f"got {param}=2.0.*focal_{param}=2.0"):
+            est.fit(dX, dy)
+
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
 def test_weights_beyond_float32_are_errors_naming_the_argument(client, backend):
     """Issue 13: weights the boosters would store as inf (float32) are refused up front."""
     X, y, _, _ = _binary(seed=3, n=400)

@@ -501,6 +501,21 @@ def test_positive_class_weights_are_binary_only(kwargs, match):
 
 
 @pytest.mark.parametrize("cls", [FocalLGBMClassifier, GHMLGBMClassifier])
+@pytest.mark.parametrize("param", ["gamma", "alpha"])
+def test_paper_names_gamma_and_alpha_are_refused_at_fit(cls, param):
+    """Issue 13: FocalLGBMClassifier(alpha=0.25) was silently ignored (LightGBM's alpha is
+    the Huber/quantile parameter). The estimator stores it (get_params, clone keep
+    working) and fit refuses it, naming the focal parameter."""
+    X, y = _binary(n=100)
+    clf = clone(cls(**{param: 0.25}, **FAST))
+    assert clf.get_params()[param] == 0.25
+    with pytest.raises(ValueError, match=f"got {param}=0.25") as info:
+        clf.fit(X, y)
+    hint = f"focal_{param}=0.25" if cls is FocalLGBMClassifier else "ghm_momentum"
+    assert hint in str(info.value)
+
+
+@pytest.mark.parametrize("cls", [FocalLGBMClassifier, GHMLGBMClassifier])
 def test_weights_beyond_float32_are_errors_naming_the_argument(cls):
     """Issue 13: scale_pos_weight=1e300 trained a constant model (LightGBM stores the
     weights as float32, where they became inf)."""
