@@ -124,6 +124,7 @@ def test_native_adapters_train(k):
     assert np.all(np.diff(record["train"]["focal_loss"]) < 0)
 
 
+@pytest.mark.xdist_group("dask")  # with --dist loadgroup: not beside test_dask.py's cluster
 def test_dask_estimators_fit_predict_and_pickle():
     pytest.importorskip("distributed")
     pytest.importorskip("pyarrow")
