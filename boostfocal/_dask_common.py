@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._classifier import (
+    TRAINING_WEIGHTS,
     FocalClassifierMixin,
     apply_class_weights,
+    check_booster_weight,
     constant_margin,
     encode_eval_labels,
     encode_labels,
@@ -198,13 +200,14 @@ def fold_class_weights(y_enc, sample_weight, class_weights: np.ndarray):
 
 
 def _block_stats(y_block, w_block, n_classes: int) -> np.ndarray:
-    """``[W_0..W_{K-1}, N_0..N_{K-1}, bad labels, bad weights]`` of one block.
+    """``[W_0..W_{K-1}, N_0..N_{K-1}, bad labels, bad weights, M_0..M_{K-1}]`` of a block.
 
-    ``W_k`` are the weighted class totals (weight 1 without weights) and ``N_k`` the row
-    counts; a bad label is outside 0..K-1, a bad weight is negative or not finite.
+    ``W_k`` are the weighted class totals (weight 1 without weights), ``N_k`` the row
+    counts and ``M_k`` the largest weight of each class (0 for an absent class); a bad
+    label is outside 0..K-1, a bad weight is negative or not finite.
     """
     y = np.asarray(y_block).reshape(-1)
-    out = np.zeros(2 * n_classes + 2)
+    out = np.zeros(3 * n_classes + 2)
     if y.size == 0:
         return out
     y_num = np.asarray(y, dtype=np.float64)
@@ -214,6 +217,7 @@ def _block_stats(y_block, w_block, n_classes: int) -> np.ndarray:
     out[n_classes:2 * n_classes] = np.bincount(y_int, minlength=n_classes)
     if w_block is None:
         out[:n_classes] = out[n_classes:2 * n_classes]
+        out[2 * n_classes + 2:] = out[n_classes:2 * n_classes] > 0
         return out
     w = np.asarray(w_block, dtype=np.float64).reshape(-1)
     if w.shape[0] != y.shape[0]:
@@ -221,13 +225,19 @@ def _block_stats(y_block, w_block, n_classes: int) -> np.ndarray:
                          f"have {y.shape[0]}")
     good_w = np.isfinite(w) & (w >= 0)
     out[2 * n_classes + 1] = np.count_nonzero(~good_w)
-    out[:n_classes] = np.bincount(y_int, weights=np.where(good_w, w, 0.0)[ok],
-                                  minlength=n_classes)
+    w_ok = np.where(good_w, w, 0.0)[ok]
+    out[:n_classes] = np.bincount(y_int, weights=w_ok, minlength=n_classes)
+    np.maximum.at(out[2 * n_classes + 2:], y_int, w_ok)
     return out
 
 
 def _sum_stats(parts: list) -> np.ndarray:
-    return np.sum(np.stack(parts), axis=0)
+    """Blocks' stats combined: sums, and maxima for the largest weights."""
+    stacked = np.stack(parts)
+    n_classes = (stacked.shape[1] - 2) // 3
+    out = np.sum(stacked, axis=0)
+    out[2 * n_classes + 2:] = np.max(stacked[:, 2 * n_classes + 2:], axis=0)
+    return out
 
 
 def block_stats(y_enc, sample_weight, n_classes: int):
@@ -248,6 +258,7 @@ class ClassStats:
         self.counts = stats[n_classes:2 * n_classes]
         self.bad_labels = int(stats[2 * n_classes])
         self.bad_weights = int(stats[2 * n_classes + 1])
+        self.max_weights = stats[2 * n_classes + 2:3 * n_classes + 2]
 
     def check(self, y_name: str, weight_name: str, weighted: bool) -> ClassStats:
         """Raise the in-memory estimators' errors for bad labels or weights."""
@@ -260,7 +271,24 @@ class ClassStats:
                              f"{self.bad_weights} negative or non-finite weights")
         if weighted and not np.sum(self.totals) > 0:
             raise ValueError(f"{weight_name} must not be all zero")
+        if weighted:
+            check_booster_weight(float(np.max(self.max_weights)), weight_name)
+        if not np.all(np.isfinite(self.totals)):
+            raise ValueError(f"{weight_name} overflows: the class totals are "
+                             f"{self.totals.tolist()}; scale the weights down")
         return self
+
+    def folded_totals(self, class_weights: np.ndarray | None) -> np.ndarray:
+        """The class totals with per-class multipliers folded in, as the training weights.
+
+        A largest weight beyond the boosters' float32 range is an error.
+        """
+        if class_weights is None:
+            return self.totals
+        class_weights = np.asarray(class_weights, dtype=np.float64)
+        check_booster_weight(float(np.max(self.max_weights * class_weights)),
+                             TRAINING_WEIGHTS)
+        return self.totals * class_weights
 
 
 def resolve_alpha(loss, totals: np.ndarray):

@@ -6,6 +6,7 @@ LightGBM when only XGBoost is used.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
@@ -18,6 +19,7 @@ from ._classifier import (
     FOCAL_PARAMS,
     FocalClassifierMixin,
     check_focal_proba,
+    check_paper_names,
     encode_eval_labels,
     make_loss,
 )
@@ -66,6 +68,20 @@ __all__ = ["DaskFocalLGBMClassifier"]
 #: its own parameters' storage and the labels (the worker only ever saw 0..K-1).
 _NOT_COPIED = frozenset({"client", "_other_params", "_classes", "_le", "_class_map",
                          "_class_weight"})
+
+
+def _eval_data(eval_Xs: list, eval_ys: list) -> dict:
+    """The evaluation sets as ``lightgbm.dask._train`` takes them on this LightGBM version.
+
+    ``eval_X``/``eval_y`` from LightGBM 4.7 (checked on 4.7.0), where ``eval_set`` is
+    deprecated; ``eval_set`` before (checked on 4.0.0, which passes an unknown ``eval_X``
+    on to ``LGBMModel.fit`` and fails there).
+    """
+    if not eval_Xs:
+        return {}
+    if "eval_X" in inspect.signature(lgb_dask._train).parameters:
+        return {"eval_X": tuple(eval_Xs), "eval_y": tuple(eval_ys)}
+    return {"eval_set": list(zip(eval_Xs, eval_ys, strict=True))}
 
 
 class _FocalLGBMWorker(lgb.LGBMClassifier):
@@ -326,6 +342,7 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
             raise ValueError(f"{type(self).__name__} does not support init_model (continued "
                              "training): the starting score would not carry over")
         kwargs.pop("init_model", None)
+        check_paper_names(self, "lightgbm")
         check_focal_proba(self.focal_proba)
         client = get_client(self.client)
         X_in, y_in = X, y
@@ -390,7 +407,7 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
             ClassStats(values, n_classes).check(name, name, True)
         mult = _lgbm_class_multipliers(classes, train.counts, self.class_weight, unbalance,
                                        spw)
-        totals = train.totals if mult is None else train.totals * mult
+        totals = train.folded_totals(mult)
         train_weights = weights if mult is None else fold_class_weights(y_enc, weights, mult)
         loss = resolve_alpha(loss, totals)
         try:
@@ -439,8 +456,7 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
             client=client, data=X, label=y_enc, params=worker_params,
             model_factory=_FocalLGBMWorker, sample_weight=train_weights,
             init_score=train_start,
-            eval_X=tuple(eval_Xs) if sets else None, eval_y=tuple(eval_ys) if sets else None,
-            eval_names=eval_names,
+            **_eval_data(eval_Xs, eval_ys), eval_names=eval_names,
             eval_sample_weight=eval_weights if any(w is not None for w in eval_weights)
             else None,
             eval_class_weight=eval_class_weight,

@@ -17,6 +17,7 @@ from ._classifier import (
     FocalClassifierMixin,
     check_default_objective,
     check_focal_proba,
+    check_paper_names,
     encode_eval_labels,
     make_loss,
     scale_pos_weight_multipliers,
@@ -157,6 +158,7 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
         return params
 
     def _check_objective(self) -> None:
+        check_paper_names(self, "xgboost")
         check_default_objective(self, DEFAULT_OBJECTIVE)
 
     def _class_weights(self, n_classes: int) -> np.ndarray | None:
@@ -287,7 +289,7 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
         totals = train.totals
         train_weights = weights
         if class_weights is not None:
-            totals = totals * class_weights
+            totals = train.folded_totals(class_weights)
             train_weights = fold_class_weights(y_enc, weights, class_weights)
         loss = resolve_alpha(loss, totals)
         init = self._starting_score(loss, totals)

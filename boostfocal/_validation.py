@@ -160,6 +160,27 @@ def check_sample_weight(sample_weight, n: int, name: str = "sample_weight") -> n
     return w.astype(np.float64, copy=False)
 
 
+def binary_class_totals(y_true, sample_weight=None) -> tuple[float, float]:
+    """Weighted class totals ``(W0, W1)`` of 0/1 labels, each class summed on its own.
+
+    ``W0`` is never taken as ``sum(w) - W1``: that cancels (to 0, or below it) when one
+    class's weights are many orders of magnitude above the other's. A total that
+    overflows float64 is an error naming ``sample_weight``.
+    """
+    y = check_binary_labels(y_true)
+    w = check_sample_weight(sample_weight, y.shape[0])
+    positive = y == 1.0
+    if w is None:
+        w1 = int(np.count_nonzero(positive))
+        return float(y.shape[0] - w1), float(w1)
+    with np.errstate(over="ignore"):  # reported below, naming the argument
+        w0, w1 = float(np.sum(w[~positive])), float(np.sum(w[positive]))
+    if not (np.isfinite(w0) and np.isfinite(w1)):
+        raise ValueError(f"sample_weight overflows: the class totals are W0={w0!r}, "
+                         f"W1={w1!r}; scale the weights down")
+    return w0, w1
+
+
 def result_dtype(raw_prediction: np.ndarray) -> np.dtype:
     """Outputs keep float32 for float32 input and are float64 otherwise."""
     return np.dtype(np.float32) if raw_prediction.dtype == np.float32 else np.dtype(np.float64)

@@ -43,6 +43,7 @@ from ._classifier import (
     FocalClassifierMixin,
     FocalLossMixin,
     apply_class_weights,
+    check_paper_names,
     encode_eval_labels,
     encode_labels,
     make_ghm_loss,
@@ -409,6 +410,7 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
 
         Returns ``(is_unbalance, scale_pos_weight)`` as the user set them.
         """
+        check_paper_names(self, "lightgbm")
         if self.objective is not None or _user_value(params, "objective") is not None:
             given = self.objective if self.objective is not None else _user_value(
                 params, "objective")

@@ -41,6 +41,7 @@ from ._classifier import (
     FocalLossMixin,
     apply_class_weights,
     check_default_objective,
+    check_paper_names,
     constant_margin,
     encode_eval_labels,
     encode_labels,
@@ -276,6 +277,7 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         return start + np.asarray(super().intercept_, dtype=np.float64)
 
     def _check_objective(self) -> None:
+        check_paper_names(self, "xgboost")
         check_default_objective(self, DEFAULT_OBJECTIVE)
 
     def _class_weights(self, n_classes: int) -> np.ndarray | None:

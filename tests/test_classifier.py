@@ -157,3 +157,89 @@ def test_adapters_accept_ghm_and_refuse_unresolved_balanced_alpha():
     for loss in (FocalLoss(alpha="balanced"), SoftmaxFocalLoss(alpha="balanced")):
         with pytest.raises(ValueError, match="resolve"):
             check_loss(loss)
+
+
+@pytest.mark.parametrize("focal_proba", ["posterior", "confidence"])
+@pytest.mark.parametrize("loss,margin", [
+    (SoftmaxFocalLoss(2.0), np.zeros((4, 3))),
+    (SoftmaxFocalLoss(0.5), np.array([[1.0, 3.0, 3.0], [3.0, 1.0, 3.0], [-2.0, -2.0, -5.0]])),
+    (FocalLoss(2.0), np.zeros(4)),
+    (FocalLoss(2.0, 0.5), np.zeros(4)),
+])
+def test_labels_from_tied_margins_take_the_first_class(loss, margin, focal_proba):
+    """Exactly tied margins: predict (the arg-max of predict_proba) takes the first tied
+    class, as the arg-max of decision_function does (scikit-learn's
+    check_classifiers_classes compares the two)."""
+    from boostfocal._classifier import FocalClassifierMixin
+
+    class Stub(FocalClassifierMixin):
+        pass
+
+    est = Stub()
+    est.loss_, est.focal_proba = loss, focal_proba
+    est.classes_ = np.array(["one", "three", "two"][:2 if margin.ndim == 1 else 3])
+    labels = est._labels_from_proba(est._proba_from_margin(margin))
+    if margin.ndim == 1:
+        expected = est.classes_[(margin > 0).astype(int)]
+    else:
+        expected = est.classes_[np.argmax(margin, axis=1)]
+    np.testing.assert_array_equal(labels, expected)
+
+
+def test_weights_beyond_the_boosters_float32_range_are_errors_naming_the_argument():
+    """Issue 13: XGBoost and LightGBM store weights as float32; a larger weight becomes inf
+    (XGBoost stops with an internal error, LightGBM trained a constant model)."""
+    from boostfocal._classifier import (
+        MAX_BOOSTER_WEIGHT,
+        scale_pos_weight_multipliers,
+        validate_sample_weight,
+    )
+
+    y = np.array([0, 1, 0, 1])
+    big = float(np.finfo(np.float32).max)
+    assert MAX_BOOSTER_WEIGHT == big
+    ok = validate_sample_weight([1.0, big, 1.0, 1.0], 4)
+    assert ok.max() == big
+    with pytest.raises(ValueError, match="sample_weight_eval_set.*at most 3.403e"):
+        validate_sample_weight([1.0, 1e39, 1.0, 1.0], 4, "sample_weight_eval_set[0]")
+    with pytest.raises(ValueError, match="scale_pos_weight must be at most"):
+        scale_pos_weight_multipliers(1e300, 2)
+    assert scale_pos_weight_multipliers(1e30, 2).tolist() == [1.0, 1e30]
+    with pytest.raises(ValueError, match="training weights.*scale_pos_weight.*got 1e\\+39"):
+        apply_class_weights(y, np.full(4, 1e9), np.array([1.0, 1e30]))
+    with pytest.raises(ValueError, match="class_weight"):
+        apply_class_weights(y, None, np.array([1.0, 1e39]))
+    folded = apply_class_weights(y, np.full(4, 1e8), np.array([1.0, 1e30]))
+    assert folded.tolist() == [1e8, 1e38, 1e8, 1e38]
+
+
+class _Params:
+    """A stand-in estimator: only ``get_params`` is read."""
+
+    def __init__(self, **params):
+        self.params = params
+
+    def get_params(self, deep=False):
+        return self.params
+
+
+@pytest.mark.parametrize("backend,param,focal,expected", [
+    ("xgboost", "gamma", True, ["min_split_loss", "use focal_gamma=2", "min_split_loss=2"]),
+    ("xgboost", "alpha", True, ["reg_alpha", "use focal_alpha=2", "reg_alpha=2"]),
+    ("lightgbm", "gamma", True, ["no parameter gamma", "use focal_gamma=2"]),
+    ("lightgbm", "alpha", True, ["Huber", "use focal_alpha=2"]),
+    ("xgboost", "gamma", False, ["ghm_bins and ghm_momentum", "min_split_loss=2"]),
+    ("lightgbm", "alpha", False, ["ghm_bins and ghm_momentum", "remove it"]),
+])
+def test_paper_names_are_refused_naming_the_right_parameters(backend, param, focal,
+                                                             expected):
+    """Issue 13: gamma= silently set XGBoost's min_split_loss and alpha= was ignored by
+    LightGBM; users coming from the paper type exactly these."""
+    from boostfocal._classifier import check_paper_names
+
+    own = {"focal_gamma": 2.0} if focal else {"ghm_bins": 10}
+    with pytest.raises(ValueError, match=f"_Params got {param}=2\\.") as info:
+        check_paper_names(_Params(**own, **{param: 2}), backend)
+    for text in expected:
+        assert text in str(info.value)
+    check_paper_names(_Params(**own, gamma=None, alpha=None), backend)  # unset: fine

@@ -280,6 +280,40 @@ def test_class_totals_reject_bad_labels_and_weights(client):
         class_totals(y, w, n_classes=3, client=client)
 
 
+def test_class_totals_keep_tiny_classes_and_refuse_overflow(client):
+    y = _arr(np.array([0, 1, 0, 1] * 50), 50)
+    w = _arr(np.array([1.0, 1e17, 1.0, 1e17] * 50), 50)
+    assert class_totals(y, w, client=client).tolist() == [100.0, 100 * 1e17]
+    with pytest.raises(ValueError, match="sample_weight must be at most"):
+        class_totals(y, _arr(np.array([1.0, 1e39, 1.0, 1.0] * 50), 50), client=client)
+
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_paper_names_gamma_and_alpha_are_refused_at_fit(client, backend):
+    """Issue 13: gamma= / alpha= mean something else to the boosters; fit says so."""
+    X, y, _, _ = _binary(seed=3, n=400)
+    dX, dy = _arr(X, 100), _arr(y, 100)
+    for param in ("gamma", "alpha"):
+        est = _make(backend, client, **{param: 2.0})
+        assert est.get_params()[param] == 2.0
+        with pytest.raises(ValueError, match=f"got {param}=2.0.*focal_{param}=2.0"):
+            est.fit(dX, dy)
+
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_weights_beyond_float32_are_errors_naming_the_argument(client, backend):
+    """Issue 13: weights the boosters would store as inf (float32) are refused up front."""
+    X, y, _, _ = _binary(seed=3, n=400)
+    dX, dy = _arr(X, 100), _arr(y, 100)
+    with pytest.raises(ValueError, match="scale_pos_weight"):
+        _make(backend, client, scale_pos_weight=1e300).fit(dX, dy)
+    with pytest.raises(ValueError, match="training weights .*scale_pos_weight"):
+        _make(backend, client, scale_pos_weight=1e30).fit(
+            dX, dy, sample_weight=_arr(np.full(400, 1e10), 100))
+    with pytest.raises(ValueError, match="sample_weight must be at most"):
+        _make(backend, client).fit(dX, dy, sample_weight=_arr(np.full(400, 1e39), 100))
+
+
 # ---------------------------------------------------------------------------------------
 # native use
 # ---------------------------------------------------------------------------------------

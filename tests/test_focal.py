@@ -453,3 +453,44 @@ def test_raw_offset_equals_shifting_the_margins(z_dtype):
 def test_raw_offset_is_checked(bad, err):
     with pytest.raises(err, match="raw_offset must"):
         FocalLoss(2.0).gradient_hessian([0, 1], [0.0, 0.0], raw_offset=bad)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+@pytest.mark.parametrize("alpha", [None, 0.5])
+def test_tie_at_zero_gives_equal_probabilities_first_class_wins(gamma, alpha):
+    """A margin of 0 (and alpha symmetric) is an exact tie: both classes get bit-equal
+    probabilities, so predict's arg-max takes classes_[0], as ``decision_function > 0``
+    does."""
+    loss = FocalLoss(gamma, alpha)
+    z = np.array([0.0, -0.0])
+    for p in (loss.predict_proba(z), loss.predict_confidence(z)):
+        np.testing.assert_array_equal(p[:, 0], p[:, 1])
+        assert np.argmax(p, axis=1).tolist() == [0, 0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(z=hnp.arrays(np.float64, st.integers(1, 20),
+                    elements=st.floats(-700, 700, allow_nan=False)),
+       gamma=st.floats(0, 6))
+def test_property_posterior_is_exactly_symmetric(z, gamma):
+    """Swapping the classes (negating the margin) swaps the probabilities bit for bit, so
+    no class is favoured by rounding."""
+    loss = FocalLoss(gamma)
+    for f in (loss.predict_proba, loss.predict_confidence):
+        np.testing.assert_array_equal(f(-z), f(z)[:, ::-1])
+
+
+def test_class_totals_sum_each_class_without_cancellation():
+    """Issue 13: W0 was sum(w) - W1, which cancelled to 0 here, and init_score then
+    refused valid data."""
+    y, w = [0, 1, 0, 1], [1.0, 1e17, 1.0, 1e17]
+    assert FocalLoss().class_totals(y, w) == (2.0, 2e17)
+    start = FocalLoss().init_score(y, w)
+    assert start == FocalLoss().init_score_from_totals(2.0, 2e17)
+    assert FocalLoss(0.0).init_score(y, w) == pytest.approx(np.log(1e17), rel=1e-12)
+    assert FocalLoss().class_totals([0, 1, 1]) == (1.0, 2.0)
+
+
+def test_class_totals_overflow_names_sample_weight():
+    with pytest.raises(ValueError, match="sample_weight overflows"):
+        FocalLoss().class_totals([0, 1, 1], [1.0, 1e308, 1e308])

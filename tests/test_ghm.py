@@ -432,3 +432,12 @@ def test_raw_offset_equals_shifting_the_margins():
     assert_array_equal(a.loss(y, z, raw_offset=-1.25), b.loss(y, z - 1.25))
     with pytest.raises(ValueError, match="raw_offset must be finite"):
         a.loss(y, z, raw_offset=float("nan"))
+
+
+def test_class_totals_sum_each_class_without_cancellation():
+    """Issue 13: W0 was sum(w) - W1, which cancelled to 0 here."""
+    y, w = [0, 1, 0, 1], [1.0, 1e17, 1.0, 1e17]
+    assert GHMLoss().class_totals(y, w) == (2.0, 2e17)
+    assert GHMLoss().init_score(y, w) == pytest.approx(np.log(1e17), rel=1e-12)
+    with pytest.raises(ValueError, match="sample_weight overflows"):
+        GHMLoss().class_totals([0, 1, 1], [1.0, 1e308, 1e308])

@@ -500,6 +500,46 @@ def test_positive_class_weights_are_binary_only(kwargs, match):
         FocalLGBMClassifier(**FAST, **kwargs).fit(X, y)
 
 
+@pytest.mark.parametrize("cls", [FocalLGBMClassifier, GHMLGBMClassifier])
+@pytest.mark.parametrize("param", ["gamma", "alpha"])
+def test_paper_names_gamma_and_alpha_are_refused_at_fit(cls, param):
+    """Issue 13: FocalLGBMClassifier(alpha=0.25) was silently ignored (LightGBM's alpha is
+    the Huber/quantile parameter). The estimator stores it (get_params, clone keep
+    working) and fit refuses it, naming the focal parameter."""
+    X, y = _binary(n=100)
+    clf = clone(cls(**{param: 0.25}, **FAST))
+    assert clf.get_params()[param] == 0.25
+    with pytest.raises(ValueError, match=f"got {param}=0.25") as info:
+        clf.fit(X, y)
+    hint = f"focal_{param}=0.25" if cls is FocalLGBMClassifier else "ghm_momentum"
+    assert hint in str(info.value)
+
+
+@pytest.mark.parametrize("cls", [FocalLGBMClassifier, GHMLGBMClassifier])
+def test_weights_beyond_float32_are_errors_naming_the_argument(cls):
+    """Issue 13: scale_pos_weight=1e300 trained a constant model (LightGBM stores the
+    weights as float32, where they became inf)."""
+    X, y = _binary(n=100)
+    with pytest.raises(ValueError, match="training weights .*scale_pos_weight"):
+        cls(scale_pos_weight=1e300, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="training weights .*class_weight"):
+        cls(class_weight={0: 1.0, 1: 1e39}, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight must be at most"):
+        cls(**FAST).fit(X, y, sample_weight=np.where(y == 1, 1e39, 1.0))
+
+
+@pytest.mark.parametrize("cls", [FocalLGBMClassifier, GHMLGBMClassifier])
+def test_extreme_class_weight_ratio_keeps_both_class_totals(cls):
+    """Issue 13: with positives weighted 1e17, W0 = sum(w) - W1 cancelled to 0 and the
+    fit was refused; each class is now summed on its own."""
+    X, y = _binary(n=200)
+    clf = cls(scale_pos_weight=1e17, **FAST).fit(X, y)
+    n1 = int(y.sum())
+    expected = clf.loss_.init_score_from_totals(float(len(y) - n1), 1e17 * n1)
+    assert clf.init_score_ == pytest.approx(expected, rel=1e-12)
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
 def test_is_unbalance_with_scale_pos_weight_is_an_error():
     X, y = _binary(n=100)
     with pytest.raises(ValueError, match="is_unbalance and scale_pos_weight"):

@@ -222,6 +222,13 @@ def test_init_score_errors():
         SoftmaxFocalLoss(alpha=[1.0, 1.0]).init_score(np.array([0, 1, 2]), n_classes=3)
 
 
+def test_class_totals_per_class_and_overflow_names_sample_weight():
+    y, w = np.array([0, 1, 2, 1]), np.array([1.0, 1e17, 3.0, 1e17])
+    assert SoftmaxFocalLoss().class_totals(y, w).tolist() == [1.0, 2e17, 3.0]
+    with pytest.raises(ValueError, match="sample_weight overflows"):
+        SoftmaxFocalLoss().class_totals(y, np.array([1.0, 1e308, 1.0, 1e308]))
+
+
 # ---------------------------------------------------------------- posterior map
 def test_posterior_identity_at_gamma_zero_and_with_alpha():
     rng = np.random.default_rng(6)
@@ -246,6 +253,50 @@ def test_posterior_extreme_logits_finite(gamma):
     p = SoftmaxFocalLoss(gamma).predict_proba(z)
     assert p[0, 0] == pytest.approx(1.0)
     np.testing.assert_allclose(p[2], 1 / 3, rtol=1e-12)
+
+
+def test_exact_ties_give_equal_probabilities_first_class_wins():
+    """Issue 13: zeros over 3 classes gave [1/3, 1/3 + ulp, 1/3 + ulp] (the arg-max column
+    had its own formula), so predict's arg-max picked class 1 instead of class 0."""
+    for gamma in (0.0, 2.0):
+        loss = SoftmaxFocalLoss(gamma)
+        for z in (np.zeros((1, 3)), np.array([[1.0, 3.0, 3.0, 3.0]])):
+            for p in (loss.predict_proba(z), loss.predict_confidence(z)):
+                top = z[0] == z[0].max()
+                assert np.unique(p[0, top]).size == 1          # bit-equal, not approx
+                assert np.argmax(p[0]) == np.argmax(z[0])      # the first tied class
+    np.testing.assert_allclose(SoftmaxFocalLoss(2.0).predict_proba(np.zeros((1, 3))),
+                               np.full((1, 3), 1 / 3), rtol=4 * np.finfo(float).eps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), k=st.integers(2, 7), gamma=st.one_of(st.just(0.0), st.floats(0, 6)),
+       uniform_alpha=st.one_of(st.none(), st.floats(0.01, 100)),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_property_tied_logits_in_any_order(data, k, gamma, uniform_alpha, dtype):
+    """Logits tied at the maximum, in any position: the tied classes get bit-equal
+    probabilities (posterior and confidence), and the arg-max of the probabilities is
+    the first tied class, as the arg-max of the logits (``decision_function``) is."""
+    top = data.draw(st.floats(-300, 300), label="top")
+    n_tied = data.draw(st.integers(2, k), label="n_tied")
+    # the other logits are below by more than the probabilities can resolve (in float32
+    # too): a logit below the maximum by 1e-259 gets the same float64 probability as the
+    # tied ones, and predict (the arg-max of predict_proba) may then take it
+    below = data.draw(st.lists(st.floats(-50, -1e-3), min_size=k - n_tied,
+                               max_size=k - n_tied), label="below")
+    row = np.array([top] * n_tied + [top + d for d in below], dtype=np.float64)
+    order = data.draw(st.permutations(range(k)), label="order")
+    z = row[np.array(order)][None, :].astype(dtype)
+    alpha = None if uniform_alpha is None else [uniform_alpha] * k
+    loss = SoftmaxFocalLoss(gamma, alpha)
+    tied = z[0] == z[0].max()
+    first = int(np.argmax(z[0]))
+    assert tied[first]
+    for p in (loss.predict_proba(z), loss.predict_confidence(z)):
+        assert p.dtype == dtype
+        assert np.unique(p[0, tied]).size == 1
+        assert int(np.argmax(p[0])) == first
+        assert np.all(p[0, ~tied] <= p[0, first])
 
 
 @pytest.mark.parametrize("gamma", [0.5, 2.0, 5.0])

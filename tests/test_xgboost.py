@@ -641,6 +641,44 @@ def test_grid_search_over_focal_gamma_in_a_pipeline(n_jobs):
     assert search.best_params_["focalxgbclassifier__focal_gamma"] in (0, 2)
 
 
+def _readme_block(containing: str) -> str:
+    """The README's python code block that contains ``containing``."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    found = [b for b in blocks if containing in b]
+    assert len(found) == 1, f"expected one README code block with {containing!r}"
+    return found[0]
+
+
+def test_readme_grid_search_example_works_with_string_labels():
+    """Issue 13: the README's example used scoring="average_precision", which scores every
+    candidate NaN with string labels (no pos_label), so the first gamma won silently.
+    Runs the README's own code (fewer trees, one job) on "fraud"/"ok" labels."""
+    code = _readme_block("GridSearchCV(")
+    assert "n_estimators=300" in code and "n_jobs=2" in code
+    code = code.replace("n_estimators=300", "n_estimators=20, max_depth=3, n_jobs=1")
+    code = code.replace("n_jobs=2)", "n_jobs=1)")
+    X_all, y01 = binary_data(n=900, pos=0.1, seed=4)
+    labels = np.where(y01 == 1, "fraud", "ok")
+    X, X_new, y, y_new = train_test_split(X_all, labels, test_size=300, random_state=0,
+                                          stratify=labels)
+    namespace = {"X": X, "y": y, "X_new": X_new}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    search = namespace["search"]
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (5,) and np.all(np.isfinite(scores))
+    assert search.best_index_ == int(np.argmax(scores))
+    prevalence = np.mean(y == "fraud")
+    assert np.all(scores > 3 * prevalence)  # far above a random ranking's AP
+    # the scorer measures the class named in the README ("fraud", classes_[0] here)
+    proba = search.predict_proba(X_new)
+    assert search.classes_.tolist() == ["fraud", "ok"]
+    assert search.score(X_new, y_new) == pytest.approx(
+        average_precision_score(y_new == "fraud", proba[:, 0]), rel=1e-12)
+
+
 # ------------------------------------------------------------------ bad input
 
 @pytest.mark.parametrize("params,match", [
@@ -660,6 +698,47 @@ def test_bad_parameters_raise_naming_them(params, match):
     X, y = binary_data(n=50)
     with pytest.raises(ValueError, match=match):
         FocalXGBClassifier(**params, **SMALL).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [FocalXGBClassifier, GHMXGBClassifier])
+@pytest.mark.parametrize("param,ours,theirs", [("gamma", "focal_gamma", "min_split_loss"),
+                                              ("alpha", "focal_alpha", "reg_alpha")])
+def test_paper_names_gamma_and_alpha_are_refused_at_fit(cls, param, ours, theirs):
+    """Issue 13: FocalXGBClassifier(gamma=2) silently set min_split_loss. The estimator
+    stores the parameter (get_params, clone keep working) and fit refuses it, naming the
+    focal parameter and XGBoost's unambiguous name."""
+    X, y = binary_data(n=60)
+    clf = clone(cls(**{param: 2}, **SMALL))
+    assert clf.get_params()[param] == 2
+    with pytest.raises(ValueError, match=f"{param}=2.*{theirs}=2") as info:
+        clf.fit(X, y)
+    assert (ours in str(info.value)) == (cls is FocalXGBClassifier)
+    cls(**{theirs: 0.5}, **SMALL).fit(X, y)  # the booster's own names still work
+
+
+@pytest.mark.parametrize("cls", [FocalXGBClassifier, GHMXGBClassifier])
+def test_weights_beyond_float32_are_errors_naming_the_argument(cls):
+    """Issue 13: scale_pos_weight=1e300 used to reach XGBoost as an inf weight."""
+    X, y = binary_data(n=100)
+    with pytest.raises(ValueError, match="scale_pos_weight must be at most"):
+        cls(scale_pos_weight=1e300, **SMALL).fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight must be at most"):
+        cls(**SMALL).fit(X, y, sample_weight=np.where(y == 1, 1e39, 1.0))
+    with pytest.raises(ValueError, match="training weights .*scale_pos_weight"):
+        cls(scale_pos_weight=1e30, **SMALL).fit(X, y, sample_weight=np.full(len(y), 1e10))
+
+
+@pytest.mark.parametrize("cls", [FocalXGBClassifier, GHMXGBClassifier])
+def test_extreme_class_weight_ratio_keeps_both_class_totals(cls):
+    """Issue 13: with positives weighted 1e17, W0 = sum(w) - W1 cancelled to 0 and the
+    fit was refused; each class is now summed on its own."""
+    X, y = binary_data(n=200)
+    w = np.where(y == 1, 1e17, 1.0)
+    clf = cls(**SMALL).fit(X, y, sample_weight=w)
+    n1 = int(y.sum())
+    expected = clf.loss_.init_score_from_totals(float(len(y) - n1), 1e17 * n1)
+    assert clf.init_score_ == pytest.approx(expected, rel=1e-12)
+    assert np.all(np.isfinite(clf.predict_proba(X)))
 
 
 @pytest.mark.parametrize("alpha", [[1.0, 2.0], [1.0, 2.0, 3.0, 4.0], 0.5, [1.0, -1.0, 2.0]])

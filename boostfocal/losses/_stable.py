@@ -57,6 +57,12 @@ def log_softmax(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     - for ``k != t``, ``p_k <= 1/2``: ``log p_k = z_k - z_t - log1p(s)`` and
       ``log(1 - p_k) = log1p(-p_k)`` are accurate.
 
+    Every column tied with the arg-max (``z_k == z_t``) takes the arg-max column's
+    formulas: its "other logits" are the same multiset, so the values are the same, and
+    taking them from the same expressions makes exactly equal logits give bit-equal
+    outputs (whichever tied column ``argmax`` happens to return). Callers that take an
+    arg-max of the result then pick the first tied class, as an arg-max of ``z`` does.
+
     Returns
     -------
     log_p, log1m_p : ndarray of shape (n, K)
@@ -70,8 +76,9 @@ def log_softmax(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     log_s = logsumexp(others, axis=1)
     log1p_s = np.log1p(np.exp(log_s))
     log_p = shifted - log1p_s[:, None]
-    log_p[rows, top] = -log1p_s
+    tied = shifted == 0.0                   # the arg-max column and every column tied with it
+    log_p[tied] = np.broadcast_to(-log1p_s[:, None], (n, k))[tied]
     with np.errstate(divide="ignore"):  # p rounds to 1 only in the arg-max column
         log1m_p = np.log1p(-np.exp(log_p))
-    log1m_p[rows, top] = log_s - log1p_s
+    log1m_p[tied] = np.broadcast_to((log_s - log1p_s)[:, None], (n, k))[tied]
     return log_p, log1m_p

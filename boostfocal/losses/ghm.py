@@ -30,6 +30,7 @@ from scipy.special import expit
 
 from .._validation import (
     as_float_array,
+    binary_class_totals,
     check_binary_labels,
     check_bins,
     check_momentum,
@@ -347,13 +348,7 @@ class GHMLoss:
     # ------------------------------------------------------------------ start, proba
     def class_totals(self, y_true, sample_weight=None) -> tuple[float, float]:
         """Weighted class totals ``(W0, W1)``: all that :meth:`init_score` depends on."""
-        y = check_binary_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        if w is None:
-            w1 = float(np.sum(y))
-            return float(y.shape[0]) - w1, w1
-        w1 = float(np.sum(w[y == 1.0]))
-        return float(np.sum(w)) - w1, w1
+        return binary_class_totals(y_true, sample_weight)
 
     def init_score(self, y_true, sample_weight=None) -> float:
         """The constant margin minimizing the weighted mean of :meth:`loss`.

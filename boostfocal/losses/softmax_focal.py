@@ -270,7 +270,11 @@ class SoftmaxFocalLoss:
         k = self._resolve_n_classes(y_true, n_classes)
         y = check_class_labels(y_true, k)
         w = check_sample_weight(sample_weight, y.shape[0])
-        return np.bincount(y, weights=w, minlength=k).astype(np.float64)
+        totals = np.bincount(y, weights=w, minlength=k).astype(np.float64)
+        if not np.all(np.isfinite(totals)):
+            raise ValueError(f"sample_weight overflows: the class totals are "
+                             f"{totals.tolist()}; scale the weights down")
+        return totals
 
     def _resolve_n_classes(self, y_true, n_classes: int | None) -> int:
         if n_classes is None:

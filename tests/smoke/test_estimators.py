@@ -1,0 +1,188 @@
+"""Smoke suite: every estimator and adapter works on the installed booster versions.
+
+``.ci/run`` runs this file a second time in a virtual environment with the oldest
+versions that ``pyproject.toml`` declares (``.ci/oldest.txt``); the main run covers the
+newest. Each estimator fits, predicts, gives probabilities, stops early on an evaluation
+set, survives pickle and ``clone``; the native adapters train with ``xgboost.train`` and
+``lightgbm.train``; the Dask estimators fit and predict on a small ``LocalCluster``.
+Everything is small: the whole file takes seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+
+xgb = pytest.importorskip("xgboost")
+lgb = pytest.importorskip("lightgbm")
+
+from boostfocal import FocalLoss, SoftmaxFocalLoss  # noqa: E402
+from boostfocal import lightgbm as bf_lgb  # noqa: E402
+from boostfocal import xgboost as bf_xgb  # noqa: E402
+
+LABELS = np.array(["a", "b", "c"])
+XGB = {"n_estimators": 8, "max_depth": 3, "n_jobs": 1}
+LGBM = {"n_estimators": 8, "num_leaves": 8, "n_jobs": 1, "verbose": -1}
+
+#: (estimator, its parameters, multiclass too?)
+ESTIMATORS = [
+    (bf_xgb.FocalXGBClassifier, XGB, True),
+    (bf_xgb.GHMXGBClassifier, XGB, False),
+    (bf_lgb.FocalLGBMClassifier, LGBM, True),
+    (bf_lgb.GHMLGBMClassifier, LGBM, False),
+]
+CASES = [pytest.param(cls, params, k, id=f"{cls.__name__}-{k}")
+         for cls, params, multi in ESTIMATORS for k in ((2, 3) if multi else (2,))]
+
+
+def _data(k: int, n: int = 300, seed: int = 0):
+    X, y = make_classification(n_samples=n, n_features=6, n_informative=4, n_redundant=0,
+                               n_classes=k, n_clusters_per_class=1,
+                               weights=[0.8] if k == 2 else None, random_state=seed)
+    return X, LABELS[y]
+
+
+def _early_stopping_fit(est, X, y, X_val, y_val):
+    if isinstance(est, bf_xgb.FocalXGBClassifier | bf_xgb.GHMXGBClassifier):
+        return est.set_params(early_stopping_rounds=3).fit(
+            X, y, eval_set=[(X_val, y_val)], verbose=False)
+    return est.fit(X, y, eval_set=[(X_val, y_val)],
+                   callbacks=[lgb.early_stopping(3, verbose=False)])
+
+
+@pytest.mark.parametrize("cls,params,k", CASES)
+def test_estimator_fits_predicts_and_pickles(cls, params, k):
+    X, y = _data(k)
+    est = cls(**params).fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
+    assert est.classes_.tolist() == LABELS[:k].tolist()
+    proba = est.predict_proba(X)
+    margin = est.decision_function(X)
+    labels = est.predict(X)
+    assert proba.shape == (len(y), k) and np.all(np.isfinite(proba))
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert margin.shape == ((len(y),) if k == 2 else (len(y), k))
+    assert_array_equal(labels, est.classes_[np.argmax(proba, axis=1)])
+    assert np.mean(labels == y) > 0.7  # it learned something
+    restored = pickle.loads(pickle.dumps(est))
+    assert_array_equal(restored.predict_proba(X), proba)
+    assert_array_equal(restored.predict(X), labels)
+    # Model-file round trip (save_model/load_model): to be added here with that API.
+    twin = clone(est)
+    assert twin.get_params() == est.get_params()
+    assert not hasattr(twin, "classes_")
+
+
+# eval_set works on every LightGBM version (eval_X/eval_y are new in 4.7, which warns)
+@pytest.mark.filterwarnings("ignore:The argument 'eval_set' is deprecated")
+@pytest.mark.parametrize("cls,params,k", CASES)
+def test_estimator_stops_early_on_an_eval_set(cls, params, k):
+    X, y = _data(k, n=400, seed=1)
+    est = _early_stopping_fit(cls(**{**params, "n_estimators": 200}), X[:300], y[:300],
+                              X[300:], y[300:])
+    best = est.best_iteration if hasattr(est, "best_iteration") else est.best_iteration_
+    assert 1 <= best + 1 < 200
+    assert np.all(np.isfinite(est.predict_proba(X[300:])))
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_native_adapters_train(k):
+    X, y_str = _data(k)
+    y = np.searchsorted(LABELS, y_str).astype(float)
+    loss = FocalLoss(2.0) if k == 2 else SoftmaxFocalLoss(2.0)
+    start = loss.init_score(y) if k == 2 else loss.init_score(y.astype(int), n_classes=k)
+    margin0 = np.broadcast_to(start, (len(y),) if k == 2 else (len(y), k))
+
+    params = {"max_depth": 3, "nthread": 1, "disable_default_eval_metric": 1}
+    if k > 2:
+        params["num_class"] = k
+    dtrain = xgb.DMatrix(X, y, base_margin=np.ascontiguousarray(margin0))
+    history: dict = {}
+    booster = xgb.train(params, dtrain, 5, obj=bf_xgb.make_objective(loss),
+                        custom_metric=bf_xgb.make_metric(loss), evals=[(dtrain, "train")],
+                        evals_result=history, verbose_eval=False)
+    assert np.all(np.diff(history["train"]["focal_loss"]) < 0)
+    assert np.all(np.isfinite(booster.predict(dtrain, output_margin=True)))
+
+    lgb_params = {"objective": bf_lgb.make_objective(loss), "metric": "None", "verbose": -1,
+                  "num_threads": 1, "num_leaves": 8}
+    if k > 2:
+        lgb_params["num_class"] = k
+    dset = lgb.Dataset(X, y, init_score=np.ascontiguousarray(margin0).reshape(
+        len(y), -1).ravel(order="F") if k > 2 else margin0.copy())
+    record: dict = {}
+    lgb.train(lgb_params, dset, 5, valid_sets=[dset], valid_names=["train"],
+              feval=bf_lgb.make_metric(loss), callbacks=[lgb.record_evaluation(record)])
+    assert np.all(np.diff(record["train"]["focal_loss"]) < 0)
+
+
+@pytest.mark.xdist_group("dask")  # with --dist loadgroup: not beside test_dask.py's cluster
+def test_dask_estimators_fit_predict_and_pickle():
+    pytest.importorskip("distributed")
+    pytest.importorskip("pyarrow")
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    from boostfocal.dask import DaskFocalLGBMClassifier, DaskFocalXGBClassifier
+
+    X, y = _data(2, n=400)
+    dX, dy = da.from_array(X, chunks=(100, 6)), da.from_array(y, chunks=100)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", scheduler_port=0, silence_logs=40) as cluster, \
+            Client(cluster) as client:
+        xclf = DaskFocalXGBClassifier(n_estimators=8, max_depth=3)
+        xclf.client = client
+        lclf = DaskFocalLGBMClassifier(client=client, n_estimators=8, num_leaves=8,
+                                       verbose=-1)
+        for est, fit_kwargs in ((xclf, {"verbose": False}), (lclf, {})):
+            est.fit(dX, dy, eval_set=[(dX, dy)], **fit_kwargs)
+            history = est.evals_result() if est is xclf else est.evals_result_
+            assert len(history["validation_0" if est is xclf else "valid_0"]
+                       ["focal_loss"]) == 8
+            proba = est.predict_proba(dX).compute()
+            labels = est.predict(dX).compute()
+            assert proba.shape == (len(y), 2) and np.all(np.isfinite(proba))
+            assert_array_equal(labels, est.classes_[np.argmax(proba, axis=1)])
+            assert np.mean(labels == y) > 0.7
+            restored = pickle.loads(pickle.dumps(est))
+            assert_allclose(restored.predict_proba(dX).compute(), proba, rtol=1e-12)
+
+
+def _floors() -> dict[str, str]:
+    """The lowest versions that pyproject.toml declares, by distribution name."""
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    project = tomllib.loads(pyproject.read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        requirements += extra
+    floors = {}
+    for req in requirements:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?>=([0-9.]+)", req.strip())
+        if match:
+            floors[match.group(1).lower()] = match.group(2)
+    return floors
+
+
+@pytest.mark.skipif(os.environ.get("BOOSTFOCAL_OLDEST") != "1" or sys.version_info < (3, 11),
+                    reason="only in the oldest-versions environment of .ci/run")
+def test_oldest_environment_has_the_declared_floors():
+    """The oldest-versions run really runs the floors of pyproject.toml: a raised floor
+    without a matching .ci/oldest.txt (or the reverse) fails here."""
+    from importlib.metadata import version
+
+    floors = _floors()
+    for name in ("numpy", "scipy", "scikit-learn", "xgboost", "lightgbm", "pandas", "dask",
+                 "distributed", "pyarrow"):
+        floor = floors[name].split(".")
+        installed = version(name).split(".")
+        assert installed[:len(floor)] == floor, (name, version(name), floors[name])
