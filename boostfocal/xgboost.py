@@ -29,11 +29,13 @@ rounds, so give every ``xgboost.train`` call a fresh ``GHMLoss``.
 from __future__ import annotations
 
 import numbers
+import os
 from typing import Any
 
 import numpy as np
 from sklearn.utils.validation import _num_samples, check_consistent_length, check_is_fitted
 
+from . import _model_io
 from ._adapter import NativeMetric, NativeObjective, xgboost_softmax_factor
 from ._classifier import (
     GHM_PARAMS,
@@ -43,11 +45,11 @@ from ._classifier import (
     check_default_objective,
     constant_margin,
     encode_eval_labels,
-    encode_labels,
     make_ghm_loss,
     scale_pos_weight_multipliers,
     validate_sample_weight,
 )
+from ._fitplan import plan_in_memory
 from ._optional import import_optional
 
 xgb = import_optional("xgboost", "xgboost")
@@ -157,6 +159,182 @@ FOCAL_MIN_CHILD_WEIGHT = 0.01
 DEFAULT_OBJECTIVE = "binary:logistic"
 
 
+def _version_tuple(version: str) -> tuple[int, int]:
+    parts = []
+    for piece in version.split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)  # type: ignore[return-value]
+
+
+#: XGBoost >= 3.1 takes one ``base_score`` per class for ``multi:softprob``: the
+#: multiclass start can live in the booster. Older versions take a scalar only.
+XGB_VECTOR_BASE_SCORE = _version_tuple(xgb.__version__) >= (3, 1)
+
+
+def user_start(base_score, n_classes: int) -> float | None:
+    """The start a user's ``base_score`` asks for (``logit(base_score)``), or None.
+
+    ``base_score`` keeps ``XGBClassifier``'s meaning: the starting probability of
+    ``classes_[1]``, binary only.
+    """
+    bs = base_score
+    if bs is None:
+        return None
+    if n_classes > 2:
+        raise ValueError(
+            f"base_score is not supported with more than two classes (y has {n_classes}); "
+            "leave it at None to start from the focal-optimal constant")
+    if isinstance(bs, bool) or not isinstance(bs, numbers.Real) or not 0 < bs < 1:
+        raise ValueError(
+            "base_score must be None or the starting probability of classes_[1], "
+            f"strictly between 0 and 1, got {bs!r}")
+    return float(np.log(bs) - np.log1p(-bs))
+
+
+def start_in_booster(n_classes: int) -> bool:
+    """Whether the booster's ``base_score`` can hold the start.
+
+    Always, but for multiclass on XGBoost < 3.1, where the start is a per-row base
+    margin instead.
+    """
+    return n_classes == 2 or XGB_VECTOR_BASE_SCORE
+
+
+def booster_base_score(start: float | np.ndarray) -> float | list[float]:
+    """The ``base_score`` parameter whose margin is ``start``.
+
+    ``binary:logistic`` reads ``base_score`` as a probability (the margin is its logit),
+    ``multi:softprob`` (XGBoost >= 3.1) reads one margin per class. XGBoost stores it
+    as float32, and the trees are grown from the stored value.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    if start.ndim == 0:
+        return float(1.0 / (1.0 + np.exp(-float(start))))
+    return [float(v) for v in start]
+
+
+def booster_margin(start, n_rows: int, offset, name: str, in_booster: bool
+                   ) -> np.ndarray | None:
+    """The per-row base margin to hand XGBoost: None, or ``start`` + the user's offset.
+
+    When the booster holds the start, rows without a user offset need no base margin.
+    A base margin replaces XGBoost's ``base_score``, so with an offset it is the start
+    plus the offset.
+    """
+    if offset is None:
+        return None if in_booster else constant_margin(start, n_rows)
+    base = constant_margin(start, n_rows)
+    off = np.asarray(offset, dtype=np.float64)
+    if base.ndim == 1 and off.ndim == 2 and off.shape[1] == 1:
+        off = off[:, 0]
+    if off.shape != base.shape:
+        raise ValueError(f"{name} must have shape {base.shape} (one offset per row"
+                         f"{'' if base.ndim == 1 else ' and class'}), got {off.shape}")
+    if not np.all(np.isfinite(off)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return base + off
+
+
+def focal_xgb_params(estimator, params: dict, loss_params: tuple[str, ...]) -> dict:
+    """Booster parameters of a boostfocal XGBoost estimator (in memory or Dask).
+
+    The loss parameters, ``scale_pos_weight`` and the user's ``base_score`` never reach
+    XGBoost; while ``fit`` runs, ``base_score`` is the starting score in XGBoost's
+    convention (:func:`booster_base_score`). ``min_child_weight=None`` becomes
+    ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters, and without a user ``eval_metric``
+    XGBoost's default metric is disabled.
+    """
+    for name in (*loss_params, "scale_pos_weight", "base_score"):
+        params.pop(name, None)
+    start = estimator.__dict__.get("_focal_fit_start")
+    if start is not None:
+        params["base_score"] = booster_base_score(start)
+    if params.get("min_child_weight") is None and params.get("booster") != "gblinear":
+        params["min_child_weight"] = FOCAL_MIN_CHILD_WEIGHT
+    if estimator.eval_metric is None or isinstance(estimator.eval_metric, _FocalMetric):
+        params.setdefault("disable_default_eval_metric", 1)
+    return params
+
+
+class XGBModelFileMixin(FocalClassifierMixin):
+    """``save_model`` / ``load_model`` of the boostfocal XGBoost estimators.
+
+    It is also :class:`~boostfocal._classifier.FocalClassifierMixin` (XGBoost's
+    ``get_params`` skips at most one mixin before the ``XGBModel`` class).
+
+    The booster holds the starting score (``base_score``) and, as the booster attribute
+    ``boostfocal``, the metadata that rebuilds the estimator (classes, loss, parameters;
+    see ``boostfocal._model_io``). A subclass sets ``_loss_params`` and
+    ``_loss_kinds`` and stores its original labels with ``_set_classes``.
+    """
+
+    _loss_params: tuple[str, ...] = ()
+    _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
+
+    def _set_classes(self, classes: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _booster_holds_start(self) -> bool:
+        return self.__dict__.get("_focal_start_in_booster", False)
+
+    def _store_metadata(self) -> None:
+        params = {name: getattr(self, name) for name in (*self._loss_params, "base_score")}
+        meta = _model_io.make_metadata(self, params, self._booster_holds_start())
+        self.get_booster().set_attr(**{_model_io.META_KEY: _model_io.dumps(meta)})
+
+    def save_model(self, fname) -> None:
+        """Save the model to an XGBoost JSON (``.json``) or UBJSON (``.ubj``) file.
+
+        The file is the whole model: the booster carries the starting score, so plain
+        ``xgboost.Booster().load_model(fname)`` predicts the margins of
+        :meth:`decision_function` (``output_margin=True``), and the booster attribute
+        ``boostfocal`` carries the classes, the loss and its parameters, which
+        :meth:`load_model` restores.
+
+        Parameters
+        ----------
+        fname : str or os.PathLike
+            The file to write (its extension chooses the format, as in XGBoost).
+        """
+        check_is_fitted(self, "loss_")
+        self._store_metadata()
+        super().save_model(fname)
+
+    def load_model(self, fname) -> None:
+        """Load a model saved by a boostfocal estimator's :meth:`save_model`.
+
+        ``Cls().load_model(fname)`` restores ``classes_``, ``loss_``, ``init_score_`` and
+        the loss parameters, so that ``predict_proba``, ``predict`` and
+        ``decision_function`` equal the saved estimator's. A file without boostfocal
+        metadata (written by plain XGBoost) raises a ``ValueError`` saying what is
+        missing, and the estimator is left unchanged.
+
+        Parameters
+        ----------
+        fname : str, os.PathLike, bytearray
+            The model file (JSON or UBJSON), or its contents.
+        """
+        source = f"the model {fname!r}" if isinstance(fname, (str, os.PathLike)) else \
+            "the model"
+        probe = xgb.Booster()
+        probe.load_model(fname)
+        meta = _model_io.loads(probe.attr(_model_io.META_KEY), source)
+        if meta["loss"].get("kind") not in self._loss_kinds:
+            raise ValueError(f"{source} holds a {meta.get('estimator')} model (loss "
+                             f"{meta['loss'].get('kind')!r}), which "
+                             f"{type(self).__name__} cannot restore")
+        super().load_model(fname)
+        params = dict(meta["params"])
+        self.set_params(**params, objective=DEFAULT_OBJECTIVE)
+        classes = _model_io.classes_from_json(meta["classes"], meta["classes_dtype"])
+        self.loss_ = _model_io.loss_from_dict(meta["loss"])
+        self.init_score_ = _model_io.start_from_meta(meta)
+        self._focal_start_in_booster = bool(meta["start_in_booster"])
+        self.n_classes_ = classes.shape[0]
+        self._set_classes(classes)
+
+
 def _pair_labels_weights(data):
     """Labels and weights as XGBClassifier hands them to a callable: a ``(y, w)`` pair."""
     y, w = data
@@ -203,7 +381,7 @@ class _FocalMetric(NativeMetric):
         return self.value(y_pred, (y_true, sample_weight))
 
 
-class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
+class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
     """What the XGBoost estimators share: everything but the loss and its parameters.
 
     A subclass declares its own constructor parameters (keyword-only, then ``**kwargs``
@@ -216,12 +394,11 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
     #: The subclass's own constructor parameters: handled by boostfocal, never by XGBoost.
     _loss_params: tuple[str, ...] = ()
 
-    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
-        """The loss to train on, from the estimator's parameters and the training data.
+    def _make_loss(self, n_classes: int):
+        """The loss to train on, from the estimator's parameters (errors name them).
 
-        ``y_enc`` holds the encoded labels and ``weights`` the training weights
-        (``sample_weight`` times ``scale_pos_weight``), for parameters resolved from data.
-        Errors must name the estimator parameter.
+        ``focal_alpha="balanced"`` stays unresolved: the fit plan resolves it on the
+        weighted class totals.
         """
         raise NotImplementedError  # pragma: no cover - abstract
 
@@ -244,14 +421,10 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         -------
         dict
         """
-        params = super().get_xgb_params()
-        for name in (*self._loss_params, "scale_pos_weight", "base_score"):
-            params.pop(name, None)
-        if params.get("min_child_weight") is None and params.get("booster") != "gblinear":
-            params["min_child_weight"] = FOCAL_MIN_CHILD_WEIGHT
-        if self.eval_metric is None or isinstance(self.eval_metric, _FocalMetric):
-            params.setdefault("disable_default_eval_metric", 1)
-        return params
+        return focal_xgb_params(self, super().get_xgb_params(), self._loss_params)
+
+    def _set_classes(self, classes: np.ndarray) -> None:
+        self._focal_classes = classes
 
     @property
     def classes_(self) -> np.ndarray:
@@ -282,39 +455,8 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         """scale_pos_weight as per-class multipliers of the training weights."""
         return scale_pos_weight_multipliers(self.scale_pos_weight, n_classes)
 
-    def _starting_score(self, loss, y_enc: np.ndarray, weights: np.ndarray | None,
-                        n_classes: int) -> float | np.ndarray:
-        bs = self.base_score
-        if bs is None:
-            if n_classes == 2:
-                return float(loss.init_score(y_enc, weights))
-            return np.asarray(loss.init_score(y_enc, weights, n_classes=n_classes),
-                              dtype=np.float64)
-        if n_classes > 2:
-            raise ValueError(
-                f"base_score is not supported with more than two classes (y has {n_classes}); "
-                "leave it at None to start from the focal-optimal constant")
-        if isinstance(bs, bool) or not isinstance(bs, numbers.Real) or not 0 < bs < 1:
-            raise ValueError(
-                "base_score must be None or the starting probability of classes_[1], "
-                f"strictly between 0 and 1, got {bs!r}")
-        return float(np.log(bs) - np.log1p(-bs))
-
-    @staticmethod
-    def _start_margin(init, n_rows: int, offset, name: str) -> np.ndarray:
-        """Per-row base margin: the starting score plus an optional user offset."""
-        start = constant_margin(init, n_rows)
-        if offset is None:
-            return start
-        off = np.asarray(offset, dtype=np.float64)
-        if start.ndim == 1 and off.ndim == 2 and off.shape[1] == 1:
-            off = off[:, 0]
-        if off.shape != start.shape:
-            raise ValueError(f"{name} must have shape {start.shape} (one offset per row"
-                             f"{'' if start.ndim == 1 else ' and class'}), got {off.shape}")
-        if not np.all(np.isfinite(off)):
-            raise ValueError(f"{name} contains NaN or infinite values")
-        return start + off
+    def _user_start(self, n_classes: int) -> float | None:
+        return user_start(self.base_score, n_classes)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None,
@@ -354,14 +496,16 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         self : estimator
         """
         self._check_objective()
-        classes, y_enc = encode_labels(y)
+        plan, y_enc, weights = plan_in_memory(
+            y, sample_weight, make_loss=self._make_loss,
+            multipliers=lambda classes, counts: self._class_weights(classes.shape[0]),
+            start=self._user_start, weight_names="sample_weight (with scale_pos_weight)")
         check_consistent_length(X, y_enc)
-        n_classes = classes.shape[0]
-        weights = validate_sample_weight(sample_weight, y_enc.shape[0])
-        train_weights = apply_class_weights(y_enc, weights, self._class_weights(n_classes))
-        loss = self._make_loss(n_classes, y_enc, train_weights)
-        init = self._starting_score(loss, y_enc, train_weights, n_classes)
-        train_margin = self._start_margin(init, y_enc.shape[0], base_margin, "base_margin")
+        classes, n_classes, loss, init = plan.classes, plan.n_classes, plan.loss, plan.start
+        train_weights = apply_class_weights(y_enc, weights, plan.multipliers)
+        in_booster = start_in_booster(n_classes)
+        train_margin = booster_margin(init, y_enc.shape[0], base_margin, "base_margin",
+                                      in_booster)
 
         evals = weights_eval = margins_eval = None
         if eval_set is not None:
@@ -380,10 +524,10 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
                 weights_eval.append(validate_sample_weight(
                     None if sample_weight_eval_set is None else sample_weight_eval_set[i],
                     n_rows, f"sample_weight_eval_set[{i}]"))
-                margins_eval.append(self._start_margin(
+                margins_eval.append(booster_margin(
                     init, n_rows,
                     None if base_margin_eval_set is None else base_margin_eval_set[i],
-                    f"base_margin_eval_set[{i}]"))
+                    f"base_margin_eval_set[{i}]", in_booster))
         elif sample_weight_eval_set is not None or base_margin_eval_set is not None:
             raise ValueError("sample_weight_eval_set and base_margin_eval_set need eval_set")
 
@@ -392,6 +536,7 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         # encoded classes while it runs, and restore the parameters whatever happens.
         saved = self.objective, self.eval_metric
         self.__dict__["_focal_classes"] = None
+        self.__dict__["_focal_fit_start"] = init if in_booster else None
         try:
             self.objective = _FocalObjective(loss)
             if self.eval_metric is None:
@@ -402,9 +547,12 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
                         base_margin_eval_set=margins_eval, feature_weights=feature_weights)
         finally:
             self.objective, self.eval_metric = saved
+            self.__dict__.pop("_focal_fit_start", None)
         self.loss_ = loss
         self.init_score_ = init
         self._focal_classes = classes
+        self._focal_start_in_booster = in_booster
+        self._store_metadata()
         return self
 
     # ------------------------------------------------------------------ predict
@@ -430,8 +578,8 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         check_is_fitted(self)
         margin = xgb.XGBModel.predict(
             self, X, output_margin=True, validate_features=validate_features,
-            base_margin=self._start_margin(self.init_score_, _num_samples(X), base_margin,
-                                           "base_margin"),
+            base_margin=booster_margin(self.init_score_, _num_samples(X), base_margin,
+                                       "base_margin", self._booster_holds_start()),
             iteration_range=iteration_range)
         return np.asarray(margin, dtype=np.float64)
 
@@ -682,6 +830,7 @@ class GHMXGBClassifier(_FocalXGBBase):
     """
 
     _loss_params = GHM_PARAMS
+    _loss_kinds = ("ghm",)
 
     def __init__(self, *, ghm_bins: int = 10, ghm_momentum: float = 0.0,
                  **kwargs: Any) -> None:
@@ -694,5 +843,5 @@ class GHMXGBClassifier(_FocalXGBBase):
         tags.classifier_tags.multi_class = False
         return tags
 
-    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
+    def _make_loss(self, n_classes: int):
         return make_ghm_loss(n_classes, self.ghm_bins, self.ghm_momentum, type(self).__name__)
