@@ -325,8 +325,11 @@ class XGBModelFileMixin(FocalClassifierMixin):
                              f"{meta['loss'].get('kind')!r}), which "
                              f"{type(self).__name__} cannot restore")
         super().load_model(fname)
-        params = dict(meta["params"])
-        self.set_params(**params, objective=DEFAULT_OBJECTIVE)
+        # Plain attributes, not set_params: XGBModel.set_params would push them into the
+        # loaded booster (objective "binary:logistic" on a multiclass booster breaks it).
+        for name, value in meta["params"].items():
+            setattr(self, name, value)
+        self.objective = DEFAULT_OBJECTIVE
         classes = _model_io.classes_from_json(meta["classes"], meta["classes_dtype"])
         self.loss_ = _model_io.loss_from_dict(meta["loss"])
         self.init_score_ = _model_io.start_from_meta(meta)
