@@ -18,9 +18,8 @@ from ._classifier import (
     encode_eval_labels,
     encode_labels,
 )
+from ._fitplan import resolve_alpha, start_from_totals  # noqa: F401 - re-exported
 from ._optional import import_optional
-from ._validation import is_balanced
-from .losses import FocalLoss
 
 dask = import_optional("dask", "dask")
 da = import_optional("dask.array", "dask")
@@ -261,37 +260,6 @@ class ClassStats:
         if weighted and not np.sum(self.totals) > 0:
             raise ValueError(f"{weight_name} must not be all zero")
         return self
-
-
-def resolve_alpha(loss, totals: np.ndarray):
-    """The loss with ``alpha="balanced"`` resolved from the weighted class totals alone.
-
-    ``loss.resolve`` depends on the labels only through the weighted class totals, so
-    one row per class, weighted by its total, gives the same result as all the rows.
-    """
-    if not is_balanced(loss.alpha):
-        return loss
-    k = totals.shape[0]
-    try:
-        if isinstance(loss, FocalLoss):
-            return loss.resolve(np.arange(k), totals)
-        return loss.resolve(np.arange(k), totals, n_classes=k)
-    except ValueError as exc:
-        raise ValueError(f"focal_alpha='balanced': {exc}") from exc
-
-
-def _positive_totals(loss, totals: np.ndarray):
-    if isinstance(loss, FocalLoss):
-        return float(totals[0]), float(totals[1])
-    return (totals,)
-
-
-def start_from_totals(loss, totals: np.ndarray) -> float | np.ndarray:
-    """``loss.init_score_from_totals`` for either loss: a float (binary) or shape (K,)."""
-    init = loss.init_score_from_totals(*_positive_totals(loss, totals))
-    if isinstance(loss, FocalLoss):
-        return float(init)
-    return np.asarray(init, dtype=np.float64)
 
 
 def _constant_block(block, init: np.ndarray) -> np.ndarray:
