@@ -43,6 +43,7 @@ from .xgboost import (
     XGBModelFileMixin,
     _FocalMetric,
     _FocalObjective,
+    booster_base_score,
     focal_xgb_params,
     start_in_booster,
     user_start,
@@ -298,7 +299,8 @@ class DaskFocalXGBClassifier(XGBModelFileMixin, dxgb.DaskXGBClassifier):
         # DaskXGBClassifier trains on self.objective / self.eval_metric: swap in the focal
         # callables while it runs and restore the parameters whatever happens.
         saved = self.objective, self.eval_metric
-        self.__dict__["_focal_fit_start"] = init if in_booster else None
+        self.__dict__["_focal_fit_base_score"] = (booster_base_score(init) if in_booster
+                                                  else 0.0)
         try:
             self.objective = _FocalObjective(loss)
             if self.eval_metric is None:
@@ -310,7 +312,7 @@ class DaskFocalXGBClassifier(XGBModelFileMixin, dxgb.DaskXGBClassifier):
                 feature_weights=feature_weights)
         finally:
             self.objective, self.eval_metric = saved
-            self.__dict__.pop("_focal_fit_start", None)
+            self.__dict__.pop("_focal_fit_base_score", None)
         self.classes_ = classes
         self.n_classes_ = n_classes
         self.loss_ = loss

@@ -241,15 +241,16 @@ def focal_xgb_params(estimator, params: dict, loss_params: tuple[str, ...]) -> d
 
     The loss parameters, ``scale_pos_weight`` and the user's ``base_score`` never reach
     XGBoost; while ``fit`` runs, ``base_score`` is the starting score in XGBoost's
-    convention (:func:`booster_base_score`). ``min_child_weight=None`` becomes
-    ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters, and without a user ``eval_metric``
-    XGBoost's default metric is disabled.
+    convention (:func:`booster_base_score`), or 0 where the start is a per-row base
+    margin (multiclass on XGBoost < 3.1), so that the booster adds nothing to it.
+    ``min_child_weight=None`` becomes ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters, and
+    without a user ``eval_metric`` XGBoost's default metric is disabled.
     """
     for name in (*loss_params, "scale_pos_weight", "base_score"):
         params.pop(name, None)
-    start = estimator.__dict__.get("_focal_fit_start")
-    if start is not None:
-        params["base_score"] = booster_base_score(start)
+    base_score = estimator.__dict__.get("_focal_fit_base_score")
+    if base_score is not None:
+        params["base_score"] = base_score
     if params.get("min_child_weight") is None and params.get("booster") != "gblinear":
         params["min_child_weight"] = FOCAL_MIN_CHILD_WEIGHT
     if estimator.eval_metric is None or isinstance(estimator.eval_metric, _FocalMetric):
@@ -539,7 +540,8 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         # encoded classes while it runs, and restore the parameters whatever happens.
         saved = self.objective, self.eval_metric
         self.__dict__["_focal_classes"] = None
-        self.__dict__["_focal_fit_start"] = init if in_booster else None
+        self.__dict__["_focal_fit_base_score"] = (booster_base_score(init) if in_booster
+                                                  else 0.0)
         try:
             self.objective = _FocalObjective(loss)
             if self.eval_metric is None:
@@ -550,7 +552,7 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
                         base_margin_eval_set=margins_eval, feature_weights=feature_weights)
         finally:
             self.objective, self.eval_metric = saved
-            self.__dict__.pop("_focal_fit_start", None)
+            self.__dict__.pop("_focal_fit_base_score", None)
         self.loss_ = loss
         self.init_score_ = init
         self._focal_classes = classes
