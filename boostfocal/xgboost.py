@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -273,6 +274,10 @@ class XGBModelFileMixin(FocalClassifierMixin):
     _loss_params: tuple[str, ...] = ()
     _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
 
+    #: XGBoost 2.1 reads the estimator type from this attribute (``XGBModel._get_type``,
+    #: e.g. for a callable ``eval_metric``), which scikit-learn >= 1.6 no longer defines.
+    _estimator_type = "classifier"
+
     def _set_classes(self, classes: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -300,7 +305,18 @@ class XGBModelFileMixin(FocalClassifierMixin):
         """
         check_is_fitted(self, "loss_")
         self._store_metadata()
-        super().save_model(fname)
+        if not self._booster_holds_start():
+            warnings.warn(
+                f"XGBoost {xgb.__version__} takes a scalar base_score only, so the booster "
+                "cannot hold this multiclass model's per-class starting score (XGBoost >= "
+                "3.1 can): plain XGBoost margins from this file omit init_score_ "
+                f"({np.asarray(self.init_score_).tolist()}); add it, or load the file with "
+                f"{type(self).__name__}().load_model, which restores it.",
+                UserWarning, stacklevel=2)
+        # The booster's own save_model: XGBModel.save_model adds a "scikit_learn"
+        # attribute through XGBModel._get_type, which fails on XGBoost 2.1 with
+        # scikit-learn >= 1.6; the boostfocal attribute says more than it anyway.
+        self.get_booster().save_model(fname)
 
     def load_model(self, fname) -> None:
         """Load a model saved by a boostfocal estimator's :meth:`save_model`.
