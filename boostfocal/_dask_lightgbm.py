@@ -151,8 +151,11 @@ class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
     weighted class totals; then LightGBM's own Dask machinery trains, with a worker model
     that takes K from the whole data set (so a worker whose rows lack a class still
     trains the same K-class model) and the focal objective in LightGBM's 3-argument form.
-    ``init_score_`` is handed to every worker as a lazy ``init_score`` on the training
-    and evaluation sets and added back to the raw scores at prediction time.
+    ``init_score_`` is added to the raw scores by the objective and the metric on every
+    worker, and folded into the first iteration's leaves after training, so the booster
+    (``booster_``, :meth:`save_model`'s file) predicts the margins itself, as
+    :class:`~boostfocal.lightgbm.FocalLGBMClassifier`'s does. ``init_model`` is not
+    supported on Dask (continue in memory from ``to_local()`` or the saved file).
 
     **Data-parallel training differs from in-memory training.** Each worker builds the
     feature histograms' bin boundaries from its own rows, so the trees (and predictions)

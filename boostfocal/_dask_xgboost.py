@@ -125,9 +125,11 @@ class DaskFocalXGBClassifier(XGBModelFileMixin, dxgb.DaskXGBClassifier):
     distributed reduction of per-block uniques and each block is encoded where it lies.
 
     **Starting score.** ``init_score_`` is computed from the weighted class totals,
-    reduced on the cluster; it is given to XGBoost as a lazy ``base_margin`` on the
-    training and evaluation sets and again at prediction time. ``base_margin`` /
-    ``base_margin_eval_set`` are per-row offsets on top of it.
+    reduced on the cluster, and lives in the booster as its ``base_score``, as in
+    :class:`~boostfocal.xgboost.FocalXGBClassifier` (multiclass on XGBoost < 3.1: a lazy
+    per-row ``base_margin`` instead). ``base_margin`` / ``base_margin_eval_set`` are
+    per-row offsets on top of it. :meth:`save_model` / :meth:`load_model` work as in
+    memory, and a file saved here loads into ``FocalXGBClassifier`` too.
 
     **Metric.** Without ``eval_metric`` every ``eval_set`` reports ``"focal_loss"``
     (minimized by early stopping). With several workers XGBoost reports the plain

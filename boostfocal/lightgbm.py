@@ -664,8 +664,13 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
         eval_metric : str, callable or list, default=None
             Extra metrics; the loss's own metric (``"focal_loss"``, or ``"logloss"`` for
             GHM-C) is always reported.
-        init_model : None
-            Continued training is not supported; must be None.
+        init_model : str, os.PathLike, lightgbm.Booster or fitted estimator, default=None
+            Model to continue training from (a boostfocal estimator or model file, or
+            any LightGBM model). Its raw scores, which for a boostfocal model include
+            its starting score, are where this fit starts; no second start is added, and
+            ``init_score_`` is the init model's start (0 for a plain LightGBM model).
+            Cannot be combined with ``init_score``/``eval_init_score`` (LightGBM replaces
+            them by the init model's scores).
 
         Returns
         -------
@@ -951,10 +956,12 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     init_score_ : float or ndarray of shape (n_classes,)
         The starting score: the constant margin minimizing the weighted focal loss on
         the training labels and weights (``class_weight``, ``is_unbalance`` and
-        ``scale_pos_weight`` included). It is added to LightGBM's raw scores by the
-        objective and the metrics in training, and by :meth:`decision_function` in
-        prediction; it is not stored per row as an ``init_score`` (LightGBM would keep two
-        float64 copies of it, 16 n K bytes, for the whole fit).
+        ``scale_pos_weight`` included). In training it is added to LightGBM's raw scores
+        by the objective and the metrics (not stored per row as an ``init_score``:
+        LightGBM would keep two float64 copies of it, 16 n K bytes, for the whole fit);
+        after training it is added to every leaf of the first iteration's trees, so the
+        booster's own raw scores (``booster_.predict(X, raw_score=True)``, a saved file,
+        ``pred_contrib``, SHAP) include it.
     classes_, n_classes_, booster_, best_iteration_, evals_result_, objective_, ...
         As in ``LGBMClassifier``. ``classes_`` holds the original labels.
 
@@ -995,7 +1002,19 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     a custom objective (``Check failed: (train_data->num_features()) > (0)``) where its
     built-in objectives fit a constant; this estimator then sets
     ``feature_pre_filter=False`` (unless you set it) and fits the constant
-    ``init_score_``. ``init_model`` (continued training) is not supported.
+    ``init_score_``.
+
+    **Saving and continued training.** :meth:`save_model` writes LightGBM's text format,
+    and the file is the whole model: plain ``lightgbm.Booster(model_file=path)
+    .predict(X, raw_score=True)`` returns :meth:`decision_function`'s margins (the start
+    is in the first iteration's leaves), and one ``boostfocal:`` line after LightGBM's
+    parameters section (which LightGBM's loader skips) holds the classes, the loss and
+    its parameters, restored by ``FocalLGBMClassifier().load_model(path)``.
+    ``init_model`` continues from a boostfocal estimator, file or any LightGBM model.
+    Because the start lives in iteration 0, ``start_iteration > 0`` leaves it out of
+    LightGBM's raw scores; :meth:`decision_function` adds ``init_score_`` back then.
+    ``Booster.refit`` recomputes the leaf values and drops the start: refit through
+    the estimator instead.
 
     **Defaults.** LightGBM's defaults are kept (``min_child_weight=1e-3``,
     ``min_child_samples=20``): they learn as well under focal loss as under the built-in
@@ -1058,8 +1077,8 @@ class GHMLGBMClassifier(_FocalLGBMBase):
         rounds it saw (``n_updates_``).
     init_score_ : float
         The starting score: the weighted prior log-odds (``class_weight``,
-        ``is_unbalance`` and ``scale_pos_weight`` included), added back by
-        :meth:`decision_function`.
+        ``is_unbalance`` and ``scale_pos_weight`` included), held by the booster's
+        first iteration as in :class:`FocalLGBMClassifier`.
     classes_, n_classes_, booster_, best_iteration_, evals_result_, objective_, ...
         As in ``LGBMClassifier``. ``classes_`` holds the original labels.
 

@@ -456,8 +456,8 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
     def intercept_(self) -> np.ndarray:
         """Constant part of the margin: ``init_score_`` (plus the bias for ``gblinear``).
 
-        ``XGBClassifier.intercept_`` reports the booster's ``base_score``, which this
-        estimator never uses (every row starts from ``init_score_`` as its base margin).
+        ``XGBClassifier.intercept_`` reports the booster's ``base_score`` in XGBoost's
+        convention (a probability for two classes); this is the margin.
 
         Returns
         -------
@@ -503,7 +503,7 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
             As in ``XGBClassifier.fit``.
         xgb_model : Booster, XGBModel or str, default=None
             Model to continue training from. Its trees are added to the starting score
-            of this fit.
+            of this fit (the booster's ``base_score`` is this fit's start).
         sample_weight_eval_set : list of array-like, default=None
             Weights of each ``eval_set`` entry.
         base_margin_eval_set : list of array-like, default=None
@@ -707,12 +707,16 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     Notes
     -----
     **Starting score.** Boosting starts from ``init_score_``, the constant margin that
-    minimizes the weighted focal loss (not the prior log-odds). It is handed to XGBoost as
-    a per-row ``base_margin`` in training, in every ``eval_set`` and at prediction, so
-    the booster's own ``base_score`` is never used. A ``base_margin`` passed to
-    :meth:`fit`, :meth:`predict`, :meth:`predict_proba` or :meth:`decision_function`
-    (and ``base_margin_eval_set``) is an *offset* added to ``init_score_``: shape (n,) for
-    two classes, (n, K) for K classes.
+    minimizes the weighted focal loss (not the prior log-odds). It lives in the booster
+    as its ``base_score`` (in margin space: ``sigmoid(init_score_)`` for two classes, as
+    ``binary:logistic`` reads it; the K class margins for ``multi:softprob``, XGBoost >=
+    3.1; stored as float32), so ``get_booster().predict(..., output_margin=True)``, a
+    saved model file and SHAP all include it. On XGBoost < 3.1, whose ``base_score`` is a
+    scalar, the multiclass start is a per-row base margin instead (see Saving). A
+    ``base_margin`` passed to :meth:`fit`, :meth:`predict`, :meth:`predict_proba` or
+    :meth:`decision_function` (and ``base_margin_eval_set``) is an *offset* added to
+    ``init_score_``: shape (n,) for two classes, (n, K) for K classes (XGBoost replaces
+    ``base_score`` by a base margin, so the estimator hands it ``init_score_`` + offset).
 
     **base_score** keeps its ``XGBClassifier`` meaning for two classes: the starting
     probability of ``classes_[1]``, strictly between 0 and 1. It replaces the
@@ -757,8 +761,15 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     uncorrected focal confidence: ranking metrics are unaffected, probability metrics are
     biased.
 
-    **Saving.** Use pickle or joblib. ``save_model``/``load_model`` store only the booster,
-    not ``init_score_`` or the original labels.
+    **Saving.** :meth:`save_model` writes XGBoost's JSON (``.json``) or UBJSON (``.ubj``)
+    file, and it is the whole model: the booster holds the starting score, so plain
+    ``xgboost.Booster().load_model(path)`` predicts :meth:`decision_function`'s margins
+    (``output_margin=True``), and the booster attribute ``boostfocal`` holds the
+    classes, the loss and its parameters, which ``FocalXGBClassifier().load_model(path)``
+    restores. For the class posterior from plain margins use
+    ``loss.predict_proba(margin)`` with the loss in that attribute. XGBoost < 3.1,
+    multiclass: the file's plain margins omit ``init_score_`` (a ``UserWarning`` says so
+    when saving); ``load_model`` restores it. Pickle and joblib also work.
 
     Examples
     --------
