@@ -435,6 +435,7 @@ class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
             if name not in _NOT_COPIED and name not in params:
                 setattr(self, name, value)
         fold_start_into_lgbm(self._Booster, start)
+        self._focal_start_in_booster = True
         self._classes = classes
         self._n_classes = n_classes
         self.loss_ = loss

@@ -509,6 +509,7 @@ class LGBMModelFileMixin(FocalClassifierMixin):
         self._classes = classes
         self._n_classes = classes.shape[0]
         self._objective = make_objective(self.loss_)
+        self._focal_start_in_booster = True
         self.fitted_ = True
 
 
@@ -763,6 +764,7 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
             del self._focal_fit
         if init_model is None:
             fold_start_into_lgbm(self.booster_, start)
+        self._focal_start_in_booster = True
         self._classes = classes
         self.loss_ = loss
         self.init_score_ = init_start
@@ -824,7 +826,13 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
         return margin if offset is None else margin + offset
 
     def _start_left_out(self, start_iteration) -> bool:
-        """Whether the booster's raw scores miss the start: it lives in iteration 0."""
+        """Whether the booster's raw scores miss the start: it lives in iteration 0.
+
+        A model pickled by boostfocal 0.1.0 (start never folded into the booster) always
+        misses it.
+        """
+        if not self.__dict__.get("_focal_start_in_booster", False):
+            return True
         return start_iteration is not None and start_iteration > 0
 
     def _passthrough(self, X, start_iteration, num_iteration, pred_leaf, pred_contrib,

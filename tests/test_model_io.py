@@ -414,3 +414,15 @@ def test_dask_boosters_are_self_contained(tmp_path, dask_client, backend, multic
         restored.set_params(client=dask_client)
     restored.load_model(path)
     assert_allclose(restored.decision_function(dX).compute(), margin, rtol=0, atol=0)
+
+
+def test_lightgbm_pickle_from_before_the_fold_still_predicts():
+    # boostfocal 0.1.0 pickles: the start was added by decision_function, not the booster.
+    from boostfocal._fitplan import fold_start_into_lgbm
+
+    X, y = _data(True)
+    est = FocalLGBMClassifier(**LGBM_FAST).fit(X, y)
+    expected = est.decision_function(X)
+    fold_start_into_lgbm(est.booster_, -est.init_score_)  # the booster as it was then
+    del est.__dict__["_focal_start_in_booster"]
+    assert_allclose(est.decision_function(X), expected, rtol=1e-12, atol=1e-12)
