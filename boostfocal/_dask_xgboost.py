@@ -288,7 +288,7 @@ class DaskFocalXGBClassifier(XGBModelFileMixin, dxgb.DaskXGBClassifier):
 
         # The start reaches XGBoost as in memory: the booster's base_score; a per-row base
         # margin (start + offset) only where the user gives an offset.
-        in_booster = start_in_booster(n_classes)
+        in_booster = start_in_booster(init)
         train_margin = _dask_margin(init, X, base_margin, n_classes, "base_margin",
                                     in_booster)
         if evals is not None:

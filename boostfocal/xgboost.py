@@ -193,13 +193,18 @@ def user_start(base_score, n_classes: int) -> float | None:
     return float(np.log(bs) - np.log1p(-bs))
 
 
-def start_in_booster(n_classes: int) -> bool:
+def start_in_booster(start: float | np.ndarray) -> bool:
     """Whether the booster's ``base_score`` can hold the start.
 
-    Always, but for multiclass on XGBoost < 3.1, where the start is a per-row base
-    margin instead.
+    Always, but for multiclass on XGBoost < 3.1 (a scalar ``base_score``), and for a
+    binary start so extreme (|start| > ~16) that its probability rounds to 0 or 1 in
+    float32, which ``binary:logistic`` refuses; the start is then a per-row base margin.
     """
-    return n_classes == 2 or XGB_VECTOR_BASE_SCORE
+    start = np.asarray(start, dtype=np.float64)
+    if start.ndim == 0:
+        p = np.float32(booster_base_score(start))
+        return bool(0.0 < p < 1.0)
+    return XGB_VECTOR_BASE_SCORE
 
 
 def booster_base_score(start: float | np.ndarray) -> float | list[float]:
@@ -307,9 +312,10 @@ class XGBModelFileMixin(FocalClassifierMixin):
         self._store_metadata()
         if not self._booster_holds_start():
             warnings.warn(
-                f"XGBoost {xgb.__version__} takes a scalar base_score only, so the booster "
-                "cannot hold this multiclass model's per-class starting score (XGBoost >= "
-                "3.1 can): plain XGBoost margins from this file omit init_score_ "
+                f"XGBoost {xgb.__version__}'s base_score cannot hold this model's starting "
+                "score (a per-class start needs XGBoost >= 3.1; a binary start beyond "
+                "about +-16 is a probability of 0 or 1 in float32): plain XGBoost margins "
+                "from this file omit init_score_ "
                 f"({np.asarray(self.init_score_).tolist()}); add it, or load the file with "
                 f"{type(self).__name__}().load_model, which restores it.",
                 UserWarning, stacklevel=2)
@@ -521,9 +527,9 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
             multipliers=lambda classes, counts: self._class_weights(classes.shape[0]),
             start=self._user_start, weight_names="sample_weight (with scale_pos_weight)")
         check_consistent_length(X, y_enc)
-        classes, n_classes, loss, init = plan.classes, plan.n_classes, plan.loss, plan.start
+        classes, loss, init = plan.classes, plan.loss, plan.start
         train_weights = apply_class_weights(y_enc, weights, plan.multipliers)
-        in_booster = start_in_booster(n_classes)
+        in_booster = start_in_booster(init)
         train_margin = booster_margin(init, y_enc.shape[0], base_margin, "base_margin",
                                       in_booster)
 

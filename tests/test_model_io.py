@@ -88,7 +88,7 @@ def test_round_trip_and_plain_library_margins(tmp_path, name, multiclass, fmt):
     est = cls(**params).fit(X, y)
     path = tmp_path / f"model.{fmt}"
     if not _holds_start(est):
-        with pytest.warns(UserWarning, match="scalar base_score only"):
+        with pytest.warns(UserWarning, match="cannot hold this model.s starting score"):
             est.save_model(path)
     else:
         est.save_model(path)
@@ -426,3 +426,17 @@ def test_lightgbm_pickle_from_before_the_fold_still_predicts():
     fold_start_into_lgbm(est.booster_, -est.init_score_)  # the booster as it was then
     del est.__dict__["_focal_start_in_booster"]
     assert_allclose(est.decision_function(X), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_xgboost_extreme_binary_start_stays_per_row(tmp_path):
+    # sigmoid(20.7) is 1.0 in float32, which binary:logistic refuses as base_score.
+    X, y = _data(False)
+    bs = 1 - 1e-9
+    est = FocalXGBClassifier(base_score=bs, n_estimators=0, n_jobs=1).fit(X, y)
+    assert not _holds_start(est)
+    assert_allclose(est.decision_function(X), np.log(bs) - np.log1p(-bs), rtol=1e-6)
+    with pytest.warns(UserWarning, match="omit init_score_"):
+        est.save_model(tmp_path / "m.json")
+    restored = FocalXGBClassifier()
+    restored.load_model(tmp_path / "m.json")
+    assert_array_equal(restored.decision_function(X), est.decision_function(X))
