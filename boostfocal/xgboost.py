@@ -20,6 +20,12 @@ Native use with ``xgboost.train``::
                              iteration_range=(0, booster.best_iteration + 1))
     proba = loss.predict_proba(margin)[:, 1]              # class posterior P(y=1 | x)
 
+To keep the start inside the model instead (so that saved files, ``predict`` without
+a base margin and SHAP include it), give it as the margin-space ``base_score``, as the
+estimators do: ``params["base_score"] = 1 / (1 + np.exp(-start))`` with
+``"objective": "binary:logistic"``, or the K class margins with ``"multi:softprob"``
+(XGBoost >= 3.1), and no base margin.
+
 For K classes use ``SoftmaxFocalLoss``, ``params["num_class"] = K`` and a base margin of
 shape (n, K) (``np.tile(loss.init_score(y_train), (n, 1))``). ``GHMLoss`` (binary GHM-C)
 plugs in the same way; its metric is ``"logloss"``, and it keeps a moving average across
