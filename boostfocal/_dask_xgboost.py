@@ -47,6 +47,7 @@ from .xgboost import (
     focal_xgb_params,
     start_in_booster,
     user_start,
+    zero_base_score,
 )
 
 da = import_optional("dask.array", "dask")
@@ -301,8 +302,8 @@ class DaskFocalXGBClassifier(XGBModelFileMixin, dxgb.DaskXGBClassifier):
         # DaskXGBClassifier trains on self.objective / self.eval_metric: swap in the focal
         # callables while it runs and restore the parameters whatever happens.
         saved = self.objective, self.eval_metric
-        self.__dict__["_focal_fit_base_score"] = (booster_base_score(init) if in_booster
-                                                  else 0.0)
+        self.__dict__["_focal_fit_base_score"] = (
+            booster_base_score(init) if in_booster else zero_base_score(init))
         try:
             self.objective = _FocalObjective(loss)
             if self.eval_metric is None:

@@ -226,6 +226,14 @@ def booster_base_score(start: float | np.ndarray) -> float | list[float]:
     return [float(v) for v in start]
 
 
+def zero_base_score(start: float | np.ndarray) -> float:
+    """The scalar ``base_score`` that adds a margin of 0 (where the start stays per row).
+
+    0.5 for ``binary:logistic`` (a probability), 0 for ``multi:softprob`` (a margin).
+    """
+    return 0.5 if np.ndim(start) == 0 else 0.0
+
+
 def booster_margin(start, n_rows: int, offset, name: str, in_booster: bool
                    ) -> np.ndarray | None:
     """The per-row base margin to hand XGBoost: None, or ``start`` + the user's offset.
@@ -253,8 +261,8 @@ def focal_xgb_params(estimator, params: dict, loss_params: tuple[str, ...]) -> d
 
     The loss parameters, ``scale_pos_weight`` and the user's ``base_score`` never reach
     XGBoost; while ``fit`` runs, ``base_score`` is the starting score in XGBoost's
-    convention (:func:`booster_base_score`), or 0 where the start is a per-row base
-    margin (multiclass on XGBoost < 3.1), so that the booster adds nothing to it.
+    convention (:func:`booster_base_score`), or a margin of 0 where the start is a per-row
+    base margin (see :func:`start_in_booster`), so that the booster adds nothing to it.
     ``min_child_weight=None`` becomes ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters, and
     without a user ``eval_metric`` XGBoost's default metric is disabled.
     """
@@ -568,8 +576,8 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         # encoded classes while it runs, and restore the parameters whatever happens.
         saved = self.objective, self.eval_metric
         self.__dict__["_focal_classes"] = None
-        self.__dict__["_focal_fit_base_score"] = (booster_base_score(init) if in_booster
-                                                  else 0.0)
+        self.__dict__["_focal_fit_base_score"] = (
+            booster_base_score(init) if in_booster else zero_base_score(init))
         try:
             self.objective = _FocalObjective(loss)
             if self.eval_metric is None:
