@@ -346,10 +346,13 @@ class FocalLossMixin:
 
     _loss_params = FOCAL_PARAMS
 
-    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
+    def _make_loss(self, n_classes: int):
+        """The loss from the ``focal_*`` parameters.
+
+        ``"balanced"`` is resolved by the fit plan on the weighted class totals.
+        """
         check_focal_proba(self.focal_proba)
-        return make_loss(n_classes, self.focal_gamma, self.focal_alpha, self.focal_hessian,
-                         y_enc, weights)
+        return make_loss(n_classes, self.focal_gamma, self.focal_alpha, self.focal_hessian)
 
     @property
     def focal_alpha_(self) -> float | np.ndarray | None:

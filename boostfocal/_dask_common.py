@@ -20,9 +20,8 @@ from ._classifier import (
     encode_eval_labels,
     encode_labels,
 )
+from ._fitplan import resolve_alpha, start_from_totals  # noqa: F401 - re-exported
 from ._optional import import_optional
-from ._validation import is_balanced
-from .losses import FocalLoss
 
 dask = import_optional("dask", "dask")
 da = import_optional("dask.array", "dask")
@@ -278,48 +277,15 @@ class ClassStats:
                              f"{self.totals.tolist()}; scale the weights down")
         return self
 
-    def folded_totals(self, class_weights: np.ndarray | None) -> np.ndarray:
-        """The class totals with per-class multipliers folded in, as the training weights.
+    def check_folded_weights(self, class_weights: np.ndarray | None) -> None:
+        """Refuse per-class multipliers that push a training weight past float32's range.
 
-        A largest weight beyond the boosters' float32 range is an error.
+        The boosters store weights as float32; the largest weight of each class times its
+        multiplier must stay within it (a ``ValueError`` naming the training weights).
         """
-        if class_weights is None:
-            return self.totals
-        class_weights = np.asarray(class_weights, dtype=np.float64)
-        check_booster_weight(float(np.max(self.max_weights * class_weights)),
-                             TRAINING_WEIGHTS)
-        return self.totals * class_weights
-
-
-def resolve_alpha(loss, totals: np.ndarray):
-    """The loss with ``alpha="balanced"`` resolved from the weighted class totals alone.
-
-    ``loss.resolve`` depends on the labels only through the weighted class totals, so
-    one row per class, weighted by its total, gives the same result as all the rows.
-    """
-    if not is_balanced(loss.alpha):
-        return loss
-    k = totals.shape[0]
-    try:
-        if isinstance(loss, FocalLoss):
-            return loss.resolve(np.arange(k), totals)
-        return loss.resolve(np.arange(k), totals, n_classes=k)
-    except ValueError as exc:
-        raise ValueError(f"focal_alpha='balanced': {exc}") from exc
-
-
-def _positive_totals(loss, totals: np.ndarray):
-    if isinstance(loss, FocalLoss):
-        return float(totals[0]), float(totals[1])
-    return (totals,)
-
-
-def start_from_totals(loss, totals: np.ndarray) -> float | np.ndarray:
-    """``loss.init_score_from_totals`` for either loss: a float (binary) or shape (K,)."""
-    init = loss.init_score_from_totals(*_positive_totals(loss, totals))
-    if isinstance(loss, FocalLoss):
-        return float(init)
-    return np.asarray(init, dtype=np.float64)
+        if class_weights is not None:
+            largest = self.max_weights * np.asarray(class_weights, dtype=np.float64)
+            check_booster_weight(float(np.max(largest)), TRAINING_WEIGHTS)
 
 
 def _constant_block(block, init: np.ndarray) -> np.ndarray:

@@ -17,7 +17,6 @@ from sklearn.utils.validation import check_is_fitted
 from ._adapter import metric_name
 from ._classifier import (
     FOCAL_PARAMS,
-    FocalClassifierMixin,
     check_focal_proba,
     check_paper_names,
     encode_eval_labels,
@@ -39,20 +38,22 @@ from ._dask_common import (
     labels_from_margin,
     margin_array,
     proba_from_margin,
-    resolve_alpha,
-    start_from_totals,
     start_margin,
 )
+from ._fitplan import fold_start_into_lgbm, make_plan
 from ._optional import import_optional
-from .dask import make_lgbm_metric, make_lgbm_objective
+from .dask import LGBMSklearnMetric, LGBMSklearnObjective
 from .lightgbm import (
     _PROBABILITY_METRICS,
     FocalLGBMClassifier,
+    LGBMModelFileMixin,
     _aliases,
     _as_list,
     _eval_item,
     _metric_names,
     _user_value,
+    _with_start,
+    lgbm_class_multipliers,
 )
 
 lgb = import_optional("lightgbm", "lightgbm")
@@ -108,40 +109,6 @@ class _FocalLGBMWorker(lgb.LGBMClassifier):
         return self
 
 
-def _lgbm_class_multipliers(classes: np.ndarray, counts: np.ndarray, class_weight,
-                            unbalance: bool, spw: float) -> np.ndarray | None:
-    """Per-class weight multipliers from the class counts, as ``FocalLGBMClassifier``.
-
-    ``is_unbalance`` and ``scale_pos_weight`` as LightGBM's ``binary`` objective applies
-    them (the minority class weighted by the ratio of the unweighted counts), times
-    ``class_weight`` as ``LGBMClassifier`` computes it (``"balanced"``: ``n / (K n_k)``,
-    scikit-learn's ``compute_class_weight``). Only the counts are needed, never the rows.
-    """
-    k = classes.shape[0]
-    mult = np.ones(k)
-    if unbalance:
-        n_neg, n_pos = counts
-        if n_pos > n_neg:
-            mult[0] = n_pos / n_neg
-        else:
-            mult[1] = n_neg / n_pos
-    if k == 2:
-        mult[1] *= spw
-    if isinstance(class_weight, dict):
-        unknown = [c for c in class_weight if not np.any(classes == c)]
-        if unknown:
-            raise ValueError(f"class_weight has labels not seen in y: {unknown[:10]}")
-        index = {label: i for i, label in enumerate(classes.tolist())}
-        for label, value in class_weight.items():
-            mult[index[label]] *= float(value)
-    elif isinstance(class_weight, str) and class_weight == "balanced":
-        mult *= counts.sum() / (k * counts)
-    elif class_weight is not None:
-        raise ValueError(f"class_weight must be None, 'balanced' or a dict, got "
-                         f"{class_weight!r}")
-    return None if np.all(mult == 1.0) else mult
-
-
 def _encoded_class_weight(value, classes: np.ndarray, name: str):
     """An ``eval_class_weight`` dict keyed by the encoded classes (the workers' labels)."""
     if not isinstance(value, dict):
@@ -153,7 +120,7 @@ def _encoded_class_weight(value, classes: np.ndarray, name: str):
     return {index[c]: v for c, v in value.items()}
 
 
-class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
+class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
     """LightGBM focal-loss classifier on a Dask cluster (binary and multiclass).
 
     A drop-in replacement for :class:`lightgbm.DaskLGBMClassifier` with the parameters
@@ -200,8 +167,11 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
     weighted class totals; then LightGBM's own Dask machinery trains, with a worker model
     that takes K from the whole data set (so a worker whose rows lack a class still
     trains the same K-class model) and the focal objective in LightGBM's 3-argument form.
-    ``init_score_`` is handed to every worker as a lazy ``init_score`` on the training
-    and evaluation sets and added back to the raw scores at prediction time.
+    ``init_score_`` is added to the raw scores by the objective and the metric on every
+    worker, and folded into the first iteration's leaves after training, so the booster
+    (``booster_``, :meth:`save_model`'s file) predicts the margins itself, as
+    :class:`~boostfocal.lightgbm.FocalLGBMClassifier`'s does. ``init_model`` is not
+    supported on Dask (continue in memory from ``to_local()`` or the saved file).
 
     **Data-parallel training differs from in-memory training.** Each worker builds the
     feature histograms' bin boundaries from its own rows, so the trees (and predictions)
@@ -217,6 +187,8 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
     return dask arrays. :meth:`to_local` returns an equivalent fitted
     :class:`~boostfocal.lightgbm.FocalLGBMClassifier`.
     """
+
+    _loss_params = FOCAL_PARAMS
 
     def __init__(
         self,
@@ -340,7 +312,8 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
         """
         if kwargs.get("init_model") is not None:
             raise ValueError(f"{type(self).__name__} does not support init_model (continued "
-                             "training): the starting score would not carry over")
+                             "training); continue in memory with FocalLGBMClassifier, from "
+                             "this model's to_local() or its saved file")
         kwargs.pop("init_model", None)
         check_paper_names(self, "lightgbm")
         check_focal_proba(self.focal_proba)
@@ -405,25 +378,34 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
                                                       weights is not None)
         for (name, _), values in zip(checks, stats[1:], strict=True):
             ClassStats(values, n_classes).check(name, name, True)
-        mult = _lgbm_class_multipliers(classes, train.counts, self.class_weight, unbalance,
-                                       spw)
-        totals = train.folded_totals(mult)
+        mult = lgbm_class_multipliers(classes, train.counts, self.class_weight, unbalance,
+                                      spw)
+        train.check_folded_weights(mult)
+        plan = make_plan(classes, train.totals, loss, multipliers=mult,
+                         weight_names="sample_weight (with class_weight, is_unbalance and "
+                                      "scale_pos_weight)")
+        loss, start, totals = plan.loss, plan.start, plan.totals
         train_weights = weights if mult is None else fold_class_weights(y_enc, weights, mult)
-        loss = resolve_alpha(loss, totals)
-        try:
-            start = start_from_totals(loss, totals)
-        except ValueError as exc:
-            raise ValueError("sample_weight (with class_weight, is_unbalance and "
-                             "scale_pos_weight) must give every class a positive total "
-                             f"weight: {exc}") from exc
 
-        train_start = add_offset(start_margin(start, X), init_score, n_classes, "init_score")
+        # The start reaches LightGBM as in memory: added to its raw scores by the objective
+        # and the metrics (raw_offset) while training, folded into the first iteration's
+        # leaves afterwards. Only the user's offsets travel as per-row init scores.
+        zero = np.zeros(()) if n_classes == 2 else np.zeros(n_classes)
+        eval_offsets = [_eval_item(eval_init_score, i, "eval_init_score")
+                        for i in range(len(eval_Xs))]
+        any_offset = init_score is not None or any(o is not None for o in eval_offsets)
+        train_start = None
+        if init_score is not None:
+            train_start = add_offset(start_margin(zero, X), init_score, n_classes,
+                                     "init_score")
         for i, X_i in enumerate(eval_Xs):
-            offset = _eval_item(eval_init_score, i, "eval_init_score")
-            if X_i is X and offset is init_score:
+            offset = eval_offsets[i]
+            if not any_offset:
+                continue
+            if X_i is X and offset is init_score and train_start is not None:
                 eval_starts.append(train_start)
             else:
-                eval_starts.append(add_offset(start_margin(start, X_i), offset, n_classes,
+                eval_starts.append(add_offset(start_margin(zero, X_i), offset, n_classes,
                                               f"eval_init_score[{i}]"))
 
         metrics = _as_list(eval_metric)
@@ -436,9 +418,11 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
                 "probabilities when the objective is custom, so their values are "
                 f"meaningless here; the focal loss ({metric_name(loss)!r}) is always "
                 "reported", UserWarning, stacklevel=2)
-        metrics.append(make_lgbm_metric(loss))
+        metrics = [_with_start(m, start) for m in metrics]
+        metrics.append(LGBMSklearnMetric(loss, raw_offset=start))
 
-        worker_params = dict(params, objective=make_lgbm_objective(loss), class_weight=None)
+        worker_params = dict(params, objective=LGBMSklearnObjective(loss, raw_offset=start),
+                             class_weight=None)
         # is_unbalance / scale_pos_weight are folded into the weights; LightGBM's Dask layer
         # sets num_threads per worker itself (and warns about any value it is given).
         for alias in (*_aliases("is_unbalance"), *_aliases("scale_pos_weight"),
@@ -460,12 +444,15 @@ class DaskFocalLGBMClassifier(FocalClassifierMixin, lgb.DaskLGBMClassifier):
             eval_sample_weight=eval_weights if any(w is not None for w in eval_weights)
             else None,
             eval_class_weight=eval_class_weight,
-            eval_init_score=eval_starts if sets else None, eval_metric=metrics,
+            eval_init_score=eval_starts if sets and any_offset else None,
+            eval_metric=metrics,
             focal_n_classes=n_classes, **kwargs)
 
         for name, value in model.__dict__.items():
             if name not in _NOT_COPIED and name not in params:
                 setattr(self, name, value)
+        fold_start_into_lgbm(self._Booster, start)
+        self._focal_start_in_booster = True
         self._classes = classes
         self._n_classes = n_classes
         self.loss_ = loss

@@ -6,7 +6,6 @@ when only LightGBM is used.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import (
     FOCAL_PARAMS,
-    FocalClassifierMixin,
     check_default_objective,
     check_focal_proba,
     check_paper_names,
@@ -37,16 +35,20 @@ from ._dask_common import (
     labels_from_margin,
     margin_array,
     proba_from_margin,
-    resolve_alpha,
-    start_from_totals,
     start_margin,
 )
+from ._fitplan import make_plan
 from ._optional import import_optional
 from .xgboost import (
     DEFAULT_OBJECTIVE,
-    FOCAL_MIN_CHILD_WEIGHT,
+    XGBModelFileMixin,
     _FocalMetric,
     _FocalObjective,
+    booster_base_score,
+    focal_xgb_params,
+    start_in_booster,
+    user_start,
+    zero_base_score,
 )
 
 da = import_optional("dask.array", "dask")
@@ -56,6 +58,17 @@ dxgb = import_optional("xgboost.dask", "dask")
 __all__ = ["DaskFocalXGBClassifier"]
 
 
+def _dask_margin(start, X, offset, n_classes: int, name: str, in_booster: bool):
+    """Lazy per-row base margin, or None when the booster holds the start.
+
+    With a user offset it is the start plus the offset (a base margin replaces
+    XGBoost's ``base_score``).
+    """
+    if offset is None and in_booster:
+        return None
+    return add_offset(start_margin(start, X), offset, n_classes, name)
+
+
 def _row_chunked(X):
     """A dask array in row blocks only (one column chunk), as ``DaskDMatrix`` requires."""
     if isinstance(X, da.Array) and X.numblocks[1] != 1:
@@ -63,7 +76,7 @@ def _row_chunked(X):
     return X
 
 
-class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
+class DaskFocalXGBClassifier(XGBModelFileMixin, dxgb.DaskXGBClassifier):
     """XGBoost focal-loss classifier on a Dask cluster (binary and multiclass).
 
     A drop-in replacement for :class:`xgboost.dask.DaskXGBClassifier` with the
@@ -114,9 +127,11 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
     distributed reduction of per-block uniques and each block is encoded where it lies.
 
     **Starting score.** ``init_score_`` is computed from the weighted class totals,
-    reduced on the cluster; it is given to XGBoost as a lazy ``base_margin`` on the
-    training and evaluation sets and again at prediction time. ``base_margin`` /
-    ``base_margin_eval_set`` are per-row offsets on top of it.
+    reduced on the cluster, and lives in the booster as its ``base_score``, as in
+    :class:`~boostfocal.xgboost.FocalXGBClassifier` (multiclass on XGBoost < 3.1: a lazy
+    per-row ``base_margin`` instead). ``base_margin`` / ``base_margin_eval_set`` are
+    per-row offsets on top of it. :meth:`save_model` / :meth:`load_model` work as in
+    memory, and a file saved here loads into ``FocalXGBClassifier`` too.
 
     **Metric.** Without ``eval_metric`` every ``eval_set`` reports ``"focal_loss"``
     (minimized by early stopping). With several workers XGBoost reports the plain
@@ -125,6 +140,8 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
     **Outputs.** :meth:`decision_function`, :meth:`predict_proba` and :meth:`predict`
     return dask arrays; for a DataFrame ``X`` their row chunk sizes are unknown.
     """
+
+    _loss_params = FOCAL_PARAMS
 
     def __init__(self, *, focal_gamma: float = 2.0, focal_alpha=None,
                  focal_hessian: str = "majorizer", focal_proba: str = "posterior",
@@ -148,14 +165,7 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
         -------
         dict
         """
-        params = super().get_xgb_params()
-        for name in (*FOCAL_PARAMS, "scale_pos_weight", "base_score"):
-            params.pop(name, None)
-        if params.get("min_child_weight") is None and params.get("booster") != "gblinear":
-            params["min_child_weight"] = FOCAL_MIN_CHILD_WEIGHT
-        if self.eval_metric is None or isinstance(self.eval_metric, _FocalMetric):
-            params.setdefault("disable_default_eval_metric", 1)
-        return params
+        return focal_xgb_params(self, super().get_xgb_params(), self._loss_params)
 
     def _check_objective(self) -> None:
         check_paper_names(self, "xgboost")
@@ -165,24 +175,8 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
         """scale_pos_weight as per-class multipliers of the training weights."""
         return scale_pos_weight_multipliers(self.scale_pos_weight, n_classes)
 
-    def _starting_score(self, loss, totals: np.ndarray) -> float | np.ndarray:
-        bs = self.base_score
-        n_classes = totals.shape[0]
-        if bs is None:
-            try:
-                return start_from_totals(loss, totals)
-            except ValueError as exc:
-                raise ValueError("sample_weight (with scale_pos_weight) must give every "
-                                 f"class a positive total weight: {exc}") from exc
-        if n_classes > 2:
-            raise ValueError(
-                f"base_score is not supported with more than two classes (y has {n_classes}); "
-                "leave it at None to start from the focal-optimal constant")
-        if isinstance(bs, bool) or not isinstance(bs, numbers.Real) or not 0 < bs < 1:
-            raise ValueError(
-                "base_score must be None or the starting probability of classes_[1], "
-                f"strictly between 0 and 1, got {bs!r}")
-        return float(np.log(bs) - np.log1p(-bs))
+    def _set_classes(self, classes: np.ndarray) -> None:
+        self.classes_ = classes
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None,
@@ -265,6 +259,7 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
         n_classes = classes.shape[0]
         loss = make_loss(n_classes, self.focal_gamma, self.focal_alpha, self.focal_hessian)
         class_weights = self._class_weights(n_classes)
+        base_start = user_start(self.base_score, n_classes)
         y_enc = encode(y, classes, "y")
 
         evals = weights_eval = margins_eval = None
@@ -286,26 +281,32 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
                                                       weights is not None)
         for (name, _), values in zip(eval_checks, stats[1:], strict=True):
             ClassStats(values, n_classes).check(name, name, True)
-        totals = train.totals
+        train.check_folded_weights(class_weights)
+        plan = make_plan(classes, train.totals, loss, multipliers=class_weights,
+                         start=base_start,
+                         weight_names="sample_weight (with scale_pos_weight)")
+        loss, init, totals = plan.loss, plan.start, plan.totals
         train_weights = weights
         if class_weights is not None:
-            totals = train.folded_totals(class_weights)
             train_weights = fold_class_weights(y_enc, weights, class_weights)
-        loss = resolve_alpha(loss, totals)
-        init = self._starting_score(loss, totals)
 
-        train_margin = add_offset(start_margin(init, X), base_margin, n_classes,
-                                  "base_margin")
+        # The start reaches XGBoost as in memory: the booster's base_score; a per-row base
+        # margin (start + offset) only where the user gives an offset.
+        in_booster = start_in_booster(init)
+        train_margin = _dask_margin(init, X, base_margin, n_classes, "base_margin",
+                                    in_booster)
         if evals is not None:
             margins_eval = [
-                add_offset(start_margin(init, X_i),
-                           None if base_margin_eval_set is None else base_margin_eval_set[i],
-                           n_classes, f"base_margin_eval_set[{i}]")
+                _dask_margin(init, X_i,
+                             None if base_margin_eval_set is None else base_margin_eval_set[i],
+                             n_classes, f"base_margin_eval_set[{i}]", in_booster)
                 for i, (X_i, _) in enumerate(evals)]
 
         # DaskXGBClassifier trains on self.objective / self.eval_metric: swap in the focal
         # callables while it runs and restore the parameters whatever happens.
         saved = self.objective, self.eval_metric
+        self.__dict__["_focal_fit_base_score"] = (
+            booster_base_score(init) if in_booster else zero_base_score(init))
         try:
             self.objective = _FocalObjective(loss)
             if self.eval_metric is None:
@@ -317,11 +318,14 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
                 feature_weights=feature_weights)
         finally:
             self.objective, self.eval_metric = saved
+            self.__dict__.pop("_focal_fit_base_score", None)
         self.classes_ = classes
         self.n_classes_ = n_classes
         self.loss_ = loss
         self.init_score_ = init
         self.class_totals_ = totals
+        self._focal_start_in_booster = in_booster
+        self._store_metadata()
         return self
 
     # ------------------------------------------------------------------ predict
@@ -332,15 +336,17 @@ class DaskFocalXGBClassifier(FocalClassifierMixin, dxgb.DaskXGBClassifier):
     async def _margin_async(self, X, validate_features: bool, base_margin, iteration_range):
         check_is_fitted(self, "loss_")
         X = check_features(X)
-        start = add_offset(start_margin(self.init_score_, X), base_margin, self.n_classes_,
-                           "base_margin")
-        if isinstance(X, da.Array):
+        start = _dask_margin(self.init_score_, X, base_margin, self.n_classes_,
+                             "base_margin", self._booster_holds_start())
+        if start is not None and isinstance(X, da.Array):
             # xgboost.dask maps X and base_margin block by block with dask's broadcasting
             # rules, which align a 1-D base margin with X's *columns*: give it as (n, 1),
             # and give X one column chunk so that an (n, K) margin lines up as well.
             X = _row_chunked(X)
             if start.ndim == 1:
                 start = start[:, None]
+        elif isinstance(X, da.Array):
+            X = _row_chunked(X)
         margin = await super()._predict_async(
             X, output_margin=True, validate_features=validate_features, base_margin=start,
             iteration_range=iteration_range)

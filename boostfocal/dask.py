@@ -24,9 +24,12 @@ What happens distributedly, and what comes back to the client:
   weights (and checks them: finite, ``>= 0``); the K totals are summed on the cluster,
   and ``loss.init_score_from_totals`` runs on the client. The constant is the in-memory
   estimator's to within rounding (the sums are taken in a different order).
-- **Margins.** The starting score is a lazy per-block constant: XGBoost's
-  ``base_margin`` and LightGBM's ``init_score`` on the training and every evaluation set,
-  and at prediction time (neither library stores it in the model).
+- **Margins.** The estimators put the starting score inside the booster, as in memory
+  (one fit plan, ``boostfocal._fitplan``): XGBoost's ``base_score``, and for LightGBM the
+  objective and metrics add it to the raw scores during training and it is folded into
+  the first iteration's leaves afterwards. No per-row start travels with the data;
+  ``save_model`` writes a complete model file. (The native recipes below hand the start
+  as a lazy per-block base margin / init score instead.)
 - **Probabilities.** The posterior correction (``focal_proba="posterior"``) is applied
   block by block to the margins with the fitted loss, exactly as in memory.
 

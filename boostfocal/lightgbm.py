@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import os
 import warnings
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import check_is_fitted
 
+from . import _model_io
 from ._adapter import NativeMetric, NativeObjective, lightgbm_softmax_factor, metric_name
 from ._classifier import (
     GHM_PARAMS,
@@ -45,10 +47,10 @@ from ._classifier import (
     apply_class_weights,
     check_paper_names,
     encode_eval_labels,
-    encode_labels,
     make_ghm_loss,
     validate_sample_weight,
 )
+from ._fitplan import fold_start_into_lgbm, plan_in_memory
 from ._optional import import_optional
 
 lgb = import_optional("lightgbm", "lightgbm")
@@ -246,6 +248,41 @@ def _as_offset(value, n_rows: int, n_classes: int, name: str) -> np.ndarray | No
     return arr
 
 
+def lgbm_class_multipliers(classes: np.ndarray, counts: np.ndarray, class_weight,
+                           unbalance: bool, spw: float) -> np.ndarray | None:
+    """Per-class multipliers of the training weights, from the row counts alone.
+
+    ``is_unbalance`` and ``scale_pos_weight`` as LightGBM's ``binary`` objective applies
+    them (the minority class weighted by the ratio of the unweighted counts;
+    ``scale_pos_weight`` multiplies the weight of ``classes_[1]``), times
+    ``class_weight`` as ``LGBMClassifier`` computes it (``"balanced"``: ``n / (K n_k)``,
+    scikit-learn's ``compute_class_weight``). None when every multiplier is 1.
+    """
+    k = classes.shape[0]
+    mult = np.ones(k)
+    if unbalance:
+        n_neg, n_pos = counts
+        if n_pos > n_neg:
+            mult[0] = n_pos / n_neg
+        else:
+            mult[1] = n_neg / n_pos
+    if k == 2:
+        mult[1] *= spw
+    if isinstance(class_weight, dict):
+        unknown = [c for c in class_weight if not np.any(classes == c)]
+        if unknown:
+            raise ValueError(f"class_weight has labels not seen in y: {unknown[:10]}")
+        index = {label: i for i, label in enumerate(classes.tolist())}
+        for label, value in class_weight.items():
+            mult[index[label]] *= float(value)
+    elif isinstance(class_weight, str) and class_weight == "balanced":
+        mult *= counts.sum() / (k * counts)
+    elif class_weight is not None:
+        raise ValueError(f"class_weight must be None, 'balanced' or a dict, got "
+                         f"{class_weight!r}")
+    return None if np.all(mult == 1.0) else mult
+
+
 def _with_start(metric, start):
     """A user's callable ``eval_metric``, handed raw scores with the starting score added.
 
@@ -253,7 +290,7 @@ def _with_start(metric, start):
     scores leave the start out; a user's metric still sees the model's margins. The
     wrapper keeps the user's number of parameters, which LightGBM counts.
     """
-    if not callable(metric):
+    if not callable(metric) or start is None:
         return metric
     try:
         n_params = len(inspect.signature(metric).parameters)
@@ -351,7 +388,133 @@ def _with_lgbm_signature(cls):
     return cls
 
 
-class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
+def _read_text(path) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def _init_model_start(init_model, n_classes: int) -> float | np.ndarray:
+    """The starting score inside an ``init_model`` (0 when it is not a boostfocal model).
+
+    A boostfocal estimator or model file holds its start in its first iteration, so its
+    raw scores, which LightGBM continues from, already include it.
+    """
+    zero = 0.0 if n_classes == 2 else np.zeros(n_classes)
+    if isinstance(init_model, lgb.LGBMModel):
+        start = getattr(init_model, "init_score_", None)
+        k = getattr(init_model, "n_classes_", n_classes)
+    elif isinstance(init_model, (str, os.PathLike)):
+        text = _model_io.lgbm_meta_from_text(_read_text(init_model))
+        if text is None:
+            return zero
+        meta = _model_io.loads(text, f"init_model {init_model!r}")
+        start, k = _model_io.start_from_meta(meta), len(meta["classes"])
+    elif isinstance(init_model, lgb.Booster):
+        return zero
+    else:
+        raise TypeError("init_model must be a path, a lightgbm.Booster or a fitted "
+                        f"LightGBM estimator, got {type(init_model).__name__}")
+    if k != n_classes:
+        raise ValueError(f"init_model has {k} classes but y has {n_classes}")
+    return zero if start is None else start
+
+
+class LGBMModelFileMixin(FocalClassifierMixin):
+    """``save_model`` / ``load_model`` of the boostfocal LightGBM estimators.
+
+    The booster's first iteration holds the starting score, so LightGBM's own raw scores
+    are the model's margins; the text file gets one extra line with the metadata that
+    rebuilds the estimator (classes, loss, parameters; see ``boostfocal._model_io``).
+    """
+
+    _loss_params: tuple[str, ...] = ()
+    _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
+
+    def model_to_string(self, num_iteration: int | None = None) -> str:
+        """The model as LightGBM text, with the boostfocal metadata line.
+
+        Parameters
+        ----------
+        num_iteration : int, default=None
+            As in ``lightgbm.Booster.model_to_string``: the best iteration if early
+            stopping found one, else all.
+
+        Returns
+        -------
+        str
+        """
+        check_is_fitted(self, "loss_")
+        params = {name: getattr(self, name) for name in self._loss_params}
+        meta = _model_io.make_metadata(self, params, True)
+        text = self.booster_.model_to_string(num_iteration=num_iteration)
+        return _model_io.lgbm_text_with_meta(text, meta)
+
+    def save_model(self, filename, num_iteration: int | None = None) -> None:
+        """Save the model to a LightGBM text file that holds the whole model.
+
+        Plain ``lightgbm.Booster(model_file=filename).predict(X, raw_score=True)``
+        returns :meth:`decision_function`'s margins (the start lives in the first
+        iteration's leaves); a ``boostfocal:`` line after LightGBM's parameters section
+        holds the classes, the loss and its parameters for :meth:`load_model`.
+
+        Parameters
+        ----------
+        filename : str or os.PathLike
+            The file to write.
+        num_iteration : int, default=None
+            Iterations to save: the best iteration if early stopping found one, else all
+            (``lightgbm.Booster.save_model``'s default).
+        """
+        text = self.model_to_string(num_iteration=num_iteration)
+        with open(filename, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def load_model(self, filename) -> None:
+        """Load a model saved by a boostfocal estimator's :meth:`save_model`.
+
+        ``Cls().load_model(filename)`` restores the booster, ``classes_``, ``loss_``,
+        ``init_score_`` and the loss parameters. A LightGBM file without boostfocal
+        metadata raises a ``ValueError`` saying what is missing, and the estimator is
+        left unchanged.
+
+        Parameters
+        ----------
+        filename : str or os.PathLike
+            A LightGBM text model file.
+        """
+        source = f"the model {filename!r}"
+        text = _read_text(filename)
+        meta = _model_io.loads(_model_io.lgbm_meta_from_text(text), source)
+        if meta["loss"].get("kind") not in self._loss_kinds:
+            raise ValueError(f"{source} holds a {meta.get('estimator')} model (loss "
+                             f"{meta['loss'].get('kind')!r}), which "
+                             f"{type(self).__name__} cannot restore")
+        booster = lgb.Booster(model_str=text)
+        classes = _model_io.classes_from_json(meta["classes"], meta["classes_dtype"])
+        for name, value in meta["params"].items():
+            setattr(self, name, value)
+        self.loss_ = _model_io.loss_from_dict(meta["loss"])
+        self.init_score_ = _model_io.start_from_meta(meta)
+        self._restore_fitted(booster, classes)
+
+    def _restore_fitted(self, booster, classes: np.ndarray) -> None:
+        """The fitted state of ``LGBMClassifier`` around a loaded booster."""
+        self._Booster = booster
+        self._n_features = booster.num_feature()
+        self._n_features_in = self._n_features
+        names = booster.feature_name()
+        self._fitted_with_feature_names = names != [f"Column_{i}" for i in range(len(names))]
+        self._evals_result = {}
+        self._best_iteration = booster.best_iteration
+        self._best_score = {}
+        self._classes = classes
+        self._n_classes = classes.shape[0]
+        self._objective = make_objective(self.loss_)
+        self._focal_start_in_booster = True
+        self.fitted_ = True
+
+
+class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
     """What the LightGBM estimators share: everything but the loss and its parameters.
 
     A subclass declares its own constructor parameters (keyword-only, then ``**kwargs``
@@ -365,12 +528,11 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
     #: The subclass's own constructor parameters: handled by boostfocal, never by LightGBM.
     _loss_params: tuple[str, ...] = ()
 
-    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
-        """The loss to train on, from the estimator's parameters and the training data.
+    def _make_loss(self, n_classes: int):
+        """The loss to train on, from the estimator's parameters (errors name them).
 
-        ``y_enc`` holds the encoded labels and ``weights`` the effective training weights
-        (``sample_weight`` with ``class_weight``, ``is_unbalance`` and
-        ``scale_pos_weight`` folded in). Errors must name the estimator parameter.
+        ``focal_alpha="balanced"`` stays unresolved: the fit plan resolves it on the
+        weighted class totals.
         """
         raise NotImplementedError  # pragma: no cover - abstract
 
@@ -446,35 +608,6 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
         return unbalance, float(spw)
 
     # ------------------------------------------------------------------ fitting
-    @staticmethod
-    def _label_weights(y_enc: np.ndarray, unbalance: bool, spw: float) -> np.ndarray | None:
-        """LightGBM ``binary`` objective's per-class weights for is_unbalance/scale_pos_weight."""
-        if not unbalance and spw == 1.0:
-            return None
-        weights = np.ones(2)
-        if unbalance:
-            n_pos = int(np.sum(y_enc == 1))
-            n_neg = y_enc.shape[0] - n_pos
-            if n_pos > n_neg:
-                weights[0] = n_pos / n_neg
-            else:
-                weights[1] = n_neg / n_pos
-        weights[1] *= spw
-        return weights
-
-    def _class_weights(self, classes: np.ndarray, y_enc: np.ndarray) -> np.ndarray | None:
-        """Per-class multipliers from ``class_weight``, as LightGBM computes them."""
-        if self.class_weight is None:
-            return None
-        class_weight = self.class_weight
-        if isinstance(class_weight, dict):
-            unknown = [k for k in class_weight if not np.any(classes == k)]
-            if unknown:
-                raise ValueError(f"class_weight has labels not seen in y: {unknown[:10]}")
-            index = {label: i for i, label in enumerate(classes.tolist())}
-            class_weight = {index[k]: v for k, v in class_weight.items()}
-        return compute_class_weight(class_weight, classes=np.arange(classes.shape[0]), y=y_enc)
-
     def _eval_sets(self, eval_set, eval_X, eval_y) -> tuple[list, str | None]:
         """Evaluation sets as a list of (X, y) pairs, and which argument held them."""
         if eval_set is not None:
@@ -534,37 +667,35 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
         eval_metric : str, callable or list, default=None
             Extra metrics; the loss's own metric (``"focal_loss"``, or ``"logloss"`` for
             GHM-C) is always reported.
-        init_model : None
-            Continued training is not supported; must be None.
+        init_model : str, os.PathLike, lightgbm.Booster or fitted estimator, default=None
+            Model to continue training from (a boostfocal estimator or model file, or
+            any LightGBM model). Its raw scores, which for a boostfocal model include
+            its starting score, are where this fit starts; no second start is added, and
+            ``init_score_`` is the init model's start (0 for a plain LightGBM model).
+            Cannot be combined with ``init_score``/``eval_init_score`` (LightGBM replaces
+            them by the init model's scores).
 
         Returns
         -------
         self : estimator
         """
-        if init_model is not None:
-            raise ValueError(f"{type(self).__name__} does not support init_model (continued "
-                             "training): the starting score would not carry over")
-        classes, y_enc = encode_labels(y)
-        n_classes = classes.shape[0]
+        params = self.get_params()
+        plan, y_enc, weights, train_weights = self._plan(y, sample_weight, params)
+        classes, n_classes, loss = plan.classes, plan.n_classes, plan.loss
         n = y_enc.shape[0]
         n_x = _n_rows(X)
         if n_x != n:
             raise ValueError(f"X has {n_x} rows but y has {n} labels")
-        params = self.get_params()
-        unbalance, spw = self._check_params(params, n_classes)
-        weights = validate_sample_weight(sample_weight, n)
-        label_weights = self._label_weights(y_enc, unbalance, spw) if n_classes == 2 else None
-        train_weights = apply_class_weights(y_enc, weights, label_weights)
-        effective = apply_class_weights(y_enc, train_weights,
-                                        self._class_weights(classes, y_enc))
-        loss = self._make_loss(n_classes, y_enc, effective)
-        try:
-            start = (loss.init_score(y_enc, effective) if n_classes == 2 else
-                     loss.init_score(y_enc, effective, n_classes=n_classes))
-        except ValueError as exc:
-            raise ValueError("sample_weight (with class_weight, is_unbalance and "
-                             "scale_pos_weight) must give every class a positive total "
-                             f"weight: {exc}") from exc
+        start, init_start = plan.start, plan.start
+        if init_model is not None:
+            # Continued training: the init model's raw scores (its start included, in its
+            # first iteration's leaves) are LightGBM's per-row init scores.
+            if init_score is not None or eval_init_score is not None:
+                raise ValueError("init_score and eval_init_score cannot be combined with "
+                                 "init_model: LightGBM replaces them by the init model's "
+                                 "raw scores")
+            init_start = _init_model_start(init_model, n_classes)
+            start = None
         offset = _as_offset(init_score, n, n_classes, "init_score")
 
         sets, source = self._eval_sets(eval_set, eval_X, eval_y)
@@ -608,7 +739,7 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
                              else None),
             eval_metric=metrics,
             feature_name=feature_name, categorical_feature=categorical_feature,
-            callbacks=callbacks)
+            callbacks=callbacks, init_model=init_model)
         if source == "eval_set":  # LGBMClassifier encodes these labels itself
             fit_kwargs["eval_set"] = sets
         elif source == "eval_X":
@@ -633,10 +764,34 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
             self._objective = make_objective(loss)  # a plain, copyable one from now on
         finally:
             del self._focal_fit
+        if init_model is None:
+            fold_start_into_lgbm(self.booster_, start)
+        self._focal_start_in_booster = True
         self._classes = classes
         self.loss_ = loss
-        self.init_score_ = start
+        self.init_score_ = init_start
         return self
+
+    def _plan(self, y, sample_weight, params: dict):
+        """The fit plan, the encoded labels, the user's and the training weights.
+
+        ``class_weight`` is applied by ``LGBMClassifier`` itself; ``is_unbalance`` and
+        ``scale_pos_weight``, which LightGBM ignores under a custom objective, are folded
+        into the training weights here. All of them enter the plan's class totals.
+        """
+        state = {}
+
+        def multipliers(classes, counts):
+            k = classes.shape[0]
+            unbalance, spw = self._check_params(params, k)
+            state["fold"] = lgbm_class_multipliers(classes, counts, None, unbalance, spw)
+            return lgbm_class_multipliers(classes, counts, self.class_weight, unbalance, spw)
+
+        plan, y_enc, weights = plan_in_memory(
+            y, sample_weight, make_loss=self._make_loss, multipliers=multipliers,
+            weight_names="sample_weight (with class_weight, is_unbalance and "
+                         "scale_pos_weight)")
+        return plan, y_enc, weights, apply_class_weights(y_enc, weights, state["fold"])
 
     # ------------------------------------------------------------------ prediction
     def _raw(self, X, start_iteration, num_iteration, validate_features, **kwargs):
@@ -666,24 +821,35 @@ class _FocalLGBMBase(FocalClassifierMixin, lgb.LGBMClassifier):
             ``classes_[1]`` for binary targets, logits for multiclass.
         """
         raw = self._raw(X, start_iteration, num_iteration, validate_features, **kwargs)
-        raw = np.asarray(raw, dtype=np.float64)
-        n_classes = self.n_classes_
-        margin = raw + self.init_score_
-        offset = _as_offset(init_score, raw.shape[0], n_classes, "init_score")
+        margin = np.asarray(raw, dtype=np.float64)
+        if self._start_left_out(start_iteration):
+            margin = margin + self.init_score_
+        offset = _as_offset(init_score, margin.shape[0], self.n_classes_, "init_score")
         return margin if offset is None else margin + offset
+
+    def _start_left_out(self, start_iteration) -> bool:
+        """Whether the booster's raw scores miss the start: it lives in iteration 0.
+
+        A model pickled by boostfocal 0.1.0 (start never folded into the booster) always
+        misses it.
+        """
+        if not self.__dict__.get("_focal_start_in_booster", False):
+            return True
+        return start_iteration is not None and start_iteration > 0
 
     def _passthrough(self, X, start_iteration, num_iteration, pred_leaf, pred_contrib,
                      validate_features, **kwargs):
         """Leaf indices or feature contributions, as LightGBM computes them.
 
-        The bias column of ``pred_contrib`` includes ``init_score_``, so that each row's
-        contributions sum to :meth:`decision_function`.
+        The bias column of ``pred_contrib`` includes ``init_score_`` (the booster's first
+        iteration holds it; it is added when ``start_iteration`` skips that iteration),
+        so that each row's contributions sum to :meth:`decision_function`.
         """
         out = lgb.LGBMModel.predict(
             self, X, start_iteration=start_iteration, num_iteration=num_iteration,
             pred_leaf=pred_leaf, pred_contrib=pred_contrib,
             validate_features=validate_features, **kwargs)
-        if pred_contrib and not pred_leaf:
+        if pred_contrib and not pred_leaf and self._start_left_out(start_iteration):
             out = _add_to_bias(out, self.init_score_, self.n_features_)
         return out
 
@@ -800,10 +966,12 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     init_score_ : float or ndarray of shape (n_classes,)
         The starting score: the constant margin minimizing the weighted focal loss on
         the training labels and weights (``class_weight``, ``is_unbalance`` and
-        ``scale_pos_weight`` included). It is added to LightGBM's raw scores by the
-        objective and the metrics in training, and by :meth:`decision_function` in
-        prediction; it is not stored per row as an ``init_score`` (LightGBM would keep two
-        float64 copies of it, 16 n K bytes, for the whole fit).
+        ``scale_pos_weight`` included). In training it is added to LightGBM's raw scores
+        by the objective and the metrics (not stored per row as an ``init_score``:
+        LightGBM would keep two float64 copies of it, 16 n K bytes, for the whole fit);
+        after training it is added to every leaf of the first iteration's trees, so the
+        booster's own raw scores (``booster_.predict(X, raw_score=True)``, a saved file,
+        ``pred_contrib``, SHAP) include it.
     classes_, n_classes_, booster_, best_iteration_, evals_result_, objective_, ...
         As in ``LGBMClassifier``. ``classes_`` holds the original labels.
 
@@ -844,7 +1012,19 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     a custom objective (``Check failed: (train_data->num_features()) > (0)``) where its
     built-in objectives fit a constant; this estimator then sets
     ``feature_pre_filter=False`` (unless you set it) and fits the constant
-    ``init_score_``. ``init_model`` (continued training) is not supported.
+    ``init_score_``.
+
+    **Saving and continued training.** :meth:`save_model` writes LightGBM's text format,
+    and the file is the whole model: plain ``lightgbm.Booster(model_file=path)
+    .predict(X, raw_score=True)`` returns :meth:`decision_function`'s margins (the start
+    is in the first iteration's leaves), and one ``boostfocal:`` line after LightGBM's
+    parameters section (which LightGBM's loader skips) holds the classes, the loss and
+    its parameters, restored by ``FocalLGBMClassifier().load_model(path)``.
+    ``init_model`` continues from a boostfocal estimator, file or any LightGBM model.
+    Because the start lives in iteration 0, ``start_iteration > 0`` leaves it out of
+    LightGBM's raw scores; :meth:`decision_function` adds ``init_score_`` back then.
+    ``Booster.refit`` recomputes the leaf values and drops the start: refit through
+    the estimator instead.
 
     **Defaults.** LightGBM's defaults are kept (``min_child_weight=1e-3``,
     ``min_child_samples=20``): they learn as well under focal loss as under the built-in
@@ -907,8 +1087,8 @@ class GHMLGBMClassifier(_FocalLGBMBase):
         rounds it saw (``n_updates_``).
     init_score_ : float
         The starting score: the weighted prior log-odds (``class_weight``,
-        ``is_unbalance`` and ``scale_pos_weight`` included), added back by
-        :meth:`decision_function`.
+        ``is_unbalance`` and ``scale_pos_weight`` included), held by the booster's
+        first iteration as in :class:`FocalLGBMClassifier`.
     classes_, n_classes_, booster_, best_iteration_, evals_result_, objective_, ...
         As in ``LGBMClassifier``. ``classes_`` holds the original labels.
 
@@ -938,6 +1118,7 @@ class GHMLGBMClassifier(_FocalLGBMBase):
     """
 
     _loss_params = GHM_PARAMS
+    _loss_kinds = ("ghm",)
 
     def __init__(self, *, ghm_bins: int = 10, ghm_momentum: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -949,7 +1130,7 @@ class GHMLGBMClassifier(_FocalLGBMBase):
         tags.classifier_tags.multi_class = False
         return tags
 
-    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
+    def _make_loss(self, n_classes: int):
         return make_ghm_loss(n_classes, self.ghm_bins, self.ghm_momentum, type(self).__name__)
 
 

@@ -20,6 +20,12 @@ Native use with ``xgboost.train``::
                              iteration_range=(0, booster.best_iteration + 1))
     proba = loss.predict_proba(margin)[:, 1]              # class posterior P(y=1 | x)
 
+To keep the start inside the model instead (so that saved files, ``predict`` without
+a base margin and SHAP include it), give it as the margin-space ``base_score``, as the
+estimators do: ``params["base_score"] = 1 / (1 + np.exp(-start))`` with
+``"objective": "binary:logistic"``, or the K class margins with ``"multi:softprob"``
+(XGBoost >= 3.1), and no base margin.
+
 For K classes use ``SoftmaxFocalLoss``, ``params["num_class"] = K`` and a base margin of
 shape (n, K) (``np.tile(loss.init_score(y_train), (n, 1))``). ``GHMLoss`` (binary GHM-C)
 plugs in the same way; its metric is ``"logloss"``, and it keeps a moving average across
@@ -29,11 +35,14 @@ rounds, so give every ``xgboost.train`` call a fresh ``GHMLoss``.
 from __future__ import annotations
 
 import numbers
+import os
+import warnings
 from typing import Any
 
 import numpy as np
 from sklearn.utils.validation import _num_samples, check_consistent_length, check_is_fitted
 
+from . import _model_io
 from ._adapter import NativeMetric, NativeObjective, xgboost_softmax_factor
 from ._classifier import (
     GHM_PARAMS,
@@ -44,11 +53,11 @@ from ._classifier import (
     check_paper_names,
     constant_margin,
     encode_eval_labels,
-    encode_labels,
     make_ghm_loss,
     scale_pos_weight_multipliers,
     validate_sample_weight,
 )
+from ._fitplan import plan_in_memory
 from ._optional import import_optional
 
 xgb = import_optional("xgboost", "xgboost")
@@ -158,6 +167,215 @@ FOCAL_MIN_CHILD_WEIGHT = 0.01
 DEFAULT_OBJECTIVE = "binary:logistic"
 
 
+def _version_tuple(version: str) -> tuple[int, int]:
+    parts = []
+    for piece in version.split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)  # type: ignore[return-value]
+
+
+#: XGBoost >= 3.1 takes one ``base_score`` per class for ``multi:softprob``: the
+#: multiclass start can live in the booster. Older versions take a scalar only.
+XGB_VECTOR_BASE_SCORE = _version_tuple(xgb.__version__) >= (3, 1)
+
+
+def user_start(base_score, n_classes: int) -> float | None:
+    """The start a user's ``base_score`` asks for (``logit(base_score)``), or None.
+
+    ``base_score`` keeps ``XGBClassifier``'s meaning: the starting probability of
+    ``classes_[1]``, binary only.
+    """
+    bs = base_score
+    if bs is None:
+        return None
+    if n_classes > 2:
+        raise ValueError(
+            f"base_score is not supported with more than two classes (y has {n_classes}); "
+            "leave it at None to start from the focal-optimal constant")
+    if isinstance(bs, bool) or not isinstance(bs, numbers.Real) or not 0 < bs < 1:
+        raise ValueError(
+            "base_score must be None or the starting probability of classes_[1], "
+            f"strictly between 0 and 1, got {bs!r}")
+    return float(np.log(bs) - np.log1p(-bs))
+
+
+def start_in_booster(start: float | np.ndarray) -> bool:
+    """Whether the booster's ``base_score`` can hold the start.
+
+    Always, but for multiclass on XGBoost < 3.1 (a scalar ``base_score``), and for a
+    binary start so extreme (|start| > ~16) that its probability rounds to 0 or 1 in
+    float32, which ``binary:logistic`` refuses; the start is then a per-row base margin.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    if start.ndim == 0:
+        p = np.float32(booster_base_score(start))
+        return bool(0.0 < p < 1.0)
+    return XGB_VECTOR_BASE_SCORE
+
+
+def booster_base_score(start: float | np.ndarray) -> float | list[float]:
+    """The ``base_score`` parameter whose margin is ``start``.
+
+    ``binary:logistic`` reads ``base_score`` as a probability (the margin is its logit),
+    ``multi:softprob`` (XGBoost >= 3.1) reads one margin per class. XGBoost stores it
+    as float32, and the trees are grown from the stored value.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    if start.ndim == 0:
+        return float(1.0 / (1.0 + np.exp(-float(start))))
+    return [float(v) for v in start]
+
+
+def zero_base_score(start: float | np.ndarray) -> float:
+    """The scalar ``base_score`` that adds a margin of 0 (where the start stays per row).
+
+    0.5 for ``binary:logistic`` (a probability), 0 for ``multi:softprob`` (a margin).
+    """
+    return 0.5 if np.ndim(start) == 0 else 0.0
+
+
+def booster_margin(start, n_rows: int, offset, name: str, in_booster: bool
+                   ) -> np.ndarray | None:
+    """The per-row base margin to hand XGBoost: None, or ``start`` + the user's offset.
+
+    When the booster holds the start, rows without a user offset need no base margin.
+    A base margin replaces XGBoost's ``base_score``, so with an offset it is the start
+    plus the offset.
+    """
+    if offset is None:
+        return None if in_booster else constant_margin(start, n_rows)
+    base = constant_margin(start, n_rows)
+    off = np.asarray(offset, dtype=np.float64)
+    if base.ndim == 1 and off.ndim == 2 and off.shape[1] == 1:
+        off = off[:, 0]
+    if off.shape != base.shape:
+        raise ValueError(f"{name} must have shape {base.shape} (one offset per row"
+                         f"{'' if base.ndim == 1 else ' and class'}), got {off.shape}")
+    if not np.all(np.isfinite(off)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return base + off
+
+
+def focal_xgb_params(estimator, params: dict, loss_params: tuple[str, ...]) -> dict:
+    """Booster parameters of a boostfocal XGBoost estimator (in memory or Dask).
+
+    The loss parameters, ``scale_pos_weight`` and the user's ``base_score`` never reach
+    XGBoost; while ``fit`` runs, ``base_score`` is the starting score in XGBoost's
+    convention (:func:`booster_base_score`), or a margin of 0 where the start is a per-row
+    base margin (see :func:`start_in_booster`), so that the booster adds nothing to it.
+    ``min_child_weight=None`` becomes ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters, and
+    without a user ``eval_metric`` XGBoost's default metric is disabled.
+    """
+    for name in (*loss_params, "scale_pos_weight", "base_score"):
+        params.pop(name, None)
+    base_score = estimator.__dict__.get("_focal_fit_base_score")
+    if base_score is not None:
+        params["base_score"] = base_score
+    if params.get("min_child_weight") is None and params.get("booster") != "gblinear":
+        params["min_child_weight"] = FOCAL_MIN_CHILD_WEIGHT
+    if estimator.eval_metric is None or isinstance(estimator.eval_metric, _FocalMetric):
+        params.setdefault("disable_default_eval_metric", 1)
+    return params
+
+
+class XGBModelFileMixin(FocalClassifierMixin):
+    """``save_model`` / ``load_model`` of the boostfocal XGBoost estimators.
+
+    It is also :class:`~boostfocal._classifier.FocalClassifierMixin` (XGBoost's
+    ``get_params`` skips at most one mixin before the ``XGBModel`` class).
+
+    The booster holds the starting score (``base_score``) and, as the booster attribute
+    ``boostfocal``, the metadata that rebuilds the estimator (classes, loss, parameters;
+    see ``boostfocal._model_io``). A subclass sets ``_loss_params`` and
+    ``_loss_kinds`` and stores its original labels with ``_set_classes``.
+    """
+
+    _loss_params: tuple[str, ...] = ()
+    _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
+
+    #: XGBoost 2.1 reads the estimator type from this attribute (``XGBModel._get_type``,
+    #: e.g. for a callable ``eval_metric``), which scikit-learn >= 1.6 no longer defines.
+    _estimator_type = "classifier"
+
+    def _set_classes(self, classes: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _booster_holds_start(self) -> bool:
+        return self.__dict__.get("_focal_start_in_booster", False)
+
+    def _store_metadata(self) -> None:
+        params = {name: getattr(self, name) for name in (*self._loss_params, "base_score")}
+        meta = _model_io.make_metadata(self, params, self._booster_holds_start())
+        self.get_booster().set_attr(**{_model_io.META_KEY: _model_io.dumps(meta)})
+
+    def save_model(self, fname) -> None:
+        """Save the model to an XGBoost JSON (``.json``) or UBJSON (``.ubj``) file.
+
+        The file is the whole model: the booster carries the starting score, so plain
+        ``xgboost.Booster().load_model(fname)`` predicts the margins of
+        :meth:`decision_function` (``output_margin=True``), and the booster attribute
+        ``boostfocal`` carries the classes, the loss and its parameters, which
+        :meth:`load_model` restores.
+
+        Parameters
+        ----------
+        fname : str or os.PathLike
+            The file to write (its extension chooses the format, as in XGBoost).
+        """
+        check_is_fitted(self, "loss_")
+        self._store_metadata()
+        if not self._booster_holds_start():
+            warnings.warn(
+                f"XGBoost {xgb.__version__}'s base_score cannot hold this model's starting "
+                "score (a per-class start needs XGBoost >= 3.1; a binary start beyond "
+                "about +-16 is a probability of 0 or 1 in float32): plain XGBoost margins "
+                "from this file omit init_score_ "
+                f"({np.asarray(self.init_score_).tolist()}); add it, or load the file with "
+                f"{type(self).__name__}().load_model, which restores it.",
+                UserWarning, stacklevel=2)
+        # The booster's own save_model: XGBModel.save_model adds a "scikit_learn"
+        # attribute through XGBModel._get_type, which fails on XGBoost 2.1 with
+        # scikit-learn >= 1.6; the boostfocal attribute says more than it anyway.
+        self.get_booster().save_model(fname)
+
+    def load_model(self, fname) -> None:
+        """Load a model saved by a boostfocal estimator's :meth:`save_model`.
+
+        ``Cls().load_model(fname)`` restores ``classes_``, ``loss_``, ``init_score_`` and
+        the loss parameters, so that ``predict_proba``, ``predict`` and
+        ``decision_function`` equal the saved estimator's. A file without boostfocal
+        metadata (written by plain XGBoost) raises a ``ValueError`` saying what is
+        missing, and the estimator is left unchanged.
+
+        Parameters
+        ----------
+        fname : str, os.PathLike, bytearray
+            The model file (JSON or UBJSON), or its contents.
+        """
+        source = f"the model {fname!r}" if isinstance(fname, (str, os.PathLike)) else \
+            "the model"
+        probe = xgb.Booster()
+        probe.load_model(fname)
+        meta = _model_io.loads(probe.attr(_model_io.META_KEY), source)
+        if meta["loss"].get("kind") not in self._loss_kinds:
+            raise ValueError(f"{source} holds a {meta.get('estimator')} model (loss "
+                             f"{meta['loss'].get('kind')!r}), which "
+                             f"{type(self).__name__} cannot restore")
+        super().load_model(fname)
+        # Plain attributes, not set_params: XGBModel.set_params would push them into the
+        # loaded booster (objective "binary:logistic" on a multiclass booster breaks it).
+        for name, value in meta["params"].items():
+            setattr(self, name, value)
+        self.objective = DEFAULT_OBJECTIVE
+        classes = _model_io.classes_from_json(meta["classes"], meta["classes_dtype"])
+        self.loss_ = _model_io.loss_from_dict(meta["loss"])
+        self.init_score_ = _model_io.start_from_meta(meta)
+        self._focal_start_in_booster = bool(meta["start_in_booster"])
+        self.n_classes_ = classes.shape[0]
+        self._set_classes(classes)
+
+
 def _pair_labels_weights(data):
     """Labels and weights as XGBClassifier hands them to a callable: a ``(y, w)`` pair."""
     y, w = data
@@ -204,7 +422,7 @@ class _FocalMetric(NativeMetric):
         return self.value(y_pred, (y_true, sample_weight))
 
 
-class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
+class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
     """What the XGBoost estimators share: everything but the loss and its parameters.
 
     A subclass declares its own constructor parameters (keyword-only, then ``**kwargs``
@@ -217,12 +435,11 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
     #: The subclass's own constructor parameters: handled by boostfocal, never by XGBoost.
     _loss_params: tuple[str, ...] = ()
 
-    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
-        """The loss to train on, from the estimator's parameters and the training data.
+    def _make_loss(self, n_classes: int):
+        """The loss to train on, from the estimator's parameters (errors name them).
 
-        ``y_enc`` holds the encoded labels and ``weights`` the training weights
-        (``sample_weight`` times ``scale_pos_weight``), for parameters resolved from data.
-        Errors must name the estimator parameter.
+        ``focal_alpha="balanced"`` stays unresolved: the fit plan resolves it on the
+        weighted class totals.
         """
         raise NotImplementedError  # pragma: no cover - abstract
 
@@ -245,14 +462,10 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         -------
         dict
         """
-        params = super().get_xgb_params()
-        for name in (*self._loss_params, "scale_pos_weight", "base_score"):
-            params.pop(name, None)
-        if params.get("min_child_weight") is None and params.get("booster") != "gblinear":
-            params["min_child_weight"] = FOCAL_MIN_CHILD_WEIGHT
-        if self.eval_metric is None or isinstance(self.eval_metric, _FocalMetric):
-            params.setdefault("disable_default_eval_metric", 1)
-        return params
+        return focal_xgb_params(self, super().get_xgb_params(), self._loss_params)
+
+    def _set_classes(self, classes: np.ndarray) -> None:
+        self._focal_classes = classes
 
     @property
     def classes_(self) -> np.ndarray:
@@ -264,8 +477,8 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
     def intercept_(self) -> np.ndarray:
         """Constant part of the margin: ``init_score_`` (plus the bias for ``gblinear``).
 
-        ``XGBClassifier.intercept_`` reports the booster's ``base_score``, which this
-        estimator never uses (every row starts from ``init_score_`` as its base margin).
+        ``XGBClassifier.intercept_`` reports the booster's ``base_score`` in XGBoost's
+        convention (a probability for two classes); this is the margin.
 
         Returns
         -------
@@ -284,39 +497,8 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         """scale_pos_weight as per-class multipliers of the training weights."""
         return scale_pos_weight_multipliers(self.scale_pos_weight, n_classes)
 
-    def _starting_score(self, loss, y_enc: np.ndarray, weights: np.ndarray | None,
-                        n_classes: int) -> float | np.ndarray:
-        bs = self.base_score
-        if bs is None:
-            if n_classes == 2:
-                return float(loss.init_score(y_enc, weights))
-            return np.asarray(loss.init_score(y_enc, weights, n_classes=n_classes),
-                              dtype=np.float64)
-        if n_classes > 2:
-            raise ValueError(
-                f"base_score is not supported with more than two classes (y has {n_classes}); "
-                "leave it at None to start from the focal-optimal constant")
-        if isinstance(bs, bool) or not isinstance(bs, numbers.Real) or not 0 < bs < 1:
-            raise ValueError(
-                "base_score must be None or the starting probability of classes_[1], "
-                f"strictly between 0 and 1, got {bs!r}")
-        return float(np.log(bs) - np.log1p(-bs))
-
-    @staticmethod
-    def _start_margin(init, n_rows: int, offset, name: str) -> np.ndarray:
-        """Per-row base margin: the starting score plus an optional user offset."""
-        start = constant_margin(init, n_rows)
-        if offset is None:
-            return start
-        off = np.asarray(offset, dtype=np.float64)
-        if start.ndim == 1 and off.ndim == 2 and off.shape[1] == 1:
-            off = off[:, 0]
-        if off.shape != start.shape:
-            raise ValueError(f"{name} must have shape {start.shape} (one offset per row"
-                             f"{'' if start.ndim == 1 else ' and class'}), got {off.shape}")
-        if not np.all(np.isfinite(off)):
-            raise ValueError(f"{name} contains NaN or infinite values")
-        return start + off
+    def _user_start(self, n_classes: int) -> float | None:
+        return user_start(self.base_score, n_classes)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None,
@@ -343,7 +525,7 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
             As in ``XGBClassifier.fit``.
         xgb_model : Booster, XGBModel or str, default=None
             Model to continue training from. Its trees are added to the starting score
-            of this fit.
+            of this fit (the booster's ``base_score`` is this fit's start).
         sample_weight_eval_set : list of array-like, default=None
             Weights of each ``eval_set`` entry.
         base_margin_eval_set : list of array-like, default=None
@@ -356,14 +538,16 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         self : estimator
         """
         self._check_objective()
-        classes, y_enc = encode_labels(y)
+        plan, y_enc, weights = plan_in_memory(
+            y, sample_weight, make_loss=self._make_loss,
+            multipliers=lambda classes, counts: self._class_weights(classes.shape[0]),
+            start=self._user_start, weight_names="sample_weight (with scale_pos_weight)")
         check_consistent_length(X, y_enc)
-        n_classes = classes.shape[0]
-        weights = validate_sample_weight(sample_weight, y_enc.shape[0])
-        train_weights = apply_class_weights(y_enc, weights, self._class_weights(n_classes))
-        loss = self._make_loss(n_classes, y_enc, train_weights)
-        init = self._starting_score(loss, y_enc, train_weights, n_classes)
-        train_margin = self._start_margin(init, y_enc.shape[0], base_margin, "base_margin")
+        classes, loss, init = plan.classes, plan.loss, plan.start
+        train_weights = apply_class_weights(y_enc, weights, plan.multipliers)
+        in_booster = start_in_booster(init)
+        train_margin = booster_margin(init, y_enc.shape[0], base_margin, "base_margin",
+                                      in_booster)
 
         evals = weights_eval = margins_eval = None
         if eval_set is not None:
@@ -382,10 +566,10 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
                 weights_eval.append(validate_sample_weight(
                     None if sample_weight_eval_set is None else sample_weight_eval_set[i],
                     n_rows, f"sample_weight_eval_set[{i}]"))
-                margins_eval.append(self._start_margin(
+                margins_eval.append(booster_margin(
                     init, n_rows,
                     None if base_margin_eval_set is None else base_margin_eval_set[i],
-                    f"base_margin_eval_set[{i}]"))
+                    f"base_margin_eval_set[{i}]", in_booster))
         elif sample_weight_eval_set is not None or base_margin_eval_set is not None:
             raise ValueError("sample_weight_eval_set and base_margin_eval_set need eval_set")
 
@@ -394,6 +578,8 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         # encoded classes while it runs, and restore the parameters whatever happens.
         saved = self.objective, self.eval_metric
         self.__dict__["_focal_classes"] = None
+        self.__dict__["_focal_fit_base_score"] = (
+            booster_base_score(init) if in_booster else zero_base_score(init))
         try:
             self.objective = _FocalObjective(loss)
             if self.eval_metric is None:
@@ -404,9 +590,12 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
                         base_margin_eval_set=margins_eval, feature_weights=feature_weights)
         finally:
             self.objective, self.eval_metric = saved
+            self.__dict__.pop("_focal_fit_base_score", None)
         self.loss_ = loss
         self.init_score_ = init
         self._focal_classes = classes
+        self._focal_start_in_booster = in_booster
+        self._store_metadata()
         return self
 
     # ------------------------------------------------------------------ predict
@@ -432,8 +621,8 @@ class _FocalXGBBase(FocalClassifierMixin, xgb.XGBClassifier):
         check_is_fitted(self)
         margin = xgb.XGBModel.predict(
             self, X, output_margin=True, validate_features=validate_features,
-            base_margin=self._start_margin(self.init_score_, _num_samples(X), base_margin,
-                                           "base_margin"),
+            base_margin=booster_margin(self.init_score_, _num_samples(X), base_margin,
+                                       "base_margin", self._booster_holds_start()),
             iteration_range=iteration_range)
         return np.asarray(margin, dtype=np.float64)
 
@@ -540,12 +729,16 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     Notes
     -----
     **Starting score.** Boosting starts from ``init_score_``, the constant margin that
-    minimizes the weighted focal loss (not the prior log-odds). It is handed to XGBoost as
-    a per-row ``base_margin`` in training, in every ``eval_set`` and at prediction, so
-    the booster's own ``base_score`` is never used. A ``base_margin`` passed to
-    :meth:`fit`, :meth:`predict`, :meth:`predict_proba` or :meth:`decision_function`
-    (and ``base_margin_eval_set``) is an *offset* added to ``init_score_``: shape (n,) for
-    two classes, (n, K) for K classes.
+    minimizes the weighted focal loss (not the prior log-odds). It lives in the booster
+    as its ``base_score`` (in margin space: ``sigmoid(init_score_)`` for two classes, as
+    ``binary:logistic`` reads it; the K class margins for ``multi:softprob``, XGBoost >=
+    3.1; stored as float32), so ``get_booster().predict(..., output_margin=True)``, a
+    saved model file and SHAP all include it. On XGBoost < 3.1, whose ``base_score`` is a
+    scalar, the multiclass start is a per-row base margin instead (see Saving). A
+    ``base_margin`` passed to :meth:`fit`, :meth:`predict`, :meth:`predict_proba` or
+    :meth:`decision_function` (and ``base_margin_eval_set``) is an *offset* added to
+    ``init_score_``: shape (n,) for two classes, (n, K) for K classes (XGBoost replaces
+    ``base_score`` by a base margin, so the estimator hands it ``init_score_`` + offset).
 
     **base_score** keeps its ``XGBClassifier`` meaning for two classes: the starting
     probability of ``classes_[1]``, strictly between 0 and 1. It replaces the
@@ -590,8 +783,15 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     uncorrected focal confidence: ranking metrics are unaffected, probability metrics are
     biased.
 
-    **Saving.** Use pickle or joblib. ``save_model``/``load_model`` store only the booster,
-    not ``init_score_`` or the original labels.
+    **Saving.** :meth:`save_model` writes XGBoost's JSON (``.json``) or UBJSON (``.ubj``)
+    file, and it is the whole model: the booster holds the starting score, so plain
+    ``xgboost.Booster().load_model(path)`` predicts :meth:`decision_function`'s margins
+    (``output_margin=True``), and the booster attribute ``boostfocal`` holds the
+    classes, the loss and its parameters, which ``FocalXGBClassifier().load_model(path)``
+    restores. For the class posterior from plain margins use
+    ``loss.predict_proba(margin)`` with the loss in that attribute. XGBoost < 3.1,
+    multiclass: the file's plain margins omit ``init_score_`` (a ``UserWarning`` says so
+    when saving); ``load_model`` restores it. Pickle and joblib also work.
 
     Examples
     --------
@@ -684,6 +884,7 @@ class GHMXGBClassifier(_FocalXGBBase):
     """
 
     _loss_params = GHM_PARAMS
+    _loss_kinds = ("ghm",)
 
     def __init__(self, *, ghm_bins: int = 10, ghm_momentum: float = 0.0,
                  **kwargs: Any) -> None:
@@ -696,5 +897,5 @@ class GHMXGBClassifier(_FocalXGBBase):
         tags.classifier_tags.multi_class = False
         return tags
 
-    def _make_loss(self, n_classes: int, y_enc: np.ndarray, weights: np.ndarray | None):
+    def _make_loss(self, n_classes: int):
         return make_ghm_loss(n_classes, self.ghm_bins, self.ghm_momentum, type(self).__name__)

@@ -217,8 +217,9 @@ def test_binary_fit_uses_focal_loss_and_starting_score():
     assert clf.objective_.loss == clf.loss_  # the native LightGBM objective
     assert isinstance(clf.init_score_, float)
     assert clf.init_score_ == pytest.approx(FocalLoss(2.0, 0.25).init_score(y), rel=1e-12)
+    # The booster's own raw scores hold the start (in its first iteration's leaves).
     raw = clf.booster_.predict(X, raw_score=True)
-    np.testing.assert_allclose(clf.decision_function(X), raw + clf.init_score_, rtol=1e-12)
+    np.testing.assert_allclose(clf.decision_function(X), raw, rtol=1e-12)
     assert clf.decision_function(X).shape == (len(y),)
 
 
@@ -234,8 +235,7 @@ def test_multiclass_fit_uses_softmax_focal_loss_and_alpha_in_class_order():
     np.testing.assert_allclose(clf.init_score_, expected, rtol=1e-12)
     margin = clf.decision_function(X)
     assert margin.shape == (len(y), 3)
-    np.testing.assert_allclose(margin, clf.booster_.predict(X, raw_score=True)
-                               + clf.init_score_, rtol=1e-12)
+    np.testing.assert_allclose(margin, clf.booster_.predict(X, raw_score=True), rtol=1e-12)
     proba = clf.predict_proba(X)
     assert proba.shape == (len(y), 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
@@ -460,9 +460,11 @@ def test_class_weight_equals_the_same_sample_weights(multiclass):
     balanced = FocalLGBMClassifier(class_weight="balanced", **FAST).fit(X, labels)
     counts = np.bincount(y)
     w_bal = (len(y) / (len(counts) * counts))[y]
+    # atol: the class totals are summed in a different order (n_k times a multiplier vs
+    # a weighted bincount), and the balanced start is 0 up to that rounding
     np.testing.assert_allclose(balanced.init_score_,
                                FocalLGBMClassifier(**FAST).fit(X, labels, sample_weight=w_bal)
-                               .init_score_, rtol=1e-12)
+                               .init_score_, rtol=1e-12, atol=1e-14)
 
 
 def test_is_unbalance_and_scale_pos_weight_are_honoured():
@@ -635,10 +637,16 @@ def test_predict_surface(multiclass):
     confidence = clone(clf).set_params(focal_proba="confidence").fit(X, y)
     np.testing.assert_allclose(confidence.predict_proba(X),
                                confidence.loss_.predict_confidence(margin), rtol=1e-12)
-    # iteration control is kept
+    # iteration control is kept; iteration 0 holds the start, which start_iteration > 0
+    # leaves out of the booster's scores and decision_function adds back
     first = clf.decision_function(X, num_iteration=1)
-    np.testing.assert_allclose(first, clf.booster_.predict(X, raw_score=True, num_iteration=1)
+    np.testing.assert_allclose(first, clf.booster_.predict(X, raw_score=True, num_iteration=1))
+    later = clf.decision_function(X, start_iteration=2)
+    np.testing.assert_allclose(later, clf.booster_.predict(X, raw_score=True, start_iteration=2)
                                + clf.init_score_)
+    np.testing.assert_allclose(
+        clf.decision_function(X, num_iteration=2) + later - clf.init_score_, margin,
+        rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("multiclass", [False, True])
@@ -728,11 +736,12 @@ def test_lightgbm_aborts_with_zero_min_hessian_but_not_with_a_tiny_positive_one(
     assert np.all(np.isfinite(clf.decision_function(X)))
 
 
-def test_init_model_is_not_supported():
+def test_init_model_with_init_score_is_an_error():
+    # LightGBM replaces a Dataset's init_score by the init model's raw scores.
     X, y = _binary(n=100)
     first = FocalLGBMClassifier(**FAST).fit(X, y)
     with pytest.raises(ValueError, match="init_model"):
-        FocalLGBMClassifier(**FAST).fit(X, y, init_model=first)
+        FocalLGBMClassifier(**FAST).fit(X, y, init_model=first, init_score=np.zeros(len(y)))
 
 
 # =====================================================================================
@@ -956,8 +965,7 @@ def test_ghm_fit_attributes_and_predictions():
     assert clf.loss_.n_updates_ == FAST["n_estimators"]  # one update per round
     assert clf.init_score_ == pytest.approx(np.log(y.mean() / (1 - y.mean())), rel=1e-14)
     margin = clf.decision_function(X)
-    np.testing.assert_allclose(margin, clf.booster_.predict(X, raw_score=True)
-                               + clf.init_score_, rtol=1e-12)
+    np.testing.assert_allclose(margin, clf.booster_.predict(X, raw_score=True), rtol=1e-12)
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-margin)),
                                rtol=1e-12)
     np.testing.assert_array_equal(clf.predict(X),

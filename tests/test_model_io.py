@@ -1,0 +1,442 @@
+"""Self-contained models: the start inside the booster, model files, SHAP, init_model.
+
+Covers ``boostfocal._model_io`` (the metadata) and ``boostfocal._fitplan`` (the shared fit
+plan and the LightGBM leaf fold) through the estimators that use them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+xgb = pytest.importorskip("xgboost")
+lgb = pytest.importorskip("lightgbm")
+
+from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss, _model_io  # noqa: E402
+from boostfocal._fitplan import class_counts, make_plan  # noqa: E402
+from boostfocal.lightgbm import FocalLGBMClassifier, GHMLGBMClassifier  # noqa: E402
+from boostfocal.xgboost import (  # noqa: E402
+    XGB_VECTOR_BASE_SCORE,
+    FocalXGBClassifier,
+    GHMXGBClassifier,
+)
+
+#: XGBoost < 3.1 cannot hold a multiclass start in the booster (scalar base_score only):
+#: there, plain-library margins omit init_score_, a documented limit.
+old_xgb_multiclass = pytest.mark.skipif(
+    not XGB_VECTOR_BASE_SCORE, reason="XGBoost < 3.1: no per-class base_score")
+
+#: What "plain library margins equal decision_function" means: the issue's 1e-5. Both
+#: sides read the same booster, so the measured difference is 0 (XGBoost margins are
+#: float32 on both sides, LightGBM's float64).
+MARGIN_ATOL = 1e-5
+
+XGB_FAST = {"n_estimators": 12, "max_depth": 3, "n_jobs": 1}
+LGBM_FAST = {"n_estimators": 12, "num_leaves": 8, "n_jobs": 1, "verbose": -1}
+
+
+def _data(multiclass: bool, n: int = 400, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5))
+    if multiclass:
+        score = X[:, :3] + rng.normal(scale=0.8, size=(n, 3)) + np.array([1.0, 0.0, -0.8])
+        y = np.array(["cat", "dog", "emu"])[np.argmax(score, axis=1)]
+    else:
+        y = np.where(X[:, 0] + 0.5 * X[:, 1] + rng.normal(scale=0.7, size=n) > 1.4,
+                     "fraud", "ok")
+    return X, y
+
+
+ESTIMATORS = {
+    "FocalXGB": (FocalXGBClassifier, XGB_FAST, ("json", "ubj")),
+    "GHMXGB": (GHMXGBClassifier, XGB_FAST, ("json", "ubj")),
+    "FocalLGBM": (FocalLGBMClassifier, LGBM_FAST, ("txt",)),
+    "GHMLGBM": (GHMLGBMClassifier, LGBM_FAST, ("txt",)),
+}
+
+CASES = [(name, multiclass, fmt)
+         for name, (_, _, fmts) in ESTIMATORS.items()
+         for multiclass in (False, True) if not (multiclass and name.startswith("GHM"))
+         for fmt in fmts]
+
+
+def _holds_start(est) -> bool:
+    """Whether the booster holds the start: always, but XGBoost < 3.1 multiclass."""
+    return getattr(est, "_booster_holds_start", lambda: True)()
+
+
+def _start_outside(est) -> float | np.ndarray:
+    """What plain-library margins lack: 0, or init_score_ on XGBoost < 3.1 multiclass."""
+    return 0.0 if _holds_start(est) else est.init_score_
+
+
+def _native_margin(path, X, fmt):
+    if fmt == "txt":
+        return lgb.Booster(model_file=str(path)).predict(X, raw_score=True)
+    booster = xgb.Booster()
+    booster.load_model(str(path))
+    return booster.predict(xgb.DMatrix(X), output_margin=True)
+
+
+@pytest.mark.parametrize(("name", "multiclass", "fmt"), CASES)
+def test_round_trip_and_plain_library_margins(tmp_path, name, multiclass, fmt):
+    cls, params, _ = ESTIMATORS[name]
+    X, y = _data(multiclass)
+    est = cls(**params).fit(X, y)
+    path = tmp_path / f"model.{fmt}"
+    if not _holds_start(est):
+        with pytest.warns(UserWarning, match="cannot hold this model.s starting score"):
+            est.save_model(path)
+    else:
+        est.save_model(path)
+
+    # The plain library, knowing nothing of boostfocal, predicts the estimator's margins.
+    margin = est.decision_function(X)
+    native = _native_margin(path, X, fmt) + _start_outside(est)
+    assert np.max(np.abs(native - margin)) <= MARGIN_ATOL
+
+    restored = cls()
+    assert restored.load_model(path) is None  # XGBoost's sklearn convention
+    assert_array_equal(restored.classes_, est.classes_)
+    assert restored.classes_.dtype == est.classes_.dtype
+    assert_array_equal(restored.decision_function(X), margin)
+    assert_array_equal(restored.predict_proba(X), est.predict_proba(X))
+    assert_array_equal(restored.predict(X), est.predict(X))
+    assert restored.predict(X).dtype == y.dtype
+    assert restored.loss_ == est.loss_
+    assert_allclose(restored.init_score_, est.init_score_, rtol=0, atol=0)
+    for param in est._loss_params:
+        assert restored.get_params()[param] == est.get_params()[param]
+
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_round_trip_keeps_balanced_alpha_and_confidence(tmp_path, backend):
+    cls, params = ((FocalXGBClassifier, XGB_FAST) if backend == "xgb"
+                   else (FocalLGBMClassifier, LGBM_FAST))
+    X, y = _data(False)
+    est = cls(focal_alpha="balanced", focal_gamma=1.5, focal_proba="confidence",
+              **params).fit(X, y)
+    path = tmp_path / ("m.json" if backend == "xgb" else "m.txt")
+    est.save_model(path)
+    restored = cls()
+    restored.load_model(path)
+    assert restored.focal_alpha == "balanced"
+    assert restored.focal_alpha_ == est.focal_alpha_  # the resolved value
+    assert restored.focal_gamma == 1.5 and restored.focal_proba == "confidence"
+    assert_array_equal(restored.predict_proba(X), est.predict_proba(X))
+
+
+def test_integer_and_boolean_labels_keep_their_dtype(tmp_path):
+    X, y = _data(False)
+    for labels in ((y == "fraud").astype(np.int32) * 2 + 1, y == "fraud"):
+        est = FocalXGBClassifier(**XGB_FAST).fit(X, labels)
+        est.save_model(tmp_path / "m.ubj")
+        restored = FocalXGBClassifier()
+        restored.load_model(tmp_path / "m.ubj")
+        assert restored.classes_.dtype == labels.dtype
+        assert_array_equal(restored.predict(X), est.predict(X))
+
+
+@old_xgb_multiclass
+def test_xgboost_file_holds_the_metadata_and_the_start(tmp_path):
+    X, y = _data(True)
+    est = FocalXGBClassifier(focal_gamma=1.0, **XGB_FAST).fit(X, y)
+    est.save_model(tmp_path / "m.json")
+    with open(tmp_path / "m.json") as f:
+        doc = json.load(f)
+    meta = json.loads(doc["learner"]["attributes"]["boostfocal"])
+    assert meta["classes"] == ["cat", "dog", "emu"]
+    assert meta["loss"] == {"kind": "softmax_focal", "gamma": 1.0, "alpha": None,
+                            "hessian": "majorizer"}
+    assert meta["start_in_booster"] is True
+    assert meta["boostfocal_version"]
+    # XGBoost >= 3.1 keeps one margin per class as base_score (float32).
+    stored = json.loads(doc["learner"]["learner_model_param"]["base_score"])
+    assert_allclose(stored, est.init_score_, rtol=1e-6)
+
+
+def test_lightgbm_file_keeps_pandas_categorical_last(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = _data(False)
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    df["cat"] = pd.Categorical(np.where(X[:, 2] > 0, "hi", "lo"))
+    est = FocalLGBMClassifier(**LGBM_FAST).fit(df, y)
+    path = tmp_path / "m.txt"
+    est.save_model(path)
+    lines = path.read_text().rstrip("\n").splitlines()
+    assert lines[-1].startswith("pandas_categorical:")
+    assert lines[-2].startswith("boostfocal:")
+    # Both of LightGBM's loaders find the categories and predict the margins.
+    for booster in (lgb.Booster(model_file=str(path)), lgb.Booster(model_str=path.read_text())):
+        assert booster.pandas_categorical == [["hi", "lo"]]
+        assert_allclose(booster.predict(df, raw_score=True), est.decision_function(df),
+                        rtol=0, atol=MARGIN_ATOL)
+    restored = FocalLGBMClassifier()
+    restored.load_model(path)
+    assert_array_equal(restored.predict_proba(df), est.predict_proba(df))
+
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_plain_library_file_is_refused_with_what_is_missing(tmp_path, backend):
+    X, y = _data(False)
+    y01 = (y == "fraud").astype(int)
+    if backend == "xgb":
+        path = tmp_path / "plain.json"
+        xgb.XGBClassifier(n_estimators=3).fit(X, y01).get_booster().save_model(path)
+        est = FocalXGBClassifier()
+    else:
+        path = tmp_path / "plain.txt"
+        lgb.LGBMClassifier(n_estimators=3, verbose=-1).fit(X, y01).booster_.save_model(path)
+        est = FocalLGBMClassifier()
+    with pytest.raises(ValueError, match="no boostfocal metadata.*class labels, the loss"):
+        est.load_model(path)
+    assert not hasattr(est, "loss_")  # nothing half-loaded
+
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_ghm_file_is_refused_by_a_focal_estimator(tmp_path, backend):
+    X, y = _data(False)
+    if backend == "xgb":
+        path = tmp_path / "m.json"
+        GHMXGBClassifier(**XGB_FAST).fit(X, y).save_model(path)
+        focal = FocalXGBClassifier()
+    else:
+        path = tmp_path / "m.txt"
+        GHMLGBMClassifier(**LGBM_FAST).fit(X, y).save_model(path)
+        focal = FocalLGBMClassifier()
+    with pytest.raises(ValueError, match="GHM"):
+        focal.load_model(path)
+
+
+def test_newer_metadata_format_is_refused():
+    with pytest.raises(ValueError, match="format"):
+        _model_io.loads(json.dumps({"format": 99, "classes": [0, 1], "classes_dtype": "<i8",
+                                    "loss": {}, "params": {}, "init_score": 0.0,
+                                    "start_in_booster": True}), "m.json")
+
+
+def test_loss_metadata_round_trips():
+    for loss in (FocalLoss(2.5, 0.3, "floor"), SoftmaxFocalLoss(1.0, [0.2, 1.0, 3.0]),
+                 GHMLoss(20, 0.75)):
+        assert _model_io.loss_from_dict(json.loads(json.dumps(
+            _model_io.loss_to_dict(loss)))) == loss
+
+
+# --------------------------------------------------------------------------- the start
+
+@pytest.mark.parametrize("multiclass", [False, pytest.param(True, marks=old_xgb_multiclass)])
+def test_xgboost_trains_without_a_per_row_start(multiclass):
+    # The start is the booster's base_score: with no trees the plain booster predicts it.
+    X, y = _data(multiclass)
+    est = FocalXGBClassifier(n_estimators=0, n_jobs=1).fit(X, y)
+    plain = est.get_booster().predict(xgb.DMatrix(X), output_margin=True)
+    assert_allclose(plain, np.broadcast_to(est.init_score_, plain.shape), rtol=1e-6)
+
+
+def test_xgboost_without_vector_base_score_keeps_the_start_per_row(monkeypatch, tmp_path):
+    # XGBoost < 3.1 takes a scalar base_score only: the multiclass start then stays a
+    # per-row base margin, recorded in the file, and the estimator is still exact.
+    import boostfocal.xgboost as bx
+
+    X, y = _data(True)
+    reference = FocalXGBClassifier(**XGB_FAST).fit(X, y)
+    monkeypatch.setattr(bx, "XGB_VECTOR_BASE_SCORE", False)
+    est = FocalXGBClassifier(**XGB_FAST).fit(X, y)
+    assert_allclose(est.decision_function(X), reference.decision_function(X), atol=1e-5)
+    with pytest.warns(UserWarning, match="omit init_score_"):
+        est.save_model(tmp_path / "m.json")
+    restored = FocalXGBClassifier()
+    restored.load_model(tmp_path / "m.json")
+    assert_array_equal(restored.decision_function(X), est.decision_function(X))
+    plain = _native_margin(tmp_path / "m.json", X, "json")
+    assert np.max(np.abs(plain + est.init_score_ - est.decision_function(X))) <= 1e-5
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_lightgbm_start_lives_in_the_first_iteration(multiclass):
+    X, y = _data(multiclass)
+    est = FocalLGBMClassifier(**LGBM_FAST).fit(X, y)
+    margin = est.decision_function(X)
+    assert_allclose(est.booster_.predict(X, raw_score=True), margin, rtol=0, atol=0)
+    # Iterations from 1 on leave the start out of the booster's scores; the estimator
+    # adds it back.
+    rest = est.booster_.predict(X, raw_score=True, start_iteration=1)
+    assert_allclose(est.decision_function(X, start_iteration=1), rest + est.init_score_,
+                    rtol=1e-12)
+    first = est.booster_.predict(X, raw_score=True, num_iteration=1)
+    assert_allclose(first + rest, margin, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_user_offset_stays_on_top_of_the_start(backend):
+    X, y = _data(False)
+    offset = np.random.default_rng(1).normal(scale=0.3, size=len(y))
+    if backend == "xgb":
+        est = FocalXGBClassifier(**XGB_FAST).fit(X, y, base_margin=offset)
+        shifted = est.decision_function(X, base_margin=offset)
+    else:
+        est = FocalLGBMClassifier(**LGBM_FAST).fit(X, y, init_score=offset)
+        shifted = est.decision_function(X, init_score=offset)
+    assert_allclose(shifted - est.decision_function(X), offset, atol=1e-5)
+
+
+def test_fit_plan_from_totals_matches_the_losses():
+    y = np.array([0, 0, 0, 1, 2, 2])
+    w = np.array([1.0, 2.0, 1.0, 3.0, 0.5, 0.5])
+    counts, totals = class_counts(y, w, 3)
+    assert_array_equal(counts, [3, 1, 2])
+    plan = make_plan(np.array(["a", "b", "c"]), totals, SoftmaxFocalLoss(2.0, "balanced"),
+                     multipliers=np.array([1.0, 2.0, 1.0]))
+    mult_w = w * np.array([1.0, 2.0, 1.0])[y]
+    expected = SoftmaxFocalLoss(2.0, "balanced").resolve(y, mult_w, n_classes=3)
+    assert_allclose(plan.loss.alpha, expected.alpha, rtol=1e-14)
+    assert_allclose(plan.start, expected.init_score(y, mult_w, n_classes=3), rtol=1e-12)
+    with pytest.raises(ValueError, match="sample_weight must give every class"):
+        make_plan(np.array([0, 1]), np.array([1.0, 0.0]), FocalLoss(2.0))
+
+
+# --------------------------------------------------------------------------- SHAP
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_treeshap_sums_to_decision_function(backend, multiclass):
+    shap = pytest.importorskip("shap")
+    X, y = _data(multiclass)
+    est = (FocalXGBClassifier(**XGB_FAST) if backend == "xgb"
+           else FocalLGBMClassifier(**LGBM_FAST)).fit(X, y)
+    explainer = shap.TreeExplainer(est)
+    values = np.asarray(explainer.shap_values(X))
+    total = np.asarray(explainer.expected_value) + values.sum(axis=1)
+    # XGBoost computes SHAP values in float32
+    atol = 1e-5 if backend == "xgb" else 1e-10
+    assert_allclose(total, est.decision_function(X), rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_library_contributions_sum_to_decision_function(multiclass):
+    X, y = _data(multiclass)
+    k = 3 if multiclass else 1
+    width = X.shape[1] + 1
+    est = FocalXGBClassifier(**XGB_FAST).fit(X, y)
+    contribs = est.get_booster().predict(xgb.DMatrix(X), pred_contribs=True)
+    assert_allclose(contribs.reshape(len(y), k, width).sum(axis=2) + _start_outside(est),
+                    est.decision_function(X).reshape(len(y), k), rtol=0, atol=1e-5)
+    est = FocalLGBMClassifier(**LGBM_FAST).fit(X, y)
+    contrib = est.booster_.predict(X, pred_contrib=True)
+    assert_allclose(contrib.reshape(len(y), k, width).sum(axis=2),
+                    est.decision_function(X).reshape(len(y), k), rtol=0, atol=1e-10)
+
+
+# --------------------------------------------------------------------------- init_model
+
+def _train_loss(est, X, y):
+    y_enc = np.searchsorted(est.classes_, y)
+    return float(np.mean(est.loss_.loss(y_enc, est.decision_function(X))))
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+@pytest.mark.parametrize("source", ["estimator", "file"])
+def test_lightgbm_init_model_continues_and_lowers_the_loss(tmp_path, multiclass, source):
+    X, y = _data(multiclass)
+    first = FocalLGBMClassifier(**LGBM_FAST).fit(X, y)
+    init_model = first
+    if source == "file":
+        init_model = tmp_path / "first.txt"
+        first.save_model(init_model)
+        init_model = str(init_model)
+    more = FocalLGBMClassifier(**LGBM_FAST).fit(X, y, init_model=init_model)
+    n_per_iter = 3 if multiclass else 1
+    assert more.booster_.num_trees() == 2 * LGBM_FAST["n_estimators"] * n_per_iter
+    assert _train_loss(more, X, y) < _train_loss(first, X, y)
+    assert_allclose(more.init_score_, first.init_score_, rtol=0, atol=0)
+    # the start is counted once: the continued booster's margins are its own
+    assert_allclose(more.booster_.predict(X, raw_score=True), more.decision_function(X),
+                    rtol=0, atol=0)
+    assert_allclose(more.decision_function(X, num_iteration=LGBM_FAST["n_estimators"]),
+                    first.decision_function(X), rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- Dask
+
+@pytest.fixture(scope="module")
+def dask_client():
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("pyarrow")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                       dashboard_address=":0", silence_logs=40)
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+@pytest.mark.xdist_group("dask")
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_dask_boosters_are_self_contained(tmp_path, dask_client, backend, multiclass):
+    import dask.array as da
+
+    from boostfocal.dask import DaskFocalLGBMClassifier, DaskFocalXGBClassifier
+
+    X, y = _data(multiclass, n=600)
+    dX, dy = da.from_array(X, chunks=(200, 5)), da.from_array(y, chunks=200)
+    if backend == "xgb":
+        est = DaskFocalXGBClassifier(**XGB_FAST)
+        est.client = dask_client
+        local_cls, dask_cls, path = FocalXGBClassifier, DaskFocalXGBClassifier, "m.ubj"
+    else:
+        est = DaskFocalLGBMClassifier(client=dask_client, **LGBM_FAST)
+        local_cls, dask_cls, path = FocalLGBMClassifier, DaskFocalLGBMClassifier, "m.txt"
+    est.fit(dX, dy)
+    path = tmp_path / path
+    est.save_model(path)
+    margin = est.decision_function(dX).compute()
+    fmt = "txt" if backend == "lgbm" else "ubj"
+    assert np.max(np.abs(_native_margin(path, X, fmt) - margin)) <= MARGIN_ATOL
+
+    # A Dask model file restores an in-memory estimator, and a Dask one.
+    local = local_cls()
+    local.load_model(path)
+    assert_array_equal(local.classes_, np.unique(y))
+    assert_allclose(local.decision_function(X), margin, rtol=0, atol=0)
+    assert_allclose(local.predict_proba(X), est.predict_proba(dX).compute(), rtol=1e-12)
+    assert_array_equal(local.predict(X), est.predict(dX).compute())
+    restored = dask_cls()
+    if backend == "xgb":
+        restored.client = dask_client
+    else:
+        restored.set_params(client=dask_client)
+    restored.load_model(path)
+    assert_allclose(restored.decision_function(dX).compute(), margin, rtol=0, atol=0)
+
+
+def test_lightgbm_pickle_from_before_the_fold_still_predicts():
+    # boostfocal 0.1.0 pickles: the start was added by decision_function, not the booster.
+    from boostfocal._fitplan import fold_start_into_lgbm
+
+    X, y = _data(True)
+    est = FocalLGBMClassifier(**LGBM_FAST).fit(X, y)
+    expected = est.decision_function(X)
+    fold_start_into_lgbm(est.booster_, -est.init_score_)  # the booster as it was then
+    del est.__dict__["_focal_start_in_booster"]
+    assert_allclose(est.decision_function(X), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_xgboost_extreme_binary_start_stays_per_row(tmp_path):
+    # sigmoid(20.7) is 1.0 in float32, which binary:logistic refuses as base_score.
+    X, y = _data(False)
+    bs = 1 - 1e-9
+    est = FocalXGBClassifier(base_score=bs, n_estimators=0, n_jobs=1).fit(X, y)
+    assert not _holds_start(est)
+    assert_allclose(est.decision_function(X), np.log(bs) - np.log1p(-bs), rtol=1e-6)
+    with pytest.warns(UserWarning, match="omit init_score_"):
+        est.save_model(tmp_path / "m.json")
+    restored = FocalXGBClassifier()
+    restored.load_model(tmp_path / "m.json")
+    assert_array_equal(restored.decision_function(X), est.decision_function(X))
