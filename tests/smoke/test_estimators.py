@@ -3,7 +3,8 @@
 ``.ci/run`` runs this file a second time in a virtual environment with the oldest
 versions that ``pyproject.toml`` declares (``.ci/oldest.txt``); the main run covers the
 newest. Each estimator fits, predicts, gives probabilities, stops early on an evaluation
-set, survives pickle and ``clone``; the native adapters train with ``xgboost.train`` and
+set, survives pickle, ``clone`` and its native model file (plain XGBoost/LightGBM
+read the margins); the native adapters train with ``xgboost.train`` and
 ``lightgbm.train``; the Dask estimators fit and predict on a small ``LocalCluster``.
 Everything is small: the whole file takes seconds.
 """
@@ -60,7 +61,7 @@ def _early_stopping_fit(est, X, y, X_val, y_val):
 
 
 @pytest.mark.parametrize("cls,params,k", CASES)
-def test_estimator_fits_predicts_and_pickles(cls, params, k):
+def test_estimator_fits_predicts_and_pickles(cls, params, k, tmp_path):
     X, y = _data(k)
     est = cls(**params).fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
     assert est.classes_.tolist() == LABELS[:k].tolist()
@@ -75,10 +76,45 @@ def test_estimator_fits_predicts_and_pickles(cls, params, k):
     restored = pickle.loads(pickle.dumps(est))
     assert_array_equal(restored.predict_proba(X), proba)
     assert_array_equal(restored.predict(X), labels)
-    # Model-file round trip (save_model/load_model): to be added here with that API.
+    _check_model_file(est, X, margin, labels, tmp_path)
     twin = clone(est)
     assert twin.get_params() == est.get_params()
     assert not hasattr(twin, "classes_")
+
+
+def _xgboost_holds_a_per_class_start() -> bool:
+    """XGBoost >= 3.1 takes a vector base_score for multi:softprob."""
+    return tuple(int(p) for p in xgb.__version__.split(".")[:2]) >= (3, 1)
+
+
+def _check_model_file(est, X, margin, labels, tmp_path):
+    """The native file restores the estimator, and the plain library reads its margins."""
+    _check_model_file_of(est, type(est), X, margin, labels, tmp_path)
+
+
+def _check_model_file_of(est, load_cls, X, margin, labels, tmp_path):
+    """:func:`_check_model_file`, loading the file into ``load_cls``."""
+    is_lgbm = isinstance(est, lgb.LGBMModel)
+    path = tmp_path / ("model.txt" if is_lgbm else "model.json")
+    start_in_file = is_lgbm or margin.ndim == 1 or _xgboost_holds_a_per_class_start()
+    if start_in_file:
+        est.save_model(path)
+    else:
+        with pytest.warns(UserWarning, match="omit init_score_"):
+            est.save_model(path)
+    loaded = load_cls()
+    loaded.load_model(path)
+    assert_array_equal(loaded.classes_, est.classes_)
+    assert_allclose(loaded.decision_function(X), margin, rtol=1e-6, atol=1e-5)
+    assert_array_equal(loaded.predict(X), labels)
+    if is_lgbm:
+        plain = lgb.Booster(model_file=str(path)).predict(X, raw_score=True)
+    else:
+        booster = xgb.Booster()
+        booster.load_model(str(path))
+        plain = booster.predict(xgb.DMatrix(X), output_margin=True)
+    expected = margin if start_in_file else margin - np.asarray(est.init_score_)
+    assert_allclose(plain, expected, rtol=1e-6, atol=1e-5)
 
 
 # eval_set works on every LightGBM version (eval_X/eval_y are new in 4.7, which warns)
@@ -125,7 +161,7 @@ def test_native_adapters_train(k):
 
 
 @pytest.mark.xdist_group("dask")  # with --dist loadgroup: not beside test_dask.py's cluster
-def test_dask_estimators_fit_predict_and_pickle():
+def test_dask_estimators_fit_predict_and_pickle(tmp_path):
     pytest.importorskip("distributed")
     pytest.importorskip("pyarrow")
     import dask.array as da
@@ -154,6 +190,10 @@ def test_dask_estimators_fit_predict_and_pickle():
             assert np.mean(labels == y) > 0.7
             restored = pickle.loads(pickle.dumps(est))
             assert_allclose(restored.predict_proba(dX).compute(), proba, rtol=1e-12)
+            # its model file restores an in-memory estimator (binary: the start is in it)
+            local_cls = bf_xgb.FocalXGBClassifier if est is xclf else bf_lgb.FocalLGBMClassifier
+            _check_model_file_of(est, local_cls, X, est.decision_function(dX).compute(),
+                                 labels, tmp_path)
 
 
 def _floors() -> dict[str, str]:
