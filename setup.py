@@ -40,6 +40,8 @@ def _require_kernels() -> bool:
 def _report_no_kernels(exc: Exception) -> None:
     """The one line a build without the compiled kernels prints."""
     detail = " ".join(str(exc).split()) or "no detail"
+    if len(detail) > 160:  # a compiler's whole command line: keep its start and its end
+        detail = f"{detail[:70]} ... {detail[-70:]}"
     print(f"boostfocal: the optional compiled kernels were not built ({type(exc).__name__}: "
           f"{detail}); installing without them, boostfocal runs its slower numpy kernels "
           "instead (install a C compiler and reinstall to get them)", file=sys.stderr,

@@ -354,3 +354,13 @@ def test_verdict_says_within_noise():
     assert "Gammas 1, 2 (alpha=None) are within noise of the best" in v.recommendation
     row = summary.set_index("entry").loc["focal gamma=2, alpha=balanced"]
     assert not row["within_noise"] and row["ap_diff"] < 0
+
+
+def test_version_prints_the_config_line():
+    from boostfocal._config import config_line
+
+    res = subprocess.run([sys.executable, "-m", "boostfocal", "--version"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == config_line()
+    assert res.stdout.startswith("boostfocal ") and "kernels: " in res.stdout
