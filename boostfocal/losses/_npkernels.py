@@ -11,9 +11,10 @@ compiled kernels to a few ulps (the tests hold both to the same references).
 
 Speed: the data are processed in blocks of rows that stay in the L2 cache, every
 operation writes into a scratch buffer of the block (``out=``, no temporaries), and the
-usual special cases (no ``alpha``, no weights, integer ``gamma``) skip their passes. That
-costs about 2 to 4 times the compiled kernel; the training-time cost is measured in
-``benchmarks/speed.py``.
+usual special cases (no ``alpha``, no weights, integer ``gamma``) skip their passes. numpy's
+``exp`` and ``log1p`` (scalar libm loops on most CPUs) take most of the time; the kernel
+costs several times the compiled one, and the training-time cost is measured in
+``benchmarks/speed.py`` (section ``fallback``).
 
 Only this module's callers (``_kernels.py``) use it; it assumes checked arguments.
 """
@@ -30,13 +31,15 @@ BAD_MARGIN = 2
 BAD_WEIGHT = 4
 SAW_POSITIVE_WEIGHT = 8
 
-#: Rows per block of the binary kernel: a dozen float64 scratch arrays of this length fit
-#: in a 256 KiB L2 cache with room to spare, and a block is long enough that numpy's
-#: per-call overhead (about a microsecond per operation) stays small.
-BINARY_BLOCK = 2048
+#: Rows per block of the binary kernel: a dozen float64 scratch arrays of this length
+#: (about 1 MiB) stay in the L2/L3 cache, and a block is long enough that numpy's per-call
+#: overhead (one to a few microseconds per operation, some 35 operations per block) stays
+#: small beside the arithmetic. Measured: 4096 to 65536 rows were within noise of each
+#: other at 1M rows; 2048 was slower (call overhead), a single block of 1M much slower.
+BINARY_BLOCK = 8192
 
 #: Elements per block of the softmax kernel (rows times classes).
-SOFTMAX_BLOCK = 8192
+SOFTMAX_BLOCK = 16384
 
 _F64 = np.float64
 
