@@ -5,14 +5,18 @@ fits in parallel? joblib's process workers set ``OMP_NUM_THREADS`` (cores / n_jo
 both boosters and boostfocal's kernels follow, so nothing should oversubscribe. Both
 searches fit the same number of models on the same folds: focal over ``focal_gamma`` in
 {0, 0.5, 1, 2, 5}, the built-in objective over five ``random_state`` values (which change
-nothing without subsampling: the same work five times). Estimators keep their default
-``n_jobs``. The two searches alternate A B A B; times are medians, the ratio is the median
-of the per-pair ratios.
+nothing without subsampling: the same work five times). Tree settings make the tree work
+independent of the gradients, as in ``speed.py`` (XGBoost ``max_depth=6``,
+``min_child_weight=0``; LightGBM ``num_leaves=63``, ``min_child_weight=1e-12``), so the
+focal/built-in ratio measures the objective's cost, not different trees. Estimators keep
+their default ``n_jobs``. The two searches alternate A B A B; times are medians, the ratio
+is the median of the per-pair ratios. With 200k rows, the training folds (133k rows) are
+large enough for the kernels to use their thread pool if nothing stopped them.
 
 Run::
 
-    python benchmarks/gridsearch_threads.py                  # 200k rows, 3 repeats
-    python benchmarks/gridsearch_threads.py --rows 50000 --repeats 2
+    python benchmarks/gridsearch_threads.py        # 200k rows, 100 trees, 3 repeats
+    python benchmarks/gridsearch_threads.py --n-estimators 30 --repeats 2
 """
 
 from __future__ import annotations
@@ -34,13 +38,17 @@ def searches(lib: str, n_estimators: int):
         import xgboost as xgb
 
         from boostfocal import FocalXGBClassifier
-        common = {"n_estimators": n_estimators, "max_depth": 6, "tree_method": "hist"}
+        # min_child_weight=0 on both sides: full depth-6 trees whatever the gradients, so
+        # the tree work is the same (FocalXGBClassifier's own default is 0.01, XGBoost's 1)
+        common = {"n_estimators": n_estimators, "max_depth": 6, "tree_method": "hist",
+                  "min_child_weight": 0}
         return (FocalXGBClassifier(**common), {"focal_gamma": [0.0, 0.5, 1.0, 2.0, 5.0]},
                 xgb.XGBClassifier(**common), {"random_state": [0, 1, 2, 3, 4]})
     import lightgbm as lgb
 
     from boostfocal import FocalLGBMClassifier
-    common = {"n_estimators": n_estimators, "num_leaves": 63, "verbose": -1}
+    common = {"n_estimators": n_estimators, "num_leaves": 63, "min_child_weight": 1e-12,
+              "verbose": -1}
     return (FocalLGBMClassifier(**common), {"focal_gamma": [0.0, 0.5, 1.0, 2.0, 5.0]},
             lgb.LGBMClassifier(**common), {"random_state": [0, 1, 2, 3, 4]})
 
