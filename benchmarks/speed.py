@@ -24,6 +24,9 @@ Sections:
   numpy's softmax gradient.
 - **instruction sets**: the kernels under each build of the extension (baseline x86-64,
   AVX2+FMA, AVX-512) that the machine runs, one thread.
+- **fallback**: the numpy kernels (what runs where the extension was not built): binary
+  ``fit`` with them against the built-in objective and against the compiled kernels, A B C
+  A B C, and the kernel alone, numpy against compiled.
 - **peak memory**: each model's ``fit`` in a fresh subprocess on the same data, peak RSS
   (``VmHWM``, reset just before ``fit``).
 - **memory profile**: the live Python-side arrays (tracemalloc) at a focal objective call,
@@ -370,7 +373,8 @@ def kernels(n: int, repeats: int) -> tuple[list, list]:
                 ours()
                 base()
                 r = alternate(ours, base, repeats)
-                nthreads = (f"{min(_kernels._n_threads(), n // saved)}" if threads == "default"
+                nthreads = (f"{min(_kernels.resolve_threads(), n // saved)}"
+                            if threads == "default"
                             else "1")
                 rows.append(f"| {name} | {nthreads} | {r['a'] * 1e3:.2f} | numpy {base_name} "
                             f"| {r['b'] * 1e3:.2f} | {fmt_ratio(r)} | {repeats} |")
@@ -380,6 +384,92 @@ def kernels(n: int, repeats: int) -> tuple[list, list]:
         finally:
             _kernels.MIN_ROWS_PER_THREAD = saved
     return rows, raw
+
+
+def alternate_many(fns: dict, repeats: int) -> dict:
+    """Time each of ``fns`` in turn, A B C A B C; medians, and ratios to the first entry."""
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, f in fns.items():
+            t0 = time.perf_counter()
+            f()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def _ratio(ta: list, tb: list) -> dict:
+    ratios = [x / y for x, y in zip(ta, tb, strict=True)]
+    return {"a": statistics.median(ta), "b": statistics.median(tb),
+            "ratio": statistics.median(ratios), "ratio_min": min(ratios),
+            "ratio_max": max(ratios), "repeats": len(ratios)}
+
+
+def fallback(sizes: list[int], repeats: int) -> tuple[list, list]:
+    """The numpy fallback kernels: binary training time, and the kernel alone."""
+    from boostfocal import FocalLoss
+    from boostfocal.losses import _kernels
+
+    if "compiled" not in _kernels.available_backends():
+        print("fallback: the compiled kernels are not built; numpy vs built-in only")
+    has_compiled = "compiled" in _kernels.available_backends()
+
+    def on(backend, f):
+        def run():
+            with _kernels.use_backend(backend):
+                return f()
+        return run
+
+    rows, raw = [], []
+    for n in sizes:
+        X, y = make_data(n, 2)
+        for lib in ("xgb", "lgb"):
+            focal, builtin = f"{lib}_focal", f"{lib}_builtin"
+            fns = {"numpy": on("numpy", lambda f=focal, X=X, y=y: make_model(f).fit(X, y)),
+                   "built-in": lambda b=builtin, X=X, y=y: make_model(b).fit(X, y)}
+            if has_compiled:
+                fns["compiled"] = on("compiled",
+                                     lambda f=focal, X=X, y=y: make_model(f).fit(X, y))
+            for f in fns.values():  # warm-up
+                f()
+            t = alternate_many(fns, repeats)
+            r = _ratio(t["numpy"], t["built-in"])
+            c = _ratio(t["compiled"], t["built-in"]) if has_compiled else None
+            nc = _ratio(t["numpy"], t["compiled"]) if has_compiled else None
+            name = "XGBoost" if lib == "xgb" else "LightGBM"
+            rows.append(f"| {name} | {n:,} | {fmt_s(r['a'])} | {fmt_s(r['b'])} | "
+                        f"{fmt_ratio(r)} | "
+                        + (f"{fmt_s(c['a'])} | {fmt_ratio(c)} | {fmt_ratio(nc)} |"
+                           if has_compiled else "- | - | - |") + f" {repeats} |")
+            raw.append({"section": "fallback", "backend": lib, "rows": n,
+                        "numpy_vs_builtin": r, "compiled_vs_builtin": c,
+                        "numpy_vs_compiled": nc})
+            print(rows[-1], flush=True)
+    # the kernel alone, as the adapters call it (float32 labels and outputs)
+    n = max(sizes)
+    rng = np.random.default_rng(SEED)
+    z = rng.normal(-2.0, 2.0, n).astype(np.float32)
+    yk = (rng.random(n) < 0.05).astype(np.float32)
+    g = np.empty(n, np.float32)
+    h = np.empty(n, np.float32)
+    kernel_rows = []
+    if has_compiled:
+        for gamma in (2.0, 2.5):
+            for threads in (None, 1):
+                loss = FocalLoss(gamma)
+                fns = {b: on(b, lambda loss=loss, t=threads: loss.gradient_hessian(
+                    yk, z, None, g, h, n_threads=t)) for b in ("numpy", "compiled")}
+                for f in fns.values():
+                    f()
+                t = alternate_many(fns, 4 * repeats + 1)
+                r = _ratio(t["numpy"], t["compiled"])
+                nthreads = _kernels.resolve_threads(threads)
+                kernel_rows.append(f"| `FocalLoss({gamma})`, float32 | {nthreads} | "
+                                   f"{r['a'] * 1e3:.2f} | {r['b'] * 1e3:.2f} | "
+                                   f"{fmt_ratio(r)} |")
+                raw.append({"section": "fallback-kernel", "gamma": gamma, "rows": n,
+                            "threads": nthreads, **r})
+                print(kernel_rows[-1], flush=True)
+    return rows, kernel_rows, raw
 
 
 def instruction_sets(n: int, repeats: int) -> tuple[list, list]:
@@ -643,10 +733,10 @@ def versions() -> str:
 
 
 def _kernel_isa() -> str:
-    """The instruction set the compiled kernels run with on this machine."""
-    from boostfocal.losses import _ckernels
+    """The instruction set the kernels run with on this machine (or "numpy")."""
+    from boostfocal.losses import _kernels
 
-    return _ckernels.isa()
+    return _kernels.isa()
 
 
 def machine() -> str:
@@ -669,7 +759,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="alternating repeats of the slow comparisons (default 3); the "
                              "fast ones get more")
     parser.add_argument("--sections",
-                        default="training,profile,anchors,kernel,isa,memory,memprofile,compile",
+                        default="training,profile,anchors,kernel,isa,fallback,memory,memprofile,"
+                                "compile",
                         help="comma-separated subset of the sections to run")
     parser.add_argument("--out", type=Path, help="markdown output file")
     parser.add_argument("--_memory-child", nargs=2, help=argparse.SUPPRESS)
@@ -750,6 +841,22 @@ def main(argv: list[str] | None = None) -> None:
                 "(numpy is single-threaded).\n",
                 "| boostfocal | threads | ms | baseline | ms | ratio (min-max) | repeats |",
                 "| --- | ---: | ---: | --- | ---: | ---: | ---: |", *rows, ""]
+    if "fallback" in sections:
+        print("fallback (numpy kernels) ...", flush=True)
+        fb_sizes = [max(sizes)]
+        rows, kernel_rows, r = fallback(fb_sizes, repeats)
+        raw += r
+        doc += [f"### The numpy fallback kernels, binary, {fb_sizes[0]:,} rows\n",
+                "`fit` with boostfocal's numpy kernels (`BOOSTFOCAL_KERNELS=numpy`, what "
+                "runs where the extension was not built), the built-in objective and the "
+                "compiled kernels, alternating A B C; seconds are medians, ratios medians "
+                "of per-round ratios.\n",
+                "| library | rows | numpy s | built-in s | numpy / built-in | compiled s | "
+                "compiled / built-in | numpy / compiled | repeats |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", *rows, "",
+                "The kernel alone (ms per call, outputs preallocated as the adapters do):\n",
+                "| kernel | threads | numpy ms | compiled ms | numpy / compiled |",
+                "| --- | ---: | ---: | ---: | ---: |", *kernel_rows, ""]
     if "isa" in sections:
         print("instruction sets ...", flush=True)
         rows, r = instruction_sets(1_000_000, 7 if args.quick else 11)

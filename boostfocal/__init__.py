@@ -1,7 +1,8 @@
 """boostfocal: focal loss and GHM-C as first-class objectives for XGBoost and LightGBM.
 
 The loss objects (:class:`FocalLoss`, :class:`SoftmaxFocalLoss`, :class:`GHMLoss`) need only
-numpy and scipy (and boostfocal's own compiled extension for the focal kernels).
+numpy and scipy (and boostfocal's own compiled extension for the focal kernels, with a
+numpy fallback where it was not built; :func:`show_config` says which runs).
 The estimators are importable from here too, but load their booster library only when
 first used, so ``import boostfocal`` works with neither XGBoost nor LightGBM installed.
 Every name is loaded on first use, the loss objects included, so that ``import boostfocal``
@@ -14,11 +15,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._config import show_config
     from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "show_config": "boostfocal._config",
     "FocalLoss": "boostfocal.losses",
     "GHMLoss": "boostfocal.losses",
     "SoftmaxFocalLoss": "boostfocal.losses",
@@ -30,7 +33,7 @@ _LAZY = {
     "DaskFocalLGBMClassifier": "boostfocal.dask",
 }
 
-__all__ = ["FocalLoss", "GHMLoss", "SoftmaxFocalLoss",
+__all__ = ["show_config", "FocalLoss", "GHMLoss", "SoftmaxFocalLoss",
            "FocalXGBClassifier", "FocalLGBMClassifier", "GHMXGBClassifier",
            "GHMLGBMClassifier", "DaskFocalXGBClassifier", "DaskFocalLGBMClassifier"]
 

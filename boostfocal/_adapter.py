@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import is_balanced
+from ._validation import check_n_threads, is_balanced
 from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
 #: Name under which the focal losses' metric is reported; minimized by early stopping.
@@ -95,13 +95,17 @@ class NativeObjective:
     ``raw_offset`` (a float, or K floats for multiclass) is added to the library's raw
     predictions before the loss sees them: the starting score, for a booster trained
     without a per-row one (see :class:`boostfocal.lightgbm.FocalLGBMClassifier`).
+    ``n_threads`` is the kernels' thread count (None: the default; see the losses'
+    ``gradient_hessian``), as scikit-learn's ``_loss`` takes it; the estimators pass their
+    ``n_jobs``.
     """
 
     flat_order = "C"
 
-    def __init__(self, loss, raw_offset=None) -> None:
+    def __init__(self, loss, raw_offset=None, n_threads: int | None = None) -> None:
         self.loss = check_loss(loss)
         self.raw_offset = raw_offset
+        self.n_threads = check_n_threads(n_threads)
 
     @staticmethod
     def softmax_hessian_factor(n_classes: int) -> float:
@@ -127,8 +131,9 @@ class NativeObjective:
         if multiclass:
             return self.loss.gradient_hessian(
                 y, z, w, grad, hess, hessian_scale=self.softmax_hessian_factor(z.shape[1]),
-                raw_offset=self.raw_offset)
-        return self.loss.gradient_hessian(y, z, w, grad, hess, raw_offset=self.raw_offset)
+                raw_offset=self.raw_offset, n_threads=self.n_threads)
+        return self.loss.gradient_hessian(y, z, w, grad, hess, raw_offset=self.raw_offset,
+                                          n_threads=self.n_threads)
 
 
 class NativeMetric(NativeObjective):
@@ -148,6 +153,6 @@ class NativeMetric(NativeObjective):
         y, w = self._labels_weights(data)
         multiclass = isinstance(self.loss, SoftmaxFocalLoss)
         z = as_loss_layout(preds, y.shape[0], multiclass, self.flat_order)
-        per_row = self.loss.loss(y, z, w, raw_offset=self.raw_offset)
+        per_row = self.loss.loss(y, z, w, raw_offset=self.raw_offset, n_threads=self.n_threads)
         total = float(np.sum(per_row, dtype=np.float64))
         return total / (float(np.sum(w)) if w is not None else float(y.shape[0]))

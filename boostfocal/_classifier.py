@@ -307,6 +307,31 @@ def check_default_objective(estimator, default: str) -> None:
             "xgboost.XGBClassifier for other objectives.")
 
 
+#: Booster parameters (and aliases) that set its thread count, in the order they are read.
+THREAD_PARAMS = ("n_jobs", "nthread", "num_threads", "num_thread", "nthreads", "n_threads")
+
+
+def kernel_threads(estimator) -> int | None:
+    """The kernels' thread count for an estimator: its booster's, so both share the cores.
+
+    The first of ``n_jobs``, ``nthread``, ``num_threads`` (and their aliases) that is set,
+    with 0 (the boosters' "OpenMP default") read as None, the kernels' default (the usable
+    CPUs, limited by ``OMP_NUM_THREADS``); negative values count back from all CPUs as in
+    joblib (-1: all). The value goes to the objective's and metric's ``n_threads``.
+    """
+    params = estimator.get_params(deep=False)
+    for name in THREAD_PARAMS:
+        value = params.get(name)
+        if value is None or isinstance(value, bool):
+            continue
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            continue
+        return None if value == 0 else value
+    return None
+
+
 def constant_margin(init: float | np.ndarray, n_rows: int) -> np.ndarray:
     """The starting score repeated per row: (n,) for binary, (n, K) for multiclass.
 

@@ -208,6 +208,19 @@ def as_array(x, name: str, ndim: int, n: int | None = None) -> np.ndarray:
     return arr
 
 
+def check_n_threads(n_threads, name: str = "n_threads") -> int | None:
+    """Return ``n_threads``: None (the default count) or a nonzero integer (-1: all CPUs)."""
+    if n_threads is None:
+        return None
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"{name} must be None or a nonzero integer (-1: all CPUs), got "
+                        f"{n_threads!r} of type {type(n_threads).__name__}")
+    if n_threads == 0:
+        raise ValueError(f"{name} must be None or a nonzero integer (-1: all CPUs, -2: all "
+                         "but one, ...), got 0")
+    return int(n_threads)
+
+
 def check_hessian_scale(scale: float, name: str = "hessian_scale") -> float:
     """Return ``scale`` as a float after checking it is finite and > 0."""
     if isinstance(scale, bool) or not isinstance(scale, numbers.Real):

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
+from ._config import config_line
 
 _DEFAULT_GAMMAS = "0,0.5,1,2,5"
 
@@ -172,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="boostfocal",
         description="Focal loss and GHM-C for XGBoost and LightGBM: command-line tools.")
-    parser.add_argument("--version", action="version", version=f"boostfocal {__version__}")
+    parser.add_argument("--version", action="version", version=config_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     compare = sub.add_parser(
         "compare", help="will focal loss help on my data, and with which gamma?",

@@ -47,6 +47,7 @@ from ._classifier import (
     apply_class_weights,
     check_paper_names,
     encode_eval_labels,
+    kernel_threads,
     make_ghm_loss,
     validate_sample_weight,
 )
@@ -96,7 +97,7 @@ class LGBMMetric(NativeMetric):
         return self.name, self.value(preds, data), False
 
 
-def make_objective(loss) -> LGBMObjective:
+def make_objective(loss, n_threads: int | None = None) -> LGBMObjective:
     """Objective for ``lightgbm.train(params={"objective": ...})``.
 
     Parameters
@@ -105,6 +106,10 @@ def make_objective(loss) -> LGBMObjective:
         The loss to train on. A focal loss with ``alpha="balanced"`` must be resolved
         first (``loss.resolve(y_train, sample_weight)``). A :class:`~boostfocal.GHMLoss`
         carries the state of one training run: use a fresh one for every ``train`` call.
+    n_threads : int, default=None
+        Threads of boostfocal's kernels: None for the usable CPUs (limited by
+        ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all, else
+        that many; give it LightGBM's ``num_threads`` to keep both on the same cores.
 
     Returns
     -------
@@ -121,10 +126,10 @@ def make_objective(loss) -> LGBMObjective:
         booster = lgb.train({"objective": make_objective(loss), "metric": "None"}, dtrain, 100)
         margin = booster.predict(X_new, raw_score=True) + start
     """
-    return LGBMObjective(loss)
+    return LGBMObjective(loss, n_threads=n_threads)
 
 
-def make_metric(loss) -> LGBMMetric:
+def make_metric(loss, n_threads: int | None = None) -> LGBMMetric:
     """Metric for ``lightgbm.train(feval=...)``: the loss's weighted mean.
 
     Parameters
@@ -132,6 +137,10 @@ def make_metric(loss) -> LGBMMetric:
     loss : FocalLoss, SoftmaxFocalLoss or GHMLoss
         The loss to report: the weighted mean focal loss (``"focal_loss"``), or for
         :class:`~boostfocal.GHMLoss` the weighted mean logistic loss (``"logloss"``).
+    n_threads : int, default=None
+        Threads of boostfocal's kernels: None for the usable CPUs (limited by
+        ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all, else
+        that many; give it LightGBM's ``num_threads`` to keep both on the same cores.
 
     Returns
     -------
@@ -140,7 +149,7 @@ def make_metric(loss) -> LGBMMetric:
         with ``"metric": "None"`` so that no built-in metric, computed on raw scores as
         if they were probabilities, takes part in early stopping.
     """
-    return LGBMMetric(loss)
+    return LGBMMetric(loss, n_threads=n_threads)
 
 
 # ---------------------------------------------------------------------------------------
@@ -729,7 +738,8 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
         # offsets go into the Datasets. Built-in metrics other than the warned ones above
         # rank scores (auc, average_precision, auc_mu) and do not see a constant shift.
         metrics = [_with_start(m, start) for m in metrics]
-        metrics.append(_FocalEvalMetric(loss, raw_offset=start))
+        n_threads = kernel_threads(self)
+        metrics.append(_FocalEvalMetric(loss, raw_offset=start, n_threads=n_threads))
 
         fit_kwargs = dict(
             sample_weight=train_weights, init_score=offset,
@@ -746,7 +756,8 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
             fit_kwargs["eval_X"] = tuple(X_i for X_i, _ in sets)
             fit_kwargs["eval_y"] = tuple(encoded)
 
-        self._focal_fit = _FitContext(_FitObjective(loss, raw_offset=start), user_metric, n)
+        self._focal_fit = _FitContext(
+            _FitObjective(loss, raw_offset=start, n_threads=n_threads), user_metric, n)
         try:
             try:
                 super().fit(X, y, **fit_kwargs)
@@ -761,7 +772,8 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
                         "feature_pre_filter=False or lower min_child_samples") from exc
                 self._focal_fit.no_feature_pre_filter = True
                 super().fit(X, y, **fit_kwargs)
-            self._objective = make_objective(loss)  # a plain, copyable one from now on
+            # a plain, copyable one from now on
+            self._objective = make_objective(loss, n_threads=n_threads)
         finally:
             del self._focal_fit
         if init_model is None:

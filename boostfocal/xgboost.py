@@ -53,6 +53,7 @@ from ._classifier import (
     check_paper_names,
     constant_margin,
     encode_eval_labels,
+    kernel_threads,
     make_ghm_loss,
     scale_pos_weight_multipliers,
     validate_sample_weight,
@@ -104,7 +105,7 @@ class XGBMetric(NativeMetric):
         return self.name, self.value(preds, data)
 
 
-def make_objective(loss) -> XGBObjective:
+def make_objective(loss, n_threads: int | None = None) -> XGBObjective:
     """Objective for ``xgboost.train(obj=...)``.
 
     Parameters
@@ -113,6 +114,10 @@ def make_objective(loss) -> XGBObjective:
         The loss to train on. A focal loss with ``alpha="balanced"`` must be resolved
         first (``loss.resolve(y_train, sample_weight)``). A :class:`~boostfocal.GHMLoss`
         carries the state of one training run: use a fresh one for every ``train`` call.
+    n_threads : int, default=None
+        Threads of boostfocal's kernels: None for the usable CPUs (limited by
+        ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all, else
+        that many; give it XGBoost's ``nthread`` to keep both on the same cores.
 
     Returns
     -------
@@ -130,10 +135,10 @@ def make_objective(loss) -> XGBObjective:
         margin = booster.predict(xgb.DMatrix(X_new, base_margin=np.full(len(X_new), start)),
                                  output_margin=True)
     """
-    return XGBObjective(loss)
+    return XGBObjective(loss, n_threads=n_threads)
 
 
-def make_metric(loss) -> XGBMetric:
+def make_metric(loss, n_threads: int | None = None) -> XGBMetric:
     """Metric for ``xgboost.train(custom_metric=...)``: the loss's weighted mean.
 
     Parameters
@@ -141,6 +146,10 @@ def make_metric(loss) -> XGBMetric:
     loss : FocalLoss, SoftmaxFocalLoss or GHMLoss
         The loss to report: the weighted mean focal loss (``"focal_loss"``), or for
         :class:`~boostfocal.GHMLoss` the weighted mean logistic loss (``"logloss"``).
+    n_threads : int, default=None
+        Threads of boostfocal's kernels: None for the usable CPUs (limited by
+        ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all, else
+        that many; give it XGBoost's ``nthread`` to keep both on the same cores.
 
     Returns
     -------
@@ -149,7 +158,7 @@ def make_metric(loss) -> XGBMetric:
         stopping. Set ``"disable_default_eval_metric": 1`` in the parameters so that
         XGBoost's default metric, meaningless here, is not computed beside it.
     """
-    return XGBMetric(loss)
+    return XGBMetric(loss, n_threads=n_threads)
 
 
 
@@ -411,8 +420,8 @@ class _FocalMetric(NativeMetric):
     flat_order = "C"
     softmax_hessian_factor = staticmethod(xgboost_softmax_factor)
 
-    def __init__(self, loss) -> None:
-        super().__init__(loss)
+    def __init__(self, loss, n_threads: int | None = None) -> None:
+        super().__init__(loss, n_threads=n_threads)
         self.__name__ = self.name
 
     def _labels_weights(self, data):
@@ -581,9 +590,10 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         self.__dict__["_focal_fit_base_score"] = (
             booster_base_score(init) if in_booster else zero_base_score(init))
         try:
-            self.objective = _FocalObjective(loss)
+            n_threads = kernel_threads(self)
+            self.objective = _FocalObjective(loss, n_threads=n_threads)
             if self.eval_metric is None:
-                self.eval_metric = _FocalMetric(loss)
+                self.eval_metric = _FocalMetric(loss, n_threads=n_threads)
             super().fit(X, y_enc, sample_weight=train_weights, base_margin=train_margin,
                         eval_set=evals, verbose=verbose, xgb_model=xgb_model,
                         sample_weight_eval_set=weights_eval,

@@ -243,3 +243,49 @@ def test_paper_names_are_refused_naming_the_right_parameters(backend, param, foc
     for text in expected:
         assert text in str(info.value)
     check_paper_names(_Params(**own, gamma=None, alpha=None), backend)  # unset: fine
+
+
+# ---------------------------------------------------------------- kernel threads
+def test_kernel_threads_follow_the_boosters_thread_parameters():
+    from boostfocal._classifier import kernel_threads
+
+    xgb = pytest.importorskip("boostfocal.xgboost")
+    lgbm = pytest.importorskip("boostfocal.lightgbm")
+    assert kernel_threads(xgb.FocalXGBClassifier()) is None
+    assert kernel_threads(xgb.FocalXGBClassifier(n_jobs=1)) == 1
+    assert kernel_threads(xgb.FocalXGBClassifier(nthread=3)) == 3
+    assert kernel_threads(xgb.FocalXGBClassifier(n_jobs=-1)) == -1
+    assert kernel_threads(lgbm.FocalLGBMClassifier()) is None
+    assert kernel_threads(lgbm.FocalLGBMClassifier(n_jobs=2)) == 2
+    assert kernel_threads(lgbm.FocalLGBMClassifier(num_threads=1)) == 1
+    assert kernel_threads(lgbm.FocalLGBMClassifier(n_jobs=0)) is None  # OpenMP default
+
+
+@pytest.mark.parametrize("module,cls,param", [("xgboost", "FocalXGBClassifier", "n_jobs"),
+                                              ("xgboost", "FocalXGBClassifier", "nthread"),
+                                              ("lightgbm", "FocalLGBMClassifier", "n_jobs"),
+                                              ("lightgbm", "FocalLGBMClassifier",
+                                               "num_threads")])
+def test_fit_hands_n_jobs_to_the_kernels(monkeypatch, module, cls, param):
+    from boostfocal.losses import _kernels
+
+    est = getattr(pytest.importorskip(f"boostfocal.{module}"), cls)
+    seen = []
+    resolve = _kernels.resolve_threads
+
+    def spy(n_threads=None):
+        seen.append(n_threads)
+        return resolve(n_threads)
+
+    monkeypatch.setattr(_kernels, "resolve_threads", spy)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] + rng.normal(size=300) > 1).astype(int)
+    kwargs = {"verbose": -1} if module == "lightgbm" else {}
+    evals = ({"eval_X": (X,), "eval_y": (y,)} if module == "lightgbm"
+             else {"eval_set": [(X, y)]})
+    clf = est(n_estimators=3, **{param: 1}, **kwargs).fit(X, y, **evals)
+    assert seen and set(seen) == {1}  # objective and metric
+    seen.clear()
+    clf.set_params(**{param: None}).fit(X, y)
+    assert seen and set(seen) == {None}

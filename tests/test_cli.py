@@ -778,3 +778,13 @@ def test_a_failed_write_leaves_nothing_and_exits_1(files, tmp_path, capsys, monk
                                     f"into {tmp_path} (No space left on device); nothing "
                                     "was left there")
     assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
+
+
+def test_version_prints_the_config_line():
+    from boostfocal._config import config_line
+
+    res = subprocess.run([sys.executable, "-m", "boostfocal", "--version"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == config_line()
+    assert res.stdout.startswith("boostfocal ") and "kernels: " in res.stdout

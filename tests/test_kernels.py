@@ -1,4 +1,9 @@
-"""The fused kernels against the straightforward stable numpy implementation (the oracle)."""
+"""The fused kernels against the straightforward stable numpy implementation (the oracle).
+
+Every test runs once per kernel backend this installation has: the compiled extension and
+the numpy fallback (``_npkernels.py``) are held to the same references. Tests of the
+compiled code itself (its constants, its instruction-set builds) run once.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,20 @@ from boostfocal import FocalLoss, SoftmaxFocalLoss
 from boostfocal.losses import _kernels
 
 GAMMAS = [0.0, 0.5, 1.0, 2.0, 2.5, 3.0, 5.0, 9.0]  # integer (fast path) and general
+
+BACKENDS = _kernels.available_backends()
+
+
+@pytest.fixture(autouse=True, params=BACKENDS)
+def backend(request):
+    """Run the test under each kernel backend (the loss objects call whichever is in use)."""
+    with _kernels.use_backend(request.param):
+        yield request.param
+
+
+def _compiled_only(backend):
+    if backend != "compiled":
+        pytest.skip("a test of the compiled extension itself")
 
 
 def _rel_close(actual, desired, rtol=1e-12):
@@ -182,7 +201,8 @@ def test_log_within_one_ulp():
 
 
 # ---------------------------------------------------------------- the compiled extension
-def test_compiled_constants_mirror_python():
+def test_compiled_constants_mirror_python(backend):
+    _compiled_only(backend)
     from boostfocal.losses import _ckernels
     from boostfocal.losses._curvature import FLOOR_EPSILON, MIN_CURVATURE
 
@@ -194,7 +214,9 @@ def test_compiled_constants_mirror_python():
                                                _kernels.SAW_POSITIVE_WEIGHT)
 
 
-def test_loss_objects_do_not_import_numba():
+def test_loss_objects_do_not_import_numba(backend):
+    if backend != BACKENDS[0]:
+        pytest.skip("independent of the backend: run once")
     import subprocess
     import sys
 
@@ -223,7 +245,8 @@ def _softmax_inputs(n=3000, k=4, seed=11):
 
 
 @pytest.mark.parametrize("isa", ["baseline", "avx2", "avx512"])
-def test_instruction_sets_agree_bit_for_bit(isa):
+def test_instruction_sets_agree_bit_for_bit(isa, backend):
+    _compiled_only(backend)
     from boostfocal.losses import _ckernels
 
     if isa not in _ckernels.isas():
@@ -466,3 +489,128 @@ def test_bad_preallocated_outputs():
                              grad=np.empty((100, 8))[:, ::2])
     with pytest.raises(ValueError, match="offset"):
         _kernels.run_softmax(ys, zs, None, None, 2.0, "exact", False, offset=np.zeros(3))
+
+
+# ---------------------------------------------------------------- first-contact inputs
+def _unaligned(values, dtype=np.float64):
+    """A contiguous array at an odd byte offset of its buffer: valid, but misaligned."""
+    values = np.asarray(values, dtype=dtype)
+    buf = bytearray(values.nbytes + 1)
+    a = np.frombuffer(buf, dtype, values.size, offset=1).reshape(values.shape)
+    a[...] = values
+    assert not a.flags.aligned and a.flags.c_contiguous
+    return a
+
+
+def test_unaligned_inputs_are_accepted():
+    # np.frombuffer(bytearray(33), np.float64, 4, offset=1): the issue's example
+    z0 = np.frombuffer(bytearray(33), np.float64, 4, offset=1)
+    g, h = FocalLoss(2.0).gradient_hessian(np.zeros(4), z0)
+    np.testing.assert_array_equal(g, FocalLoss(2.0).gradient_hessian(np.zeros(4),
+                                                                       np.zeros(4))[0])
+    y, z, w = _binary_inputs(1000)
+    loss = FocalLoss(2.5, 0.3)
+    expected = loss.gradient_hessian(y, z, w)
+    got = loss.gradient_hessian(_unaligned(y), _unaligned(z), _unaligned(w))
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loss.loss(_unaligned(y, np.float32), _unaligned(z), w),
+                                  loss.loss(y, z, w))
+    ys, zs, ws = _softmax_inputs(500)
+    sloss = SoftmaxFocalLoss(2.0)
+    expected = sloss.gradient_hessian(ys, zs, ws)
+    got = sloss.gradient_hessian(_unaligned(ys), _unaligned(zs), _unaligned(ws))
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_errors_name_the_callers_arguments():
+    y, z, w = _binary_inputs(100)
+    loss = FocalLoss(2.0)
+    with pytest.raises(ValueError, match="gradient_out overlaps") as info:
+        loss.gradient_hessian(y, z, w, gradient_out=z)
+    with pytest.raises(ValueError, match="gradient_out and hessian_out overlap"):
+        g = np.empty(100)
+        loss.gradient_hessian(y, z, w, gradient_out=g, hessian_out=g)
+    with pytest.raises(ValueError, match="gradient_out and hessian_out must have the same"):
+        loss.gradient_hessian(y, z, w, gradient_out=np.empty(100),
+                              hessian_out=np.empty(100, np.float32))
+    with pytest.raises(ValueError, match="hessian_out must be aligned"):
+        loss.gradient_hessian(y, z, w, hessian_out=_unaligned(np.zeros(100)))
+    ys, zs, _ = _softmax_inputs(100)
+    with pytest.raises(ValueError, match="gradient_out overlaps"):
+        SoftmaxFocalLoss(2.0).gradient_hessian(ys, zs, gradient_out=zs)
+    for exc in (info,):
+        for internal in (" z ", " grad ", " hess ", "'z'", "'grad'"):
+            assert internal not in f" {exc.value} "
+
+
+# ---------------------------------------------------------------- threads
+def test_resolve_threads(monkeypatch):
+    cpus = _kernels.usable_cpus()
+    for var in _kernels.THREAD_ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    assert _kernels.resolve_threads() == cpus
+    assert _kernels.resolve_threads(-1) == cpus
+    assert _kernels.resolve_threads(1) == 1
+    assert _kernels.resolve_threads(10_000) == cpus  # never more threads than CPUs
+    assert _kernels.resolve_threads(-10_000) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert _kernels.resolve_threads() == 1               # the default follows the env
+    assert _kernels.resolve_threads(-1) == cpus          # an explicit request does not
+    monkeypatch.setenv("OMP_NUM_THREADS", "1,2")         # OpenMP's nested form: the first
+    assert _kernels.resolve_threads() == 1
+    monkeypatch.setenv("BOOSTFOCAL_NUM_THREADS", str(cpus))  # boostfocal's own comes first
+    assert _kernels.resolve_threads() == cpus
+
+
+def _no_pool():
+    raise AssertionError("the kernel used its thread pool")
+
+
+@pytest.mark.parametrize("call", ["binary", "softmax"])
+def test_one_thread_runs_on_the_calling_thread(monkeypatch, call):
+    rng = np.random.default_rng(20)
+    n = 300_000
+    y = rng.integers(0, 3, n).astype(np.float64)
+    if call == "binary":
+        loss, z, y = FocalLoss(2.0), rng.normal(size=n), (y > 0).astype(np.float64)
+    else:
+        loss, z = SoftmaxFocalLoss(2.0), rng.normal(size=(n, 3))
+    expected = loss.gradient_hessian(y, z)  # possibly multithreaded
+    monkeypatch.setattr(_kernels, "_pool", _no_pool)
+    got = loss.gradient_hessian(y, z, n_threads=1)
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+    loss.loss(y, z, n_threads=1)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    loss.gradient_hessian(y, z)  # the default follows OMP_NUM_THREADS
+
+
+def test_threadpoolctl_limits_the_compiled_kernels(backend, monkeypatch):
+    _compiled_only(backend)
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    for var in _kernels.THREAD_ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    info = [lib for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "boostfocal"]
+    assert len(info) == 1 and info[0]["num_threads"] == _kernels.usable_cpus()
+    with threadpoolctl.threadpool_limits(1, user_api="boostfocal"):
+        assert _kernels.thread_limit() == 1
+        assert _kernels.resolve_threads() == 1
+        assert _kernels.resolve_threads(-1) == 1  # the limit caps explicit requests too
+        with monkeypatch.context() as m:
+            m.setattr(_kernels, "_pool", _no_pool)
+            FocalLoss(2.0).gradient_hessian(np.zeros(300_000), np.zeros(300_000))
+    with threadpoolctl.threadpool_limits(1):  # a global limit applies as well
+        assert _kernels.resolve_threads() == 1
+    assert _kernels.thread_limit() in (None, _kernels.usable_cpus())
+    assert _kernels.resolve_threads() == _kernels.usable_cpus()
+
+
+@pytest.mark.parametrize("bad,error", [(0, ValueError), (1.5, TypeError), ("2", TypeError),
+                                       (True, TypeError)])
+def test_bad_n_threads(bad, error):
+    with pytest.raises(error, match="n_threads"):
+        FocalLoss().gradient_hessian([0, 1], [0.0, 1.0], n_threads=bad)
+    with pytest.raises(error, match="n_threads"):
+        SoftmaxFocalLoss().loss([0, 1], np.zeros((2, 3)), n_threads=bad)

@@ -95,3 +95,102 @@ def test_import_boostfocal_dask_loads_no_booster():
     """)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "ok"
+
+
+# ---------------------------------------------------------------- kernels: which run
+_FIT_AND_PREDICT = """
+        import numpy as np
+        y = np.array([0, 1, 0, 1, 1, 0] * 50, dtype=float)
+        z = np.linspace(-3, 3, 300)
+        g, h = boostfocal.FocalLoss(2.0).gradient_hessian(y, z)
+        assert np.all(np.isfinite(g)) and np.all(h > 0)
+        boostfocal.SoftmaxFocalLoss(2.0).gradient_hessian(y.astype(int), np.zeros((300, 3)))
+        lgb = None
+        try:
+            import lightgbm as lgb
+        except ImportError:
+            pass
+        if lgb is not None:  # an estimator fits and predicts on the kernels in use
+            X = np.c_[z, np.sin(7 * z)]
+            clf = boostfocal.FocalLGBMClassifier(n_estimators=5, verbose=-1).fit(X, y)
+            assert clf.predict_proba(X).shape == (300, 2)
+"""
+
+
+def test_missing_extension_falls_back_to_numpy_with_one_warning():
+    # A build without a C compiler installs no extension: simulate it (None in
+    # sys.modules makes the import fail) and check the import warns exactly once.
+    res = _run("""
+        import sys, warnings
+        sys.modules["boostfocal.losses._ckernels"] = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import boostfocal
+            import boostfocal.losses.focal, boostfocal.losses._kernels
+            from boostfocal.losses import _kernels
+        msgs = [str(w.message) for w in caught if w.category is _kernels.KernelFallbackWarning]
+        assert len(msgs) == 1, msgs
+        assert _kernels.backend() == "numpy"
+    """ + _FIT_AND_PREDICT + """
+        print(msgs[0])
+    """)
+    assert res.returncode == 0, res.stderr
+    message = res.stdout
+    assert "compiled kernels are missing" in message
+    assert "numpy" in message and "C compiler" in message  # what runs, how to get them
+    assert "BOOSTFOCAL_KERNELS=numpy" in message
+
+
+def test_boostfocal_kernels_env_var():
+    env_numpy = _run("""
+        import os, warnings
+        os.environ["BOOSTFOCAL_KERNELS"] = "numpy"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # chosen on purpose: no warning
+            import boostfocal
+        from boostfocal.losses import _kernels
+        assert _kernels.backend() == "numpy", _kernels.backend()
+        import boostfocal._config
+        assert "numpy fallback" in boostfocal._config.config_line()
+    """ + _FIT_AND_PREDICT)
+    assert env_numpy.returncode == 0, env_numpy.stderr
+    bad = _run("""
+        import os
+        os.environ["BOOSTFOCAL_KERNELS"] = "fast"
+        import boostfocal
+    """)
+    assert bad.returncode != 0 and "BOOSTFOCAL_KERNELS must be" in bad.stderr
+    required = _run("""
+        import os, sys
+        os.environ["BOOSTFOCAL_KERNELS"] = "compiled"
+        sys.modules["boostfocal.losses._ckernels"] = None
+        import boostfocal
+    """)
+    assert required.returncode != 0 and "BOOSTFOCAL_KERNELS=compiled" in required.stderr
+
+
+def test_show_config(capsys):
+    import boostfocal
+    from boostfocal.losses import _kernels
+
+    assert boostfocal.show_config() is None
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.startswith(f"boostfocal {boostfocal.__version__} (kernels: ")
+    assert _kernels.isa() in first and f"{_kernels.resolve_threads()} thread" in first
+    for name in ("numpy", "scipy", "scikit-learn", "python", "threads"):
+        assert name in out
+    info = boostfocal.show_config(mode="dicts")
+    assert info["kernels"]["backend"] == _kernels.backend()
+    assert info["kernels"]["threads"] == _kernels.resolve_threads()
+    assert info["versions"]["numpy"] == __import__("numpy").__version__
+    with pytest.raises(ValueError, match="mode"):
+        boostfocal.show_config(mode="json")
+
+
+def test_package_is_typed():
+    from pathlib import Path
+
+    import boostfocal
+
+    assert (Path(boostfocal.__file__).parent / "py.typed").is_file()

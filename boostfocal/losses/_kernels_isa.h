@@ -1,12 +1,12 @@
 /*
- * The exported block functions of _kernels.c, compiled once per instruction set: the
- * includer defines BF_ISA_ATTR (a target attribute, or nothing) and BF_ISA_NAME(f) (f's
- * name for this instruction set). Everything they call is always-inline, so each build
+ * The block functions of the kernels, compiled once per instruction set: the includer
+ * (_kernels_<isa>.c, one translation unit each) defines BF_ISA_ATTR (a target attribute,
+ * or nothing) and BF_ISA_NAME(f) (f's name for this instruction set). Everything they call is always-inline, so each build
  * is a complete, independently vectorized copy of the kernels.
  */
 
 BF_ISA_ATTR
-static void BF_ISA_NAME(binary_block)(int key, int loss, int has_frac, Py_ssize_t n, const void *y,
+void BF_ISA_NAME(binary_block)(int key, int loss, int has_frac, Py_ssize_t n, const void *y,
                          const void *z, const void *w, void *o1, void *o2,
                          const bparams_t *P, counts_t *c)
 {
@@ -78,7 +78,7 @@ static void BF_ISA_NAME(softmax_chunk)(const sparams_t *P, Py_ssize_t lo, Py_ssi
 }
 
 BF_ISA_ATTR
-static void BF_ISA_NAME(softmax_block)(const sparams_t *P, double *buf, counts_t *c)
+void BF_ISA_NAME(softmax_block)(const sparams_t *P, double *buf, counts_t *c)
 {
     const Py_ssize_t n = P->n, k = P->k, R = P->rows;
     double *zc = buf, *ez = buf + k * R, *p = buf + 2 * k * R;
@@ -101,7 +101,7 @@ static void BF_ISA_NAME(softmax_block)(const sparams_t *P, double *buf, counts_t
 }
 
 BF_ISA_ATTR
-static void BF_ISA_NAME(elementary_apply)(int which, Py_ssize_t n, const double *BF_RESTRICT x,
+void BF_ISA_NAME(elementary_apply)(int which, Py_ssize_t n, const double *BF_RESTRICT x,
                              double *BF_RESTRICT out)
 {
     const double efloor = exp_floor();

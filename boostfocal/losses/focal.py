@@ -26,6 +26,7 @@ from .._validation import (
     check_binary_labels,
     check_gamma,
     check_hessian,
+    check_n_threads,
     check_output,
     check_raw_offset,
     check_sample_weight,
@@ -152,7 +153,7 @@ class FocalLoss:
 
     # ------------------------------------------------------------------ kernels
     def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool, gradient_out=None,
-             hessian_out=None, raw_offset=None):
+             hessian_out=None, raw_offset=None, n_threads=None):
         """Validate cheaply, run the fused kernel, and turn its flags into errors."""
         # imported on first use, so that ``import boostfocal`` does not load the compiled
         # kernels until a loss is computed
@@ -169,7 +170,8 @@ class FocalLoss:
                                 want_loss,
                                 grad=check_output(gradient_out, "gradient_out", (n,)),
                                 hess=check_output(hessian_out, "hessian_out", (n,)),
-                                offset=check_raw_offset(raw_offset))
+                                offset=check_raw_offset(raw_offset),
+                                n_threads=check_n_threads(n_threads))
         if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
                 w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
             # the error path: the detailed validators say exactly what is wrong
@@ -180,8 +182,8 @@ class FocalLoss:
         return out
 
     # ------------------------------------------------------------------ public API
-    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None
-             ) -> np.ndarray:
+    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None,
+             n_threads: int | None = None) -> np.ndarray:
         """Per-example focal loss ``w alpha_t (1 - p_t)^gamma (-log p_t)``.
 
         Parameters
@@ -196,6 +198,12 @@ class FocalLoss:
             A constant added to every raw margin first: the model's starting score,
             where the booster's raw predictions leave it out (the LightGBM estimators
             train so, instead of storing it per row as an init score).
+        n_threads : int, default=None
+            Threads of the kernel: None for the usable CPUs (limited by
+            ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all of
+            them, else that many (as in scikit-learn's ``_loss``); never more than the
+            CPUs or the limit set through threadpoolctl. Inputs under 131,072 rows run on
+            the calling thread.
 
         Returns
         -------
@@ -203,11 +211,11 @@ class FocalLoss:
             Same dtype as ``raw_prediction``.
         """
         return self._run(y_true, raw_prediction, sample_weight, want_loss=True,
-                         raw_offset=raw_offset)[0]
+                         raw_offset=raw_offset, n_threads=n_threads)[0]
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
-                         gradient_out=None, hessian_out=None, *, raw_offset=None
-                         ) -> tuple[np.ndarray, np.ndarray]:
+                         gradient_out=None, hessian_out=None, *, raw_offset=None,
+                         n_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and curvature of :meth:`loss` with respect to the raw margin.
 
         One fused pass (see ``_kernels.py``); the only allocations are the two outputs,
@@ -229,6 +237,12 @@ class FocalLoss:
             A constant added to every raw margin first: the model's starting score,
             where the booster's raw predictions leave it out (the LightGBM estimators
             train so, instead of storing it per row as an init score).
+        n_threads : int, default=None
+            Threads of the kernel: None for the usable CPUs (limited by
+            ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all of
+            them, else that many (as in scikit-learn's ``_loss``); never more than the
+            CPUs or the limit set through threadpoolctl. Inputs under 131,072 rows run on
+            the calling thread.
 
         Returns
         -------
@@ -239,7 +253,7 @@ class FocalLoss:
         """
         grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False,
                                gradient_out=gradient_out, hessian_out=hessian_out,
-                               raw_offset=raw_offset)
+                               raw_offset=raw_offset, n_threads=n_threads)
         return grad, hess
 
     def class_totals(self, y_true, sample_weight=None) -> tuple[float, float]:

@@ -34,6 +34,7 @@ from .._validation import (
     check_binary_labels,
     check_bins,
     check_momentum,
+    check_n_threads,
     check_output,
     check_raw_offset,
     check_sample_weight,
@@ -231,8 +232,8 @@ class GHMLoss:
         idx, current = self._histogram(expit(-u), w)
         return self._beta(idx, current, current)
 
-    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None
-             ) -> np.ndarray:
+    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None,
+             n_threads: int | None = None) -> np.ndarray:
         """Per-example logistic loss ``w log(1 + exp(-u))``: what GHM-C is scored by.
 
         The adapters' metric is its weighted mean and :meth:`init_score` its minimizing
@@ -251,12 +252,16 @@ class GHMLoss:
             A constant added to every raw margin first: the model's starting score,
             where the booster's raw predictions leave it out (the LightGBM estimators
             train so, instead of storing it per row as an init score).
+        n_threads : int, default=None
+            Accepted (and checked) for the signature the focal losses share, so that the
+            adapters pass it to every loss; GHM-C's numpy code runs on the calling thread.
 
         Returns
         -------
         ndarray of shape (n,)
             Same dtype as ``raw_prediction``.
         """
+        check_n_threads(n_threads)
         _, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight, raw_offset)
         out = softplus(-u)
         if w is not None:
@@ -293,8 +298,8 @@ class GHMLoss:
         return out.astype(dtype, copy=False)
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
-                         gradient_out=None, hessian_out=None, *, raw_offset=None
-                         ) -> tuple[np.ndarray, np.ndarray]:
+                         gradient_out=None, hessian_out=None, *, raw_offset=None,
+                         n_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """GHM-C gradient and curvature for one boosting round; advances the moving average.
 
         ``beta`` comes from the histogram of ``g = sigmoid(-u)`` over the examples passed
@@ -319,6 +324,9 @@ class GHMLoss:
             A constant added to every raw margin first: the model's starting score,
             where the booster's raw predictions leave it out (the LightGBM estimators
             train so, instead of storing it per row as an init score).
+        n_threads : int, default=None
+            Accepted (and checked) for the signature the focal losses share, so that the
+            adapters pass it to every loss; GHM-C's numpy code runs on the calling thread.
 
         Returns
         -------
@@ -326,6 +334,7 @@ class GHMLoss:
         hessian : ndarray of shape (n,)
             Same dtype as ``raw_prediction`` (or as the arrays passed in).
         """
+        check_n_threads(n_threads)
         y, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight, raw_offset)
         gradient_out = check_output(gradient_out, "gradient_out", u.shape)
         hessian_out = check_output(hessian_out, "hessian_out", u.shape)

@@ -34,6 +34,7 @@ from .._validation import (
     check_gamma,
     check_hessian,
     check_hessian_scale,
+    check_n_threads,
     check_output,
     check_raw_offset,
     check_sample_weight,
@@ -165,7 +166,7 @@ class SoftmaxFocalLoss:
         return z
 
     def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool, gradient_out=None,
-             hessian_out=None, hessian_scale: float = 1.0, raw_offset=None):
+             hessian_out=None, hessian_scale: float = 1.0, raw_offset=None, n_threads=None):
         """Validate cheaply, run the fused kernel, and turn its flags into errors."""
         # imported on first use, so that ``import boostfocal`` does not load the compiled
         # kernels until a loss is computed
@@ -187,7 +188,8 @@ class SoftmaxFocalLoss:
             grad=check_output(gradient_out, "gradient_out", z.shape),
             hess=check_output(hessian_out, "hessian_out", z.shape),
             hess_scale=check_hessian_scale(hessian_scale),
-            offset=check_raw_offset(raw_offset, z.shape[1]))
+            offset=check_raw_offset(raw_offset, z.shape[1]),
+            n_threads=check_n_threads(n_threads))
         if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
                 w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
             # the error path: the detailed validators say exactly what is wrong
@@ -198,8 +200,8 @@ class SoftmaxFocalLoss:
         return out
 
     # ------------------------------------------------------------------ public API
-    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None
-             ) -> np.ndarray:
+    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None,
+             n_threads: int | None = None) -> np.ndarray:
         """Per-example loss ``w alpha_y (1 - p_y)^gamma (-log p_y)``.
 
         Parameters
@@ -215,17 +217,24 @@ class SoftmaxFocalLoss:
             Constants added to every row's logits first: the model's starting score,
             where the booster's raw predictions leave it out (the LightGBM estimators
             train so, instead of storing it per row as an init score).
+        n_threads : int, default=None
+            Threads of the kernel: None for the usable CPUs (limited by
+            ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all of
+            them, else that many (as in scikit-learn's ``_loss``); never more than the
+            CPUs or the limit set through threadpoolctl. Inputs under 131,072 rows run on
+            the calling thread.
 
         Returns
         -------
         ndarray of shape (n,)
         """
         return self._run(y_true, raw_prediction, sample_weight, want_loss=True,
-                         raw_offset=raw_offset)[0]
+                         raw_offset=raw_offset, n_threads=n_threads)[0]
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
                          gradient_out=None, hessian_out=None, *, hessian_scale: float = 1.0,
-                         raw_offset=None) -> tuple[np.ndarray, np.ndarray]:
+                         raw_offset=None, n_threads: int | None = None
+                         ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and diagonal curvature with respect to the logits.
 
         One fused pass over the rows (see ``_kernels.py``); the only allocations are the
@@ -252,6 +261,12 @@ class SoftmaxFocalLoss:
             Constants added to every row's logits first: the model's starting score,
             where the booster's raw predictions leave it out (the LightGBM estimators
             train so, instead of storing it per row as an init score).
+        n_threads : int, default=None
+            Threads of the kernel: None for the usable CPUs (limited by
+            ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all of
+            them, else that many (as in scikit-learn's ``_loss``); never more than the
+            CPUs or the limit set through threadpoolctl. Inputs under 131,072 rows run on
+            the calling thread.
 
         Returns
         -------
@@ -261,7 +276,8 @@ class SoftmaxFocalLoss:
         """
         grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False,
                                gradient_out=gradient_out, hessian_out=hessian_out,
-                               hessian_scale=hessian_scale, raw_offset=raw_offset)
+                               hessian_scale=hessian_scale, raw_offset=raw_offset,
+                               n_threads=n_threads)
         return grad, hess
 
     def class_totals(self, y_true, sample_weight=None, n_classes: int | None = None
