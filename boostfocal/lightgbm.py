@@ -803,6 +803,10 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
             y, sample_weight, make_loss=self._make_loss, multipliers=multipliers,
             weight_names="sample_weight (with class_weight, is_unbalance and "
                          "scale_pos_weight)")
+        if self.class_weight is not None:
+            # LightGBM multiplies by class_weight itself: the product must still fit its
+            # float32 weights (apply_class_weights refuses it otherwise, naming them)
+            apply_class_weights(y_enc, weights, plan.multipliers)
         return plan, y_enc, weights, apply_class_weights(y_enc, weights, state["fold"])
 
     # ------------------------------------------------------------------ prediction
