@@ -13,7 +13,7 @@ float64), never copied, except a strided 1-D or a misaligned input, copied here.
 
 **Fallback.** Where the extension could not be built (no C compiler at install time), the
 same kernels run in plain numpy (``_npkernels.py``: same arguments, results and flags,
-slower), and importing boostfocal warns once (:class:`KernelFallbackWarning`). The
+slower), and loading them warns once (:class:`KernelFallbackWarning`). The
 environment variable ``BOOSTFOCAL_KERNELS`` chooses: ``numpy`` forces the fallback (for
 debugging and for CI), ``compiled`` requires the extension (ImportError without it),
 unset or ``auto`` takes the extension when it is there.
