@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from boostfocal import _compare, cli
-from boostfocal.cli import main
+from boostfocal.compare import _engine as _compare
+from boostfocal.compare import cli
+from boostfocal.compare.cli import main
 
 SMALL = ["--n-estimators", "20", "--folds", "3", "--gammas", "0,2"]
 TINY = ["--n-estimators", "5", "--folds", "2", "--gammas", "2"]
@@ -208,7 +209,7 @@ def test_figures_skipped_without_matplotlib(files, tmp_path):
     code = f"""
         import sys
         sys.modules["matplotlib"] = None  # as if it were not installed
-        from boostfocal.cli import main
+        from boostfocal.compare.cli import main
         sys.exit(main(["compare", {str(files / "binary.csv")!r}, "--target", "churn",
                        "--out", {str(tmp_path)!r}, "--n-estimators", "5", "--folds", "2",
                        "--gammas", "2"]))
@@ -580,10 +581,10 @@ def test_ctrl_c_while_writing_leaves_the_folder_as_it_was(files, tmp_path, capsy
 
         monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
     elif step == "results.json written":
-        from boostfocal import _compare_plots
+        from boostfocal.compare import _plots as _compare_plots
         monkeypatch.setattr(_compare_plots, "plot_pr_curves", _interrupt)
     elif step == "two figures written":
-        from boostfocal import _compare_plots
+        from boostfocal.compare import _plots as _compare_plots
         monkeypatch.setattr(_compare_plots, "plot_reliability", _interrupt)
     else:
         monkeypatch.setattr(cli._RunFolder, "_next_number", _interrupt)
@@ -601,7 +602,7 @@ def _interrupt_when_stderr_shows(argv: list[str], marker: str | None,
     its process group, as a terminal's Ctrl-C does (worker processes included)."""
     script = textwrap.dedent(code) + textwrap.dedent(f"""
         import sys
-        from boostfocal.cli import main
+        from boostfocal.compare.cli import main
         sys.exit(main({argv!r}))
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
@@ -659,7 +660,7 @@ def test_ctrl_c_during_the_imports_is_one_line(files, tmp_path):
 def test_import_boostfocal_cli_is_quick_and_light():
     """`boostfocal` starts with only the standard library loaded, so Ctrl-C is handled
     from its first moment (the heavy imports run inside main)."""
-    res = subprocess.run([sys.executable, "-c", "import sys, boostfocal.cli; "
+    res = subprocess.run([sys.executable, "-c", "import sys, boostfocal.compare.cli; "
                           "print(sorted({'numpy', 'pandas', 'scipy', 'sklearn'} "
                           "& set(sys.modules)))"], capture_output=True, text=True,
                          timeout=60)
@@ -709,7 +710,7 @@ def test_verdict_when_gamma_0_is_best_names_a_real_alternative():
     assert v.recommendation.startswith(
         "Recommendation: keep the logistic objective: the best gamma is 0, which is the "
         "logistic loss itself; the best gamma > 0, focal gamma=2, is -0.0100 AP")
-    from boostfocal import _compare_plots
+    from boostfocal.compare import _plots as _compare_plots
     assert _compare_plots._best_focal(summary, False) == "focal gamma=2"
     assert _compare_plots._best_focal(summary, None) == "focal gamma=2"
 
@@ -718,7 +719,7 @@ def test_reliability_legend_explains_hollow_markers(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     from matplotlib.axes import Axes
 
-    from boostfocal import _compare_plots
+    from boostfocal.compare import _plots as _compare_plots
 
     labels = []
     real_legend = Axes.legend
@@ -748,7 +749,7 @@ def test_without_pandas_is_one_line(files, tmp_path):
     code = f"""
         import sys
         sys.modules["pandas"] = None  # as if it were not installed
-        from boostfocal.cli import main
+        from boostfocal.compare.cli import main
         sys.exit(main(["compare", {str(files / "binary.csv")!r}, "--target", "churn",
                        "--out", {str(tmp_path / "out")!r}]))
     """
@@ -764,7 +765,7 @@ def test_without_pandas_is_one_line(files, tmp_path):
 def test_a_failed_write_leaves_nothing_and_exits_1(files, tmp_path, capsys, monkeypatch):
     import errno
 
-    from boostfocal import _compare_plots
+    from boostfocal.compare import _plots as _compare_plots
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -1,7 +1,7 @@
 """Self-contained models: the start inside the booster, model files, SHAP, init_model.
 
-Covers ``boostfocal._model_io`` (the metadata) and ``boostfocal._fitplan`` (the shared fit
-plan and the LightGBM leaf fold) through the estimators that use them.
+Covers ``boostfocal._shared.model_io`` (the metadata) and ``boostfocal._shared.fitplan``
+(the shared fit plan and the LightGBM leaf fold) through the estimators that use them.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from numpy.testing import assert_allclose, assert_array_equal
 xgb = pytest.importorskip("xgboost")
 lgb = pytest.importorskip("lightgbm")
 
-from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss, _model_io  # noqa: E402
-from boostfocal._fitplan import class_counts, make_plan  # noqa: E402
+from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss  # noqa: E402
+from boostfocal._shared import model_io as _model_io  # noqa: E402
+from boostfocal._shared.fitplan import class_counts, make_plan  # noqa: E402
 from boostfocal.lightgbm import FocalLGBMClassifier, GHMLGBMClassifier  # noqa: E402
-from boostfocal.xgboost import (  # noqa: E402
-    XGB_VECTOR_BASE_SCORE,
-    FocalXGBClassifier,
-    GHMXGBClassifier,
-)
+from boostfocal.xgboost import FocalXGBClassifier, GHMXGBClassifier  # noqa: E402
+from boostfocal.xgboost._model_file import XGB_VECTOR_BASE_SCORE  # noqa: E402
 
 #: XGBoost < 3.1 cannot hold a multiclass start in the booster (scalar base_score only):
 #: there, plain-library margins omit init_score_, a documented limit.
@@ -239,7 +237,7 @@ def test_xgboost_trains_without_a_per_row_start(multiclass):
 def test_xgboost_without_vector_base_score_keeps_the_start_per_row(monkeypatch, tmp_path):
     # XGBoost < 3.1 takes a scalar base_score only: the multiclass start then stays a
     # per-row base margin, recorded in the file, and the estimator is still exact.
-    import boostfocal.xgboost as bx
+    import boostfocal.xgboost._model_file as bx
 
     X, y = _data(True)
     reference = FocalXGBClassifier(**XGB_FAST).fit(X, y)
@@ -418,7 +416,7 @@ def test_dask_boosters_are_self_contained(tmp_path, dask_client, backend, multic
 
 def test_lightgbm_pickle_from_before_the_fold_still_predicts():
     # boostfocal 0.1.0 pickles: the start was added by decision_function, not the booster.
-    from boostfocal._fitplan import fold_start_into_lgbm
+    from boostfocal._shared.fitplan import fold_start_into_lgbm
 
     X, y = _data(True)
     est = FocalLGBMClassifier(**LGBM_FAST).fit(X, y)

@@ -22,8 +22,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
-from boostfocal._adapter import as_loss_layout
-from boostfocal._classifier import constant_margin
+from boostfocal._shared.adapter import as_loss_layout
+from boostfocal._shared.classifier import constant_margin
 from boostfocal.xgboost import (
     FOCAL_MIN_CHILD_WEIGHT,
     FocalXGBClassifier,

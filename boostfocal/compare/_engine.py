@@ -485,10 +485,10 @@ def format_gamma(gamma: float) -> str:
 def ghm_class(backend: str):
     """The GHM-C estimator class of ``backend``."""
     if backend == "xgboost":
-        from .xgboost import GHMXGBClassifier
+        from ..xgboost import GHMXGBClassifier
 
         return GHMXGBClassifier
-    from .lightgbm import GHMLGBMClassifier
+    from ..lightgbm import GHMLGBMClassifier
 
     return GHMLGBMClassifier
 
@@ -496,10 +496,10 @@ def ghm_class(backend: str):
 def focal_class(backend: str):
     """The focal estimator class of ``backend``."""
     if backend == "xgboost":
-        from .xgboost import FocalXGBClassifier
+        from ..xgboost import FocalXGBClassifier
 
         return FocalXGBClassifier
-    from .lightgbm import FocalLGBMClassifier
+    from ..lightgbm import FocalLGBMClassifier
 
     return FocalLGBMClassifier
 
@@ -515,7 +515,7 @@ def check_backend(backend: str) -> None:
 
 def xgboost_min_child_weight() -> float:
     """``min_child_weight`` for every XGBoost entry: boostfocal's focal default."""
-    from .xgboost import FOCAL_MIN_CHILD_WEIGHT
+    from ..xgboost import FOCAL_MIN_CHILD_WEIGHT
 
     return float(FOCAL_MIN_CHILD_WEIGHT)
 

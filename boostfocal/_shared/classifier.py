@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._validation import (
+from .._validation import (
     check_binary_alpha,
     check_bins,
     check_class_alpha,
@@ -23,7 +23,7 @@ from ._validation import (
     check_sample_weight,
     is_balanced,
 )
-from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
+from ..losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
 #: Constructor parameters that belong to boostfocal and must never reach a booster.
 FOCAL_PARAMS = ("focal_gamma", "focal_alpha", "focal_hessian", "focal_proba")

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_n_threads, is_balanced
-from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
+from .._validation import check_n_threads, is_balanced
+from ..losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
 #: Name under which the focal losses' metric is reported; minimized by early stopping.
 METRIC_NAME = "focal_loss"

@@ -40,8 +40,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
-from ._config import config_line
+from .. import __version__
+from .._config import config_line
 
 _DEFAULT_GAMMAS = "0,0.5,1,2,5"
 
@@ -472,7 +472,7 @@ def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _compare_into(run_folder: _RunFolder, args: argparse.Namespace, out: TextIO,
                   err: TextIO, started: float) -> int:
     try:
-        from . import _compare as cmp
+        from . import _engine as cmp
     except ImportError as exc:
         raise _UsageError('the compare command needs pandas: pip install "boostfocal[cli]" '
                           f"({_first_line(exc)})") from None
@@ -551,7 +551,7 @@ def _compare_run(cmp, run_folder: _RunFolder, args: argparse.Namespace, out: Tex
     try:
         names = _write_results(run_folder.tmp, doc, summary, results)
         try:
-            from . import _compare_plots
+            from . import _plots as _compare_plots
             _compare_plots._pyplot()
         except ImportError:
             say('Figures skipped: matplotlib is not installed '
@@ -574,7 +574,7 @@ def _compare_run(cmp, run_folder: _RunFolder, args: argparse.Namespace, out: Tex
 def _write_figures(folder: Path, data, results, summary, verdict, folds: int, title: str,
                    say) -> list[str]:
     """The figures; a plotting failure skips them all (with a note), not the results."""
-    from . import _compare_plots
+    from . import _plots as _compare_plots
 
     try:
         return [p.name for p in _compare_plots.write_figures(
@@ -598,7 +598,7 @@ def _class_counts(data) -> list[int]:
 
 def _results_doc(args, settings, data, source, summary, results, verdict,
                  notes) -> dict[str, Any]:
-    from . import _compare as cmp
+    from . import _engine as cmp
 
     doc = {
         "boostfocal_version": __version__,

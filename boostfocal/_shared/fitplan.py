@@ -26,9 +26,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._classifier import encode_labels, validate_sample_weight
-from ._validation import is_balanced
-from .losses import FocalLoss, GHMLoss
+from .._validation import is_balanced
+from ..losses import FocalLoss, GHMLoss
+from .classifier import encode_labels, validate_sample_weight
 
 
 class FitPlan:

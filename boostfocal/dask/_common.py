@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._classifier import (
+from .._optional import import_optional
+from .._shared.classifier import (
     TRAINING_WEIGHTS,
     FocalClassifierMixin,
     apply_class_weights,
@@ -20,8 +21,7 @@ from ._classifier import (
     encode_eval_labels,
     encode_labels,
 )
-from ._fitplan import resolve_alpha, start_from_totals  # noqa: F401 - re-exported
-from ._optional import import_optional
+from .._shared.fitplan import resolve_alpha, start_from_totals  # noqa: F401 - re-exported
 
 dask = import_optional("dask", "dask")
 da = import_optional("dask.array", "dask")

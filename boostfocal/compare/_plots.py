@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from ._compare import Data, Verdict, format_gamma
+from ._engine import Data, Verdict, format_gamma
 
 
 def _pyplot():

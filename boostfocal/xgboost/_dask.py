@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._classifier import (
+from .._optional import import_optional
+from .._shared.classifier import (
     FOCAL_PARAMS,
     check_default_objective,
     check_focal_proba,
@@ -20,7 +21,8 @@ from ._classifier import (
     make_loss,
     scale_pos_weight_multipliers,
 )
-from ._dask_common import (
+from .._shared.fitplan import make_plan
+from ..dask._common import (
     ClassStats,
     MarginReader,
     add_offset,
@@ -37,9 +39,7 @@ from ._dask_common import (
     proba_from_margin,
     start_margin,
 )
-from ._fitplan import make_plan
-from ._optional import import_optional
-from .xgboost import (
+from ._estimator import (
     DEFAULT_OBJECTIVE,
     XGBModelFileMixin,
     _FocalMetric,

@@ -14,15 +14,18 @@ import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
-from ._adapter import metric_name
-from ._classifier import (
+from .._optional import import_optional
+from .._shared.adapter import metric_name
+from .._shared.classifier import (
     FOCAL_PARAMS,
     check_focal_proba,
     check_paper_names,
     encode_eval_labels,
     make_loss,
 )
-from ._dask_common import (
+from .._shared.fitplan import fold_start_into_lgbm, make_plan
+from ..dask import LGBMSklearnMetric, LGBMSklearnObjective
+from ..dask._common import (
     ClassStats,
     MarginReader,
     add_offset,
@@ -40,10 +43,7 @@ from ._dask_common import (
     proba_from_margin,
     start_margin,
 )
-from ._fitplan import fold_start_into_lgbm, make_plan
-from ._optional import import_optional
-from .dask import LGBMSklearnMetric, LGBMSklearnObjective
-from .lightgbm import (
+from ._estimator import (
     _PROBABILITY_METRICS,
     FocalLGBMClassifier,
     LGBMModelFileMixin,

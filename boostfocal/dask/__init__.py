@@ -103,8 +103,9 @@ from typing import Any
 
 import numpy as np
 
-from ._adapter import NativeMetric, NativeObjective, lightgbm_softmax_factor
-from ._dask_common import (
+from .._shared.adapter import NativeMetric, NativeObjective, lightgbm_softmax_factor
+from ..losses import FocalLoss, SoftmaxFocalLoss
+from ._common import (
     ClassStats,
     align_rows,
     as_column,
@@ -113,12 +114,11 @@ from ._dask_common import (
     start_from_totals,
     start_margin,
 )
-from .losses import FocalLoss, SoftmaxFocalLoss
 
 #: The estimators, each imported on first access with its booster library.
 _LAZY = {
-    "DaskFocalXGBClassifier": "boostfocal._dask_xgboost",
-    "DaskFocalLGBMClassifier": "boostfocal._dask_lightgbm",
+    "DaskFocalXGBClassifier": "boostfocal.xgboost._dask",
+    "DaskFocalLGBMClassifier": "boostfocal.lightgbm._dask",
 }
 
 __all__ = [

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
+from ..losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
 #: Name of the XGBoost booster attribute and prefix of the LightGBM line.
 META_KEY = "boostfocal"
@@ -107,7 +107,7 @@ def make_metadata(estimator, params: dict, start_in_booster: bool) -> dict:
     start_in_booster : bool
         Whether the booster's own raw output includes ``init_score_``.
     """
-    from . import __version__
+    from .. import __version__
 
     values, dtype = classes_to_json(estimator.classes_)
     start = np.asarray(estimator.init_score_, dtype=np.float64)

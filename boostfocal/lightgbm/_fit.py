@@ -1,0 +1,296 @@
+"""What a LightGBM fit needs besides the estimator.
+
+Parameter checks, offsets, class multipliers, the metric and objective wrappers of the fit,
+and ``init_model``'s start.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import numpy as np
+
+from .._optional import import_optional
+from .._shared import model_io as _model_io
+from .._shared.adapter import NativeMetric, lightgbm_softmax_factor
+from ._adapter import LGBMObjective
+
+lgb = import_optional("lightgbm", "lightgbm")
+
+
+
+
+
+#: LightGBM starts every child's Hessian sum at ``kEpsilon`` (1e-15), so a split with an
+#: *empty* child passes ``min_sum_hessian_in_leaf <= 1e-15`` and LightGBM aborts with
+#: ``Check failed: (best_split_info.left_count) > (0)``. Values must lie above it.
+LGBM_HESSIAN_EPSILON = 1e-15
+
+#: LightGBM's default ``min_sum_hessian_in_leaf`` (``min_child_weight``). Kept under focal
+#: loss: see "Defaults" in the FocalLGBMClassifier docstring and benchmarks/lgbm_defaults.py.
+LGBM_DEFAULT_MIN_CHILD_WEIGHT = 1e-3
+
+#: Built-in metrics that read the raw score as a probability. Under a custom objective
+#: LightGBM hands them raw margins, so their values are meaningless.
+_PROBABILITY_METRICS = frozenset({
+    "binary_logloss", "binary", "binary_error", "logloss", "error",
+    "multi_logloss", "multiclass", "softmax", "multiclassova", "multiclass_ova", "ova",
+    "ovr", "multi_error", "cross_entropy", "xentropy", "cross_entropy_lambda",
+    "xentlambda", "kullback_leibler", "kldiv",
+})
+
+
+def _aliases(name: str) -> set:
+    return lgb.basic._ConfigAliases.get(name)
+
+
+def _user_value(params: dict, name: str):
+    """The value the user gave for ``name`` or any alias of it (``None`` if none)."""
+    for alias in lgb.basic._ConfigAliases.get_sorted(name):
+        if params.get(alias) is not None:
+            return params[alias]
+    return None
+
+
+def _is_true(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "+")
+    return bool(value)
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _metric_names(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [m.strip() for m in value.split(",") if m.strip()]
+    return [m for m in value if isinstance(m, str)]
+
+
+def _eval_item(collection, i: int, name: str):
+    """The ``i``-th entry of an ``eval_*`` list or dict, as LightGBM reads it."""
+    if collection is None:
+        return None
+    if isinstance(collection, dict):
+        return collection.get(i)
+    if isinstance(collection, (list, tuple)):
+        return collection[i] if i < len(collection) else None
+    raise TypeError(f"{name} must be a list or a dict, got {type(collection).__name__}")
+
+
+def _n_rows(X) -> int:
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    if hasattr(X, "__len__"):
+        return len(X)
+    return int(np.asarray(X).shape[0])
+
+
+def _as_offset(value, n_rows: int, n_classes: int, name: str) -> np.ndarray | None:
+    """A user's per-row margin offset as float64 (n,) or (n, K); None stays None.
+
+    A flat multiclass array of length n*K is read class-major, as LightGBM reads a flat
+    ``init_score``.
+    """
+    if value is None:
+        return None
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from exc
+    if n_classes == 2:
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        expected = f"({n_rows},)"
+        ok = arr.shape == (n_rows,)
+    else:
+        if arr.ndim == 1 and arr.shape[0] == n_rows * n_classes:
+            arr = arr.reshape((n_rows, n_classes), order="F")
+        expected = f"({n_rows}, {n_classes})"
+        ok = arr.shape == (n_rows, n_classes)
+    if not ok:
+        raise ValueError(f"{name} must have shape {expected} (one margin offset per row"
+                         f"{'' if n_classes == 2 else ' and class'}), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def lgbm_class_multipliers(classes: np.ndarray, counts: np.ndarray, class_weight,
+                           unbalance: bool, spw: float) -> np.ndarray | None:
+    """Per-class multipliers of the training weights, from the row counts alone.
+
+    ``is_unbalance`` and ``scale_pos_weight`` as LightGBM's ``binary`` objective applies
+    them (the minority class weighted by the ratio of the unweighted counts;
+    ``scale_pos_weight`` multiplies the weight of ``classes_[1]``), times
+    ``class_weight`` as ``LGBMClassifier`` computes it (``"balanced"``: ``n / (K n_k)``,
+    scikit-learn's ``compute_class_weight``). None when every multiplier is 1.
+    """
+    k = classes.shape[0]
+    mult = np.ones(k)
+    if unbalance:
+        n_neg, n_pos = counts
+        if n_pos > n_neg:
+            mult[0] = n_pos / n_neg
+        else:
+            mult[1] = n_neg / n_pos
+    if k == 2:
+        mult[1] *= spw
+    if isinstance(class_weight, dict):
+        unknown = [c for c in class_weight if not np.any(classes == c)]
+        if unknown:
+            raise ValueError(f"class_weight has labels not seen in y: {unknown[:10]}")
+        index = {label: i for i, label in enumerate(classes.tolist())}
+        for label, value in class_weight.items():
+            mult[index[label]] *= float(value)
+    elif isinstance(class_weight, str) and class_weight == "balanced":
+        mult *= counts.sum() / (k * counts)
+    elif class_weight is not None:
+        raise ValueError(f"class_weight must be None, 'balanced' or a dict, got "
+                         f"{class_weight!r}")
+    return None if np.all(mult == 1.0) else mult
+
+
+def _with_start(metric, start):
+    """A user's callable ``eval_metric``, handed raw scores with the starting score added.
+
+    The estimator trains without a per-row init score (see ``fit``), so LightGBM's raw
+    scores leave the start out; a user's metric still sees the model's margins. The
+    wrapper keeps the user's number of parameters, which LightGBM counts.
+    """
+    if not callable(metric) or start is None:
+        return metric
+    try:
+        n_params = len(inspect.signature(metric).parameters)
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return metric
+    wrapper = {2: _StartAdded2, 3: _StartAdded3, 4: _StartAdded4}.get(n_params)
+    return metric if wrapper is None else wrapper(metric, start)
+
+
+class _StartAdded:
+    def __init__(self, func, start) -> None:
+        self.func = func
+        self.start = start
+
+
+class _StartAdded2(_StartAdded):
+    def __call__(self, y_true, y_pred):
+        return self.func(y_true, y_pred + self.start)
+
+
+class _StartAdded3(_StartAdded):
+    def __call__(self, y_true, y_pred, weight):
+        return self.func(y_true, y_pred + self.start, weight)
+
+
+class _StartAdded4(_StartAdded):
+    def __call__(self, y_true, y_pred, weight, group):
+        return self.func(y_true, y_pred + self.start, weight, group)
+
+
+class _FocalEvalMetric(NativeMetric):
+    """``eval_metric(y_true, y_pred, weight) -> ("focal_loss", value, False)``.
+
+    The 3-argument form of LightGBM's scikit-learn metric: LightGBM counts the parameters
+    and passes the evaluation Dataset's weights. ``False``: minimized by early stopping.
+    """
+
+    flat_order = "F"
+    softmax_hessian_factor = staticmethod(lightgbm_softmax_factor)
+
+    def _labels_weights(self, data):
+        return data
+
+    def __call__(self, y_true, y_pred, weight):
+        return self.name, self.value(y_pred, (y_true, weight)), False
+
+
+class _FitObjective(LGBMObjective):
+    """The estimator's objective during ``fit``: not copied by ``copy.deepcopy``.
+
+    ``lightgbm.train`` deep-copies its parameters, the objective included, so a loss with
+    per-fit state (:class:`~boostfocal.GHMLoss`'s moving average) would train as a copy
+    and ``loss_`` would never show the state it trained with. The estimator builds a
+    fresh loss in every fit and owns it, so sharing it with LightGBM's copy is exactly
+    what is wanted here (and nowhere else: native users keep LightGBM's copy).
+    """
+
+    def __deepcopy__(self, memo) -> _FitObjective:
+        return self
+
+
+class _FitContext:
+    """What ``fit`` decides and ``_process_params`` hands to the booster.
+
+    The objective is the native :class:`LGBMObjective`, put straight into the booster
+    parameters: LightGBM's scikit-learn wrapper, which counts the parameters of a callable
+    objective and silently drops the weights of a 2-argument one, is not involved.
+    """
+
+    def __init__(self, objective: _FitObjective, user_metric: bool, n_rows: int) -> None:
+        self.objective = objective
+        self.user_metric = user_metric
+        self.n_rows = n_rows
+        self.no_feature_pre_filter = False
+
+
+def _with_lgbm_signature(cls):
+    """Class decorator: ``cls.__init__``'s signature lists every LGBMClassifier parameter.
+
+    The estimators' ``__init__`` takes its own parameters and passes ``**kwargs`` on to
+    ``LGBMClassifier``. Attaching the combined signature keeps ``help()``, ``repr``
+    (which shows only parameters changed from their defaults) and scikit-learn's
+    parameter introspection exactly as with a hand-written copy of LightGBM's parameter
+    list, without the copy.
+    """
+    own = [p for p in inspect.signature(cls.__init__).parameters.values()
+           if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    names = {p.name for p in own}
+    inherited = [
+        p if p.kind is inspect.Parameter.VAR_KEYWORD else
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for name, p in inspect.signature(lgb.LGBMClassifier.__init__).parameters.items()
+        if name != "self" and name not in names]
+    cls.__init__.__signature__ = inspect.Signature([*own, *inherited])
+    return cls
+
+
+def _read_text(path) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def _init_model_start(init_model, n_classes: int) -> float | np.ndarray:
+    """The starting score inside an ``init_model`` (0 when it is not a boostfocal model).
+
+    A boostfocal estimator or model file holds its start in its first iteration, so its
+    raw scores, which LightGBM continues from, already include it.
+    """
+    zero = 0.0 if n_classes == 2 else np.zeros(n_classes)
+    if isinstance(init_model, lgb.LGBMModel):
+        start = getattr(init_model, "init_score_", None)
+        k = getattr(init_model, "n_classes_", n_classes)
+    elif isinstance(init_model, (str, os.PathLike)):
+        text = _model_io.lgbm_meta_from_text(_read_text(init_model))
+        if text is None:
+            return zero
+        meta = _model_io.loads(text, f"init_model {init_model!r}")
+        start, k = _model_io.start_from_meta(meta), len(meta["classes"])
+    elif isinstance(init_model, lgb.Booster):
+        return zero
+    else:
+        raise TypeError("init_model must be a path, a lightgbm.Booster or a fitted "
+                        f"LightGBM estimator, got {type(init_model).__name__}")
+    if k != n_classes:
+        raise ValueError(f"init_model has {k} classes but y has {n_classes}")
+    return zero if start is None else start
+
+

@@ -1,0 +1,242 @@
+"""The starting score inside an XGBoost booster, and ``save_model`` / ``load_model``."""
+
+from __future__ import annotations
+
+import numbers
+import os
+import warnings
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from .._optional import import_optional
+from .._shared import model_io as _model_io
+from .._shared.classifier import (
+    FocalClassifierMixin,
+    constant_margin,
+)
+from ._adapter import _FocalMetric
+
+xgb = import_optional("xgboost", "xgboost")
+
+
+
+#: ``min_child_weight`` handed to the booster when the user leaves it at ``None``.
+#: XGBoost's default, 1, is a minimum *sum of Hessians* per leaf, and focal Hessians of
+#: easy examples are 10 to 1000 times smaller than logistic ones; see the class docstring
+#: and ``benchmarks/xgb_defaults.py`` for the measurements behind this value.
+FOCAL_MIN_CHILD_WEIGHT = 0.01
+
+#: The only value the ``objective`` parameter may hold: the focal loss is the objective.
+DEFAULT_OBJECTIVE = "binary:logistic"
+
+
+def _version_tuple(version: str) -> tuple[int, int]:
+    parts = []
+    for piece in version.split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)  # type: ignore[return-value]
+
+
+#: XGBoost >= 3.1 takes one ``base_score`` per class for ``multi:softprob``: the
+#: multiclass start can live in the booster. Older versions take a scalar only.
+XGB_VECTOR_BASE_SCORE = _version_tuple(xgb.__version__) >= (3, 1)
+
+
+def user_start(base_score, n_classes: int) -> float | None:
+    """The start a user's ``base_score`` asks for (``logit(base_score)``), or None.
+
+    ``base_score`` keeps ``XGBClassifier``'s meaning: the starting probability of
+    ``classes_[1]``, binary only.
+    """
+    bs = base_score
+    if bs is None:
+        return None
+    if n_classes > 2:
+        raise ValueError(
+            f"base_score is not supported with more than two classes (y has {n_classes}); "
+            "leave it at None to start from the focal-optimal constant")
+    if isinstance(bs, bool) or not isinstance(bs, numbers.Real) or not 0 < bs < 1:
+        raise ValueError(
+            "base_score must be None or the starting probability of classes_[1], "
+            f"strictly between 0 and 1, got {bs!r}")
+    return float(np.log(bs) - np.log1p(-bs))
+
+
+def start_in_booster(start: float | np.ndarray) -> bool:
+    """Whether the booster's ``base_score`` can hold the start.
+
+    Always, but for multiclass on XGBoost < 3.1 (a scalar ``base_score``), and for a
+    binary start so extreme (|start| > ~16) that its probability rounds to 0 or 1 in
+    float32, which ``binary:logistic`` refuses; the start is then a per-row base margin.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    if start.ndim == 0:
+        p = np.float32(booster_base_score(start))
+        return bool(0.0 < p < 1.0)
+    return XGB_VECTOR_BASE_SCORE
+
+
+def booster_base_score(start: float | np.ndarray) -> float | list[float]:
+    """The ``base_score`` parameter whose margin is ``start``.
+
+    ``binary:logistic`` reads ``base_score`` as a probability (the margin is its logit),
+    ``multi:softprob`` (XGBoost >= 3.1) reads one margin per class. XGBoost stores it
+    as float32, and the trees are grown from the stored value.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    if start.ndim == 0:
+        return float(1.0 / (1.0 + np.exp(-float(start))))
+    return [float(v) for v in start]
+
+
+def zero_base_score(start: float | np.ndarray) -> float:
+    """The scalar ``base_score`` that adds a margin of 0 (where the start stays per row).
+
+    0.5 for ``binary:logistic`` (a probability), 0 for ``multi:softprob`` (a margin).
+    """
+    return 0.5 if np.ndim(start) == 0 else 0.0
+
+
+def booster_margin(start, n_rows: int, offset, name: str, in_booster: bool
+                   ) -> np.ndarray | None:
+    """The per-row base margin to hand XGBoost: None, or ``start`` + the user's offset.
+
+    When the booster holds the start, rows without a user offset need no base margin.
+    A base margin replaces XGBoost's ``base_score``, so with an offset it is the start
+    plus the offset.
+    """
+    if offset is None:
+        return None if in_booster else constant_margin(start, n_rows)
+    base = constant_margin(start, n_rows)
+    off = np.asarray(offset, dtype=np.float64)
+    if base.ndim == 1 and off.ndim == 2 and off.shape[1] == 1:
+        off = off[:, 0]
+    if off.shape != base.shape:
+        raise ValueError(f"{name} must have shape {base.shape} (one offset per row"
+                         f"{'' if base.ndim == 1 else ' and class'}), got {off.shape}")
+    if not np.all(np.isfinite(off)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return base + off
+
+
+def focal_xgb_params(estimator, params: dict, loss_params: tuple[str, ...]) -> dict:
+    """Booster parameters of a boostfocal XGBoost estimator (in memory or Dask).
+
+    The loss parameters, ``scale_pos_weight`` and the user's ``base_score`` never reach
+    XGBoost; while ``fit`` runs, ``base_score`` is the starting score in XGBoost's
+    convention (:func:`booster_base_score`), or a margin of 0 where the start is a per-row
+    base margin (see :func:`start_in_booster`), so that the booster adds nothing to it.
+    ``min_child_weight=None`` becomes ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters, and
+    without a user ``eval_metric`` XGBoost's default metric is disabled.
+    """
+    for name in (*loss_params, "scale_pos_weight", "base_score"):
+        params.pop(name, None)
+    base_score = estimator.__dict__.get("_focal_fit_base_score")
+    if base_score is not None:
+        params["base_score"] = base_score
+    if params.get("min_child_weight") is None and params.get("booster") != "gblinear":
+        params["min_child_weight"] = FOCAL_MIN_CHILD_WEIGHT
+    if estimator.eval_metric is None or isinstance(estimator.eval_metric, _FocalMetric):
+        params.setdefault("disable_default_eval_metric", 1)
+    return params
+
+
+class XGBModelFileMixin(FocalClassifierMixin):
+    """``save_model`` / ``load_model`` of the boostfocal XGBoost estimators.
+
+    It is also :class:`~boostfocal._classifier.FocalClassifierMixin` (XGBoost's
+    ``get_params`` skips at most one mixin before the ``XGBModel`` class).
+
+    The booster holds the starting score (``base_score``) and, as the booster attribute
+    ``boostfocal``, the metadata that rebuilds the estimator (classes, loss, parameters;
+    see ``boostfocal._model_io``). A subclass sets ``_loss_params`` and
+    ``_loss_kinds`` and stores its original labels with ``_set_classes``.
+    """
+
+    _loss_params: tuple[str, ...] = ()
+    _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
+
+    #: XGBoost 2.1 reads the estimator type from this attribute (``XGBModel._get_type``,
+    #: e.g. for a callable ``eval_metric``), which scikit-learn >= 1.6 no longer defines.
+    _estimator_type = "classifier"
+
+    def _set_classes(self, classes: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _booster_holds_start(self) -> bool:
+        return self.__dict__.get("_focal_start_in_booster", False)
+
+    def _store_metadata(self) -> None:
+        params = {name: getattr(self, name) for name in (*self._loss_params, "base_score")}
+        meta = _model_io.make_metadata(self, params, self._booster_holds_start())
+        self.get_booster().set_attr(**{_model_io.META_KEY: _model_io.dumps(meta)})
+
+    def save_model(self, fname) -> None:
+        """Save the model to an XGBoost JSON (``.json``) or UBJSON (``.ubj``) file.
+
+        The file is the whole model: the booster carries the starting score, so plain
+        ``xgboost.Booster().load_model(fname)`` predicts the margins of
+        :meth:`decision_function` (``output_margin=True``), and the booster attribute
+        ``boostfocal`` carries the classes, the loss and its parameters, which
+        :meth:`load_model` restores.
+
+        Parameters
+        ----------
+        fname : str or os.PathLike
+            The file to write (its extension chooses the format, as in XGBoost).
+        """
+        check_is_fitted(self, "loss_")
+        self._store_metadata()
+        if not self._booster_holds_start():
+            warnings.warn(
+                f"XGBoost {xgb.__version__}'s base_score cannot hold this model's starting "
+                "score (a per-class start needs XGBoost >= 3.1; a binary start beyond "
+                "about +-16 is a probability of 0 or 1 in float32): plain XGBoost margins "
+                "from this file omit init_score_ "
+                f"({np.asarray(self.init_score_).tolist()}); add it, or load the file with "
+                f"{type(self).__name__}().load_model, which restores it.",
+                UserWarning, stacklevel=2)
+        # The booster's own save_model: XGBModel.save_model adds a "scikit_learn"
+        # attribute through XGBModel._get_type, which fails on XGBoost 2.1 with
+        # scikit-learn >= 1.6; the boostfocal attribute says more than it anyway.
+        self.get_booster().save_model(fname)
+
+    def load_model(self, fname) -> None:
+        """Load a model saved by a boostfocal estimator's :meth:`save_model`.
+
+        ``Cls().load_model(fname)`` restores ``classes_``, ``loss_``, ``init_score_`` and
+        the loss parameters, so that ``predict_proba``, ``predict`` and
+        ``decision_function`` equal the saved estimator's. A file without boostfocal
+        metadata (written by plain XGBoost) raises a ``ValueError`` saying what is
+        missing, and the estimator is left unchanged.
+
+        Parameters
+        ----------
+        fname : str, os.PathLike, bytearray
+            The model file (JSON or UBJSON), or its contents.
+        """
+        source = f"the model {fname!r}" if isinstance(fname, (str, os.PathLike)) else \
+            "the model"
+        probe = xgb.Booster()
+        probe.load_model(fname)
+        meta = _model_io.loads(probe.attr(_model_io.META_KEY), source)
+        if meta["loss"].get("kind") not in self._loss_kinds:
+            raise ValueError(f"{source} holds a {meta.get('estimator')} model (loss "
+                             f"{meta['loss'].get('kind')!r}), which "
+                             f"{type(self).__name__} cannot restore")
+        super().load_model(fname)
+        # Plain attributes, not set_params: XGBModel.set_params would push them into the
+        # loaded booster (objective "binary:logistic" on a multiclass booster breaks it).
+        for name, value in meta["params"].items():
+            setattr(self, name, value)
+        self.objective = DEFAULT_OBJECTIVE
+        classes = _model_io.classes_from_json(meta["classes"], meta["classes_dtype"])
+        self.loss_ = _model_io.loss_from_dict(meta["loss"])
+        self.init_score_ = _model_io.start_from_meta(meta)
+        self._focal_start_in_booster = bool(meta["start_in_booster"])
+        self.n_classes_ = classes.shape[0]
+        self._set_classes(classes)
+
+
