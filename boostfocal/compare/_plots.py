@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from ._engine import Data, Verdict, format_gamma
+from ._data import Data
+from ._entries import format_gamma
+from ._verdict import Verdict
 
 
 def _pyplot():
@@ -24,11 +26,21 @@ def _pyplot():
     return plt
 
 
+def _save(fig, path: Path, **savefig_kwargs) -> Path:
+    """Lay out ``fig``, write it to ``path`` and close it; returns ``path``."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, **savefig_kwargs)
+    plt.close(fig)
+    return path
+
+
 def _focus_class(data: Data) -> int:
     """The class the curves are about: the positive class, or the rarest of K."""
     if data.n_classes == 2:
         return 1
-    return int(np.argmin(np.bincount(data.y, minlength=data.n_classes)))
+    return int(np.argmin(data.class_counts))
 
 
 def _not_logistic(summary: pd.DataFrame) -> pd.Series:
@@ -81,10 +93,7 @@ def plot_pr_curves(path: Path, data: Data, oof: dict[str, np.ndarray],
            title=f"Precision-recall, {which}\n{title}")
     ax.legend(fontsize=8, loc="lower left")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_ap_vs_gamma(path: Path, summary: pd.DataFrame, folds: int, title: str) -> Path:
@@ -128,10 +137,7 @@ def plot_ap_vs_gamma(path: Path, summary: pd.DataFrame, folds: int, title: str) 
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
               frameon=False)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return _save(fig, path, bbox_inches="tight")
 
 
 def _bins(score: np.ndarray, n_bins: int, min_count: int = 30) -> list[np.ndarray]:
@@ -242,10 +248,7 @@ def plot_reliability(path: Path, data: Data, oof: dict[str, np.ndarray], verdict
     ax.set_title(f"Reliability of {what}, log-odds bins\n{title}", fontsize=10)
     ax.legend(handles, labels, fontsize=8, loc="upper left")
     ax.grid(alpha=0.3, which="major")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def write_figures(out: Path, data: Data, oof: dict[str, np.ndarray], summary: pd.DataFrame,

@@ -1,0 +1,181 @@
+"""The arguments of the ``boostfocal`` command: the parser, its checks and its help text.
+
+Standard library only, so that ``--help`` and bad options answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from .._config import config_line
+
+_DEFAULT_GAMMAS = "0,0.5,1,2,5"
+
+_EPILOG = """\
+what is compared (same stratified folds and booster settings for every entry; with
+XGBoost that includes min_child_weight=0.01, the default of boostfocal's estimators, for
+the built-in baselines too, so that focal gamma=0 reproduces the logistic entry):
+  logistic                  the booster's built-in logistic (softmax) objective
+  logistic, class-weighted  the same with class weights: scale_pos_weight = W0/W1 per
+                            training fold (binary XGBoost), class_weight="balanced"
+                            (LightGBM), balanced sample weights (multiclass XGBoost)
+  GHM-C (10 bins)           GHMXGBClassifier / GHMLGBMClassifier (binary only)
+  focal gamma=G             FocalXGBClassifier / FocalLGBMClassifier, focal_alpha=None
+  focal gamma=G, alpha=balanced   focal_alpha="balanced" (alpha = W0/(W0+W1); multiclass
+                            alpha_k = W/(K W_k))
+
+metrics (mean ± std over folds, from predict_proba, which is the class posterior for the
+focal models): average precision and ROC AUC (macro one-vs-rest for multiclass),
+log-loss, Brier score (multiclass: summed squared error to the one-hot label), fit time.
+
+noise rule: an entry is compared with the logistic baseline (and gammas with each other)
+by the paired per-fold differences in average precision; their standard error is
+sd * sqrt(1/k + n_test/n_train) (Nadeau & Bengio's correction for overlapping training
+sets). A difference below 2 SE is "within noise", judged on the ratio as printed (one
+decimal: "2.0 SE" is always beyond noise); differences that print as 0.0000 (below
+0.00005) are no difference ("negligible"; "identical" when every fold is exactly equal).
+
+input: CSV/TSV (optionally compressed) or Parquet. Text columns become categorical
+features (native categorical support of both boosters); missing values stay missing.
+Identifier-like text columns (more distinct values than half their rows), empty columns
+and date/time columns are left out, with a note. Repeated column names are refused (pandas
+would read a second "y" as a feature "y.1").
+
+output: each run writes a NEW folder inside --out, run-001, run-002, ... (the number
+after the highest one there), holding summary.csv and folds.csv (per-fold rows),
+results.json (settings, summary, per-fold rows, recommendation), pr_curves.png,
+ap_vs_gamma.png and reliability.png (figures need matplotlib: pip install
+"boostfocal[plot]"). The files are written into a hidden temporary folder in --out and
+renamed into place when complete: an interrupted or failed run leaves no run folder, and
+nothing already in --out (your data, other files, symbolic links) is written to or
+removed. With --json, stdout is one line of JSON (results.json plus "run_folder" and
+"files") instead of the report. Progress goes to stderr: a bar on a terminal, otherwise
+one line per finished entry.
+
+exit status: 0 on success; 2 on bad input or options, checked before training (one-line
+message on stderr); 1 when writing the results failed (nothing is left behind) or the
+output pipe was closed; 130 when interrupted (Ctrl-C).
+"""
+
+
+def _gammas(text: str) -> list[float]:
+    values = []
+    for item in text.split(","):
+        item = item.strip()
+        try:
+            value = float(item)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{item!r} is not a number (expected comma-separated numbers >= 0, "
+                f"e.g. {_DEFAULT_GAMMAS})") from None
+        if not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"gamma must be a finite number >= 0, got {item}")
+        values.append(value)
+    return sorted(set(values))
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+
+
+def _int_at_least(minimum: int):
+    def parse(text: str) -> int:
+        value = _integer(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _int_between(low: int, high: int):
+    def parse(text: str) -> int:
+        value = _integer(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer from {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _out_dir(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder (use --out . for the current "
+                                         "folder)")
+    return Path(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def _n_jobs(text: str) -> int:
+    value = _integer(text)
+    if value == 0 or value < -1:
+        raise argparse.ArgumentTypeError(f"must be -1 (all cores) or at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``boostfocal`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="boostfocal",
+        description="Focal loss and GHM-C for XGBoost and LightGBM: command-line tools.")
+    parser.add_argument("--version", action="version", version=config_line())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    compare = sub.add_parser(
+        "compare", help="will focal loss help on my data, and with which gamma?",
+        description="Cross-validate the logistic objective, class weighting, focal loss "
+                    "over a gamma grid and GHM-C on the same folds, and recommend one.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    compare.add_argument("data", nargs="?", metavar="DATA",
+                         help="CSV/TSV or Parquet file; omit it to run the built-in demo")
+    compare.add_argument("--target", "-t", metavar="COLUMN",
+                         help="name of the target column (required with DATA)")
+    compare.add_argument("--backend", choices=("xgboost", "lightgbm"), default="xgboost",
+                         help="booster library (default: xgboost)")
+    compare.add_argument("--folds", type=_int_at_least(2), default=5, metavar="K",
+                         help="number of stratified CV folds, >= 2 (default: 5)")
+    compare.add_argument("--gammas", type=_gammas, default=_gammas(_DEFAULT_GAMMAS),
+                         metavar="G,G,...",
+                         help=f"focal gamma grid, numbers >= 0 (default: {_DEFAULT_GAMMAS})")
+    compare.add_argument("--out", "-o", type=_out_dir, default=Path("boostfocal-compare"),
+                         metavar="DIR",
+                         help="folder in which each run writes a new run-NNN folder of "
+                              "results and figures (default: ./boostfocal-compare)")
+    compare.add_argument("--n-estimators", type=_int_at_least(1), default=200, metavar="N",
+                         help="boosting rounds for every entry (default: 200)")
+    compare.add_argument("--learning-rate", type=_positive_float, default=0.1, metavar="LR",
+                         help="learning rate for every entry (default: 0.1)")
+    compare.add_argument("--seed", type=_int_between(0, 2**32 - 1), default=0, metavar="S",
+                         help="seed of the fold split and the boosters, 0 to 2**32-1 "
+                              "(default: 0)")
+    compare.add_argument("--positive", metavar="LABEL",
+                         help="binary targets: the positive class for average precision "
+                              "(default: the minority class)")
+    compare.add_argument("--n-jobs", "-j", type=_n_jobs, default=1, metavar="J",
+                         help="fits to run in parallel processes, -1 for all cores "
+                              "(default: 1)")
+    compare.add_argument("--threads", type=_int_at_least(1), default=1, metavar="T",
+                         help="threads per booster fit (default: 1; keep J x T <= cores)")
+    compare.add_argument("--json", action="store_true",
+                         help="print the results as one line of JSON on stdout instead of "
+                              "the report (for scripts)")
+    return parser
