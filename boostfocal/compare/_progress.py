@@ -1,4 +1,7 @@
-"""Progress of the cross-validation on stderr: a bar on a terminal, else a line an entry."""
+"""Progress of the cross-validation on stderr: a bar on a terminal, else a line an entry.
+
+Standard library only (tqdm is imported when a bar is drawn).
+"""
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ class Progress:
                                  dynamic_ncols=True)
 
     def __call__(self, entry) -> None:
+        """Count one finished fit of ``entry``."""
         if self._bar is not None:
             self._bar.set_postfix_str(entry.name, refresh=False)
             self._bar.update(1)
@@ -49,5 +53,6 @@ class Progress:
                   flush=True)
 
     def close(self) -> None:
+        """Take the bar off the terminal (nothing to do for the plain lines)."""
         if self._bar is not None:
             self._bar.close()
