@@ -107,7 +107,7 @@ class Layout:
     report : callable
         ``report(name, value)``: what a metric returns to the booster.
 
-    Every field is a module-level function, so an adapter pickles with its layout.
+    The callables are module-level functions, so an adapter pickles with its layout.
     """
 
     read: Callable[..., tuple]
