@@ -11,8 +11,9 @@ itself is instant (the ``boostfocal`` command handles Ctrl-C from its first mome
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import show_config
@@ -37,12 +38,4 @@ __all__ = ["show_config", "FocalLoss", "GHMLoss", "SoftmaxFocalLoss",
            "FocalXGBClassifier", "FocalLGBMClassifier", "GHMXGBClassifier",
            "GHMLGBMClassifier", "DaskFocalXGBClassifier", "DaskFocalLGBMClassifier"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'boostfocal' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

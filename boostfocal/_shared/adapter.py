@@ -1,11 +1,16 @@
 """The backend-independent core of the native adapters.
 
-An adapter only reads labels, weights and predictions from a library's data object,
-puts the predictions in the (n, K) layout the loss expects, and calls the loss. The two
-backends differ in exactly three things, which the subclasses state: how to read labels
-and weights, the memory order of a flat multiclass prediction array, and the scale of
-the diagonal softmax curvature that the library's own multiclass objective hands its
-trees.
+An adapter only reads labels, weights and predictions from a booster's call, puts the
+predictions in the (n, K) layout the loss expects, and calls the loss (as LightGBM's own
+``_ObjectiveFunctionWrapper`` adapts one call signature to another and does nothing
+else). There is one objective class, :class:`NativeObjective`, and one metric class,
+:class:`NativeMetric`; what differs between the four calling conventions
+(``xgboost.train``, XGBClassifier's callable, ``lightgbm.train``, LGBMClassifier's
+callable) is a :class:`Layout`, stated once per convention in the backend's ``_adapter``
+module: how to read labels, predictions and weights from the call's arguments (which is
+also the signature the booster inspects), the memory order of a flat multiclass
+prediction array, the scale of the diagonal softmax curvature that the booster's own
+multiclass objective hands its trees, and what a metric returns.
 
 That scale is a convention of each booster, not math: XGBoost's ``multi:softprob`` uses
 ``2 p (1 - p)`` and LightGBM's ``multiclass`` ``K/(K-1) p (1 - p)`` where the exact diagonal
@@ -17,6 +22,11 @@ held-out log-loss was lower in 5 of 5 folds for both boosters at a fixed learnin
 """
 
 from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,16 +40,6 @@ METRIC_NAME = "focal_loss"
 GHM_METRIC_NAME = "logloss"
 
 LOSS_TYPES = (FocalLoss, SoftmaxFocalLoss, GHMLoss)
-
-
-def xgboost_softmax_factor(n_classes: int) -> float:
-    """XGBoost's ``multi:softprob`` hands its trees ``2 p (1 - p)``."""
-    return 2.0
-
-
-def lightgbm_softmax_factor(n_classes: int) -> float:
-    """LightGBM's ``multiclass`` hands its trees ``K/(K-1) p (1 - p)``."""
-    return n_classes / (n_classes - 1.0)
 
 
 def check_loss(loss) -> FocalLoss | SoftmaxFocalLoss | GHMLoss:
@@ -87,72 +87,209 @@ def as_loss_layout(preds: np.ndarray, n_rows: int, multiclass: bool, flat_order:
     return preds
 
 
-class NativeObjective:
-    """Callable ``(preds, data) -> (grad, hess)`` for a library's native ``train``.
+@dataclass(frozen=True)
+class Layout:
+    """One booster calling convention, as the adapters see it.
 
-    Subclasses set ``flat_order`` and implement ``_labels_weights(data)``.
+    Parameters
+    ----------
+    read : callable
+        ``read(*args, **kwargs) -> (labels, predictions, weights or None)`` from the
+        arguments the booster calls the adapter with. Its signature is the adapter's
+        (``inspect.signature(adapter)``): LightGBM's scikit-learn layer counts the
+        parameters and XGBoost's looks for one named ``sample_weight``.
+    flat_order : {"C", "F"}
+        How a flat multiclass prediction array is laid out: row-major (XGBoost) or
+        class-major (LightGBM).
+    softmax_factor : callable
+        ``softmax_factor(n_classes) -> float``, the booster's own scale of the diagonal
+        softmax curvature (see the module docstring).
+    report : callable
+        ``report(name, value)``: what a metric returns to the booster.
 
-    ``raw_offset`` (a float, or K floats for multiclass) is added to the library's raw
-    predictions before the loss sees them: the starting score, for a booster trained
-    without a per-row one (see :class:`boostfocal.lightgbm.FocalLGBMClassifier`).
-    ``n_threads`` is the kernels' thread count (None: the default; see the losses'
-    ``gradient_hessian``), as scikit-learn's ``_loss`` takes it; the estimators pass their
-    ``n_jobs``.
+    The callables are module-level functions, so an adapter pickles with its layout.
     """
 
-    flat_order = "C"
+    read: Callable[..., tuple]
+    flat_order: str
+    softmax_factor: Callable[[int], float]
+    report: Callable[[str, float], Any]
 
-    def __init__(self, loss, raw_offset=None, n_threads: int | None = None) -> None:
+
+def weights_or_none(weight):
+    """The weights a booster handed over, or None for none (None or an empty array)."""
+    return None if weight is None or np.size(weight) == 0 else weight
+
+
+def name_value(name: str, value: float) -> tuple[str, float]:
+    """``xgboost.train``'s metric convention: ``(name, value)``, minimized by its name."""
+    return name, value
+
+
+def name_value_minimized(name: str, value: float) -> tuple[str, float, bool]:
+    """LightGBM's metric convention: ``(name, value, is_higher_better=False)``."""
+    return name, value, False
+
+
+def value_only(name: str, value: float) -> float:
+    """XGBClassifier's callable metric convention: the value (the name is ``__name__``)."""
+    return value
+
+
+class SignatureOf:
+    """Class attribute ``__signature__``: an instance shows the signature of a function.
+
+    ``inspect.signature(instance)`` reads ``instance.__signature__`` first, so a callable
+    object that takes ``*args`` can still show the parameters a booster counts. On the
+    class itself it is None, and ``inspect`` falls back to ``__init__``.
+    """
+
+    def __init__(self, function_of: Callable[[Any], Callable]) -> None:
+        self.function_of = function_of
+
+    def __get__(self, instance, owner=None) -> inspect.Signature | None:
+        return None if instance is None else inspect.signature(self.function_of(instance))
+
+
+class _NativeAdapter:
+    """What the objective and the metric share: the loss, its options and the layout."""
+
+    #: The calling convention; the backends' named adapters set it, or pass ``layout``.
+    layout: Layout | None = None
+    __signature__ = SignatureOf(lambda adapter: adapter.layout.read)
+
+    def __init__(self, loss, raw_offset=None, n_threads: int | None = None, *,
+                 layout: Layout | None = None) -> None:
         self.loss = check_loss(loss)
         self.raw_offset = raw_offset
         self.n_threads = check_n_threads(n_threads)
-
-    @staticmethod
-    def softmax_hessian_factor(n_classes: int) -> float:
-        """The booster's own scale of the diagonal softmax curvature (see module doc)."""
-        return 1.0
+        if layout is not None:
+            self.layout = layout
+        if not isinstance(self.layout, Layout):
+            raise TypeError(f"{type(self).__name__} needs a Layout, got {self.layout!r}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.loss!r})"
 
-    def _labels_weights(self, data):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def __call__(self, preds, data):
-        y, w = self._labels_weights(data)
+    def _read(self, args: tuple, kwargs: dict):
+        """Labels, margins in the loss's layout and weights, from the booster's call."""
+        y, preds, w = self.layout.read(*args, **kwargs)
         multiclass = isinstance(self.loss, SoftmaxFocalLoss)
-        z = as_loss_layout(preds, y.shape[0], multiclass, self.flat_order)
+        return y, as_loss_layout(preds, y.shape[0], multiclass, self.layout.flat_order), w
+
+
+class NativeObjective(_NativeAdapter):
+    """Objective callable for a booster: its call's arguments in, ``(grad, hess)`` out.
+
+    Parameters
+    ----------
+    loss : FocalLoss, SoftmaxFocalLoss or GHMLoss
+        The loss that computes the gradients and Hessians.
+    raw_offset : float or array of shape (K,), default=None
+        Added to the booster's raw predictions before the loss sees them: the starting
+        score, for a booster trained without a per-row one (see
+        :class:`boostfocal.lightgbm.FocalLGBMClassifier`).
+    n_threads : int, default=None
+        The kernels' thread count (None: the default; see the losses'
+        ``gradient_hessian``), as scikit-learn's ``_loss`` takes it; the estimators pass
+        their ``n_jobs``.
+    layout : Layout, default=None
+        The calling convention; by default the class's (the backends' named adapters,
+        such as :class:`boostfocal.xgboost.XGBObjective`, set one).
+    """
+
+    def __call__(self, *args, **kwargs):
+        y, z, w = self._read(args, kwargs)
         # float32 outputs: what both boosters store (a float64 pair would only cost
         # memory and a conversion pass), in the predictions' memory order, so that
         # LightGBM flattens its class-major (n, K) pair without a copy
         order = "F" if z.flags.f_contiguous and not z.flags.c_contiguous else "C"
         grad = np.empty(z.shape, dtype=np.float32, order=order)
         hess = np.empty(z.shape, dtype=np.float32, order=order)
-        if multiclass:
+        if isinstance(self.loss, SoftmaxFocalLoss):
             return self.loss.gradient_hessian(
-                y, z, w, grad, hess, hessian_scale=self.softmax_hessian_factor(z.shape[1]),
+                y, z, w, grad, hess, hessian_scale=self.layout.softmax_factor(z.shape[1]),
                 raw_offset=self.raw_offset, n_threads=self.n_threads)
         return self.loss.gradient_hessian(y, z, w, grad, hess, raw_offset=self.raw_offset,
                                           n_threads=self.n_threads)
 
 
-class NativeMetric(NativeObjective):
-    """Callable ``(preds, data) -> value``: the weighted mean of ``loss.loss`` of the margins.
+class NativeMetric(_NativeAdapter):
+    """Metric callable for a booster: the weighted mean of ``loss.loss`` of the margins.
 
     That is the focal loss for the focal losses, and the logistic loss for
-    :class:`GHMLoss`. It never changes a loss's state.
+    :class:`GHMLoss`; the layout's ``report`` says how it is returned, under the name
+    :attr:`name` (also ``__name__``, where XGBClassifier reads it). It never changes a
+    loss's state. The parameters are :class:`NativeObjective`'s.
     """
+
+    def __init__(self, loss, raw_offset=None, n_threads: int | None = None, *,
+                 layout: Layout | None = None) -> None:
+        super().__init__(loss, raw_offset, n_threads, layout=layout)
+        self.__name__ = self.name
 
     @property
     def name(self) -> str:
         """The reported metric name: ``"focal_loss"``, or ``"logloss"`` for GHM-C."""
         return metric_name(self.loss)
 
-    def value(self, preds, data) -> float:
-        """Weighted mean loss ``sum(w l) / sum(w)`` of raw margins ``preds`` on ``data``."""
-        y, w = self._labels_weights(data)
-        multiclass = isinstance(self.loss, SoftmaxFocalLoss)
-        z = as_loss_layout(preds, y.shape[0], multiclass, self.flat_order)
+    def __call__(self, *args, **kwargs):
+        y, z, w = self._read(args, kwargs)
         per_row = self.loss.loss(y, z, w, raw_offset=self.raw_offset, n_threads=self.n_threads)
         total = float(np.sum(per_row, dtype=np.float64))
-        return total / (float(np.sum(w)) if w is not None else float(y.shape[0]))
+        value = total / (float(np.sum(w)) if w is not None else float(y.shape[0]))
+        return self.layout.report(self.name, value)
+
+
+# ---------------------------------------------------------------------------------------
+# The docstrings of the backends' make_objective and make_metric
+# ---------------------------------------------------------------------------------------
+
+_LOSS_DOC = {
+    "objective": """\
+    The loss to train on. A focal loss with ``alpha="balanced"`` must be resolved
+    first (``loss.resolve(y_train, sample_weight)``). A :class:`~boostfocal.GHMLoss`
+    carries the state of one training run: use a fresh one for every ``train`` call.""",
+    "metric": """\
+    The loss to report: the weighted mean focal loss (``"focal_loss"``), or for
+    :class:`~boostfocal.GHMLoss` the weighted mean logistic loss (``"logloss"``).""",
+}
+
+
+def parameters_doc(kind: str, booster_threads: str) -> str:
+    """The numpydoc Parameters section of ``make_objective`` or ``make_metric``.
+
+    ``kind`` is ``"objective"`` or ``"metric"``; ``booster_threads`` names the booster's
+    own thread parameter, for example ``"XGBoost's ``nthread``"``.
+    """
+    return f"""\
+Parameters
+----------
+loss : FocalLoss, SoftmaxFocalLoss or GHMLoss
+{_LOSS_DOC[kind]}
+n_threads : int, default=None
+    Threads of boostfocal's kernels: None for the usable CPUs (limited by
+    ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all, else
+    that many; give it {booster_threads} to keep both on the same cores."""
+
+
+def fill_doc(**fragments: str) -> Callable:
+    """Decorator: every docstring line that reads ``{name}`` becomes ``fragments[name]``.
+
+    The fragment is indented as that line is, so one text serves every docstring that
+    documents the same parameters (as scikit-learn and pandas share theirs).
+    """
+    def decorate(func):
+        if func.__doc__ is None:  # pragma: no cover - python -OO
+            return func
+        lines = []
+        for line in func.__doc__.splitlines():
+            key = line.strip()
+            if key[:1] == "{" and key[-1:] == "}" and key[1:-1] in fragments:
+                indent = line[:len(line) - len(line.lstrip())]
+                lines.extend(indent + text for text in fragments[key[1:-1]].splitlines())
+            else:
+                lines.append(line)
+        func.__doc__ = "\n".join(lines)
+        return func
+    return decorate

@@ -97,13 +97,11 @@ with the task graph.
 
 from __future__ import annotations
 
-import importlib
 import numbers
-from typing import Any
 
 import numpy as np
 
-from .._shared.adapter import NativeMetric, NativeObjective, lightgbm_softmax_factor
+from .._lazy import lazy_attributes
 from ..losses import FocalLoss, SoftmaxFocalLoss
 from ._common import (
     ClassStats,
@@ -115,14 +113,20 @@ from ._common import (
     start_margin,
 )
 
-#: The estimators, each imported on first access with its booster library.
+#: The estimators and LightGBM's 3-argument adapters, each imported on first access
+#: with its booster library.
 _LAZY = {
     "DaskFocalXGBClassifier": "boostfocal.xgboost._dask",
     "DaskFocalLGBMClassifier": "boostfocal.lightgbm._dask",
+    "make_lgbm_objective": "boostfocal.lightgbm._adapter",
+    "make_lgbm_metric": "boostfocal.lightgbm._adapter",
+    "LGBMSklearnObjective": "boostfocal.lightgbm._adapter",
+    "LGBMSklearnMetric": "boostfocal.lightgbm._adapter",
 }
 
 __all__ = [
-    *_LAZY,
+    "DaskFocalXGBClassifier",
+    "DaskFocalLGBMClassifier",
     "class_totals",
     "init_score",
     "start_margin",
@@ -130,15 +134,7 @@ __all__ = [
     "make_lgbm_metric",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'boostfocal.dask' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 
 def class_totals(y, sample_weight=None, *, n_classes: int = 2, client=None) -> np.ndarray:
@@ -212,78 +208,3 @@ def init_score(loss, y, sample_weight=None, *, n_classes: int | None = None, cli
                         f"{type(loss).__name__}")
     return start_from_totals(loss, class_totals(y, sample_weight, n_classes=k,
                                                 client=client))
-
-
-# ---------------------------------------------------------------------------------------
-# LightGBM's scikit-learn signature
-# ---------------------------------------------------------------------------------------
-
-class LGBMSklearnObjective(NativeObjective):
-    """``objective(y_true, y_pred, weight) -> (grad, hess)``: LightGBM's 3-argument form.
-
-    The signature ``LGBMClassifier`` and ``DaskLGBMClassifier`` expect of a callable
-    objective (they count its parameters; three means labels, raw scores and the
-    Dataset's weights). A thin proxy to the loss, with LightGBM's multiclass layout and
-    curvature scale, as :func:`boostfocal.lightgbm.make_objective`.
-    """
-
-    flat_order = "F"
-    softmax_hessian_factor = staticmethod(lightgbm_softmax_factor)
-
-    def _labels_weights(self, data):
-        y, w = data
-        return y, (w if w is not None and np.size(w) else None)
-
-    def __call__(self, y_true, y_pred, weight):
-        return super().__call__(y_pred, (y_true, weight))
-
-
-class LGBMSklearnMetric(NativeMetric):
-    """``eval_metric(y_true, y_pred, weight) -> ("focal_loss", value, False)``.
-
-    LightGBM's 3-argument metric form: the weighted mean focal loss of the raw scores;
-    ``False`` tells early stopping to minimize it.
-    """
-
-    flat_order = "F"
-    softmax_hessian_factor = staticmethod(lightgbm_softmax_factor)
-
-    def _labels_weights(self, data):
-        y, w = data
-        return y, (w if w is not None and np.size(w) else None)
-
-    def __call__(self, y_true, y_pred, weight):
-        return self.name, self.value(y_pred, (y_true, weight)), False
-
-
-def make_lgbm_objective(loss) -> LGBMSklearnObjective:
-    """Objective for ``lightgbm.DaskLGBMClassifier(objective=...)`` (and ``LGBMClassifier``).
-
-    Parameters
-    ----------
-    loss : FocalLoss or SoftmaxFocalLoss
-        The loss to train on.
-
-    Returns
-    -------
-    LGBMSklearnObjective
-        A picklable callable ``(y_true, y_pred, weight) -> (grad, hess)``: three
-        parameters, so LightGBM passes the sample weights.
-    """
-    return LGBMSklearnObjective(loss)
-
-
-def make_lgbm_metric(loss) -> LGBMSklearnMetric:
-    """Metric for ``DaskLGBMClassifier.fit(eval_metric=...)``: weighted mean focal loss.
-
-    Parameters
-    ----------
-    loss : FocalLoss or SoftmaxFocalLoss
-        The loss to report.
-
-    Returns
-    -------
-    LGBMSklearnMetric
-        A picklable callable ``(y_true, y_pred, weight) -> ("focal_loss", value, False)``.
-    """
-    return LGBMSklearnMetric(loss)

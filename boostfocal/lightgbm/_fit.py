@@ -13,8 +13,7 @@ import numpy as np
 
 from .._optional import import_optional
 from .._shared import model_io as _model_io
-from .._shared.adapter import NativeMetric, lightgbm_softmax_factor
-from ._adapter import LGBMObjective
+from ._adapter import _FitObjective, _FocalEvalMetric, _with_start  # noqa: F401 (re-exported)
 
 lgb = import_optional("lightgbm", "lightgbm")
 
@@ -156,75 +155,6 @@ def lgbm_class_multipliers(classes: np.ndarray, counts: np.ndarray, class_weight
         raise ValueError(f"class_weight must be None, 'balanced' or a dict, got "
                          f"{class_weight!r}")
     return None if np.all(mult == 1.0) else mult
-
-
-def _with_start(metric, start):
-    """A user's callable ``eval_metric``, handed raw scores with the starting score added.
-
-    The estimator trains without a per-row init score (see ``fit``), so LightGBM's raw
-    scores leave the start out; a user's metric still sees the model's margins. The
-    wrapper keeps the user's number of parameters, which LightGBM counts.
-    """
-    if not callable(metric) or start is None:
-        return metric
-    try:
-        n_params = len(inspect.signature(metric).parameters)
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        return metric
-    wrapper = {2: _StartAdded2, 3: _StartAdded3, 4: _StartAdded4}.get(n_params)
-    return metric if wrapper is None else wrapper(metric, start)
-
-
-class _StartAdded:
-    def __init__(self, func, start) -> None:
-        self.func = func
-        self.start = start
-
-
-class _StartAdded2(_StartAdded):
-    def __call__(self, y_true, y_pred):
-        return self.func(y_true, y_pred + self.start)
-
-
-class _StartAdded3(_StartAdded):
-    def __call__(self, y_true, y_pred, weight):
-        return self.func(y_true, y_pred + self.start, weight)
-
-
-class _StartAdded4(_StartAdded):
-    def __call__(self, y_true, y_pred, weight, group):
-        return self.func(y_true, y_pred + self.start, weight, group)
-
-
-class _FocalEvalMetric(NativeMetric):
-    """``eval_metric(y_true, y_pred, weight) -> ("focal_loss", value, False)``.
-
-    The 3-argument form of LightGBM's scikit-learn metric: LightGBM counts the parameters
-    and passes the evaluation Dataset's weights. ``False``: minimized by early stopping.
-    """
-
-    flat_order = "F"
-    softmax_hessian_factor = staticmethod(lightgbm_softmax_factor)
-
-    def _labels_weights(self, data):
-        return data
-
-    def __call__(self, y_true, y_pred, weight):
-        return self.name, self.value(y_pred, (y_true, weight)), False
-
-
-class _FitObjective(LGBMObjective):
-    """The estimator's objective during ``fit``: not copied by ``copy.deepcopy``.
-
-    ``lightgbm.train`` deep-copies its parameters, the objective included, so a loss with
-    per-fit state (:class:`~boostfocal.GHMLoss`'s moving average) would train as a copy
-    and ``loss_`` would never show the state it trained with. The estimator builds a
-    fresh loss in every fit and owns it, so sharing it with LightGBM's copy is exactly
-    what is wanted here (and nowhere else: native users keep LightGBM's copy).
-    """
-
-    def __deepcopy__(self, memo) -> _FitObjective:
-        return self
 
 
 class _FitContext:

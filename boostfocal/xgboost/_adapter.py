@@ -1,22 +1,53 @@
-"""XGBoost native objective and metric: ``make_objective`` and ``make_metric``."""
+"""XGBoost native objective and metric: ``make_objective`` and ``make_metric``.
+
+Two calling conventions, one :class:`~boostfocal._shared.adapter.Layout` each:
+``xgboost.train``'s ``(preds, dtrain)`` (:data:`XGB_TRAIN`) and XGBClassifier's callable
+``(y_true, y_pred, sample_weight=None)`` (:data:`XGB_SKLEARN`). Both read flat
+multiclass predictions row-major, scale the softmax curvature as ``multi:softprob``
+does (``2 p (1 - p)``) and weight the gradients in the loss (XGBoost does not apply
+sample weights to a custom objective).
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
 
-from .._optional import import_optional
-from .._shared.adapter import NativeMetric, NativeObjective, xgboost_softmax_factor
+from .._shared.adapter import (
+    Layout,
+    NativeMetric,
+    NativeObjective,
+    fill_doc,
+    name_value,
+    parameters_doc,
+    value_only,
+    weights_or_none,
+)
 
-xgb = import_optional("xgboost", "xgboost")
+
+def xgboost_softmax_factor(n_classes: int) -> float:
+    """XGBoost's ``multi:softprob`` hands its trees ``2 p (1 - p)``."""
+    return 2.0
 
 
+def _read_dmatrix(preds, dtrain):
+    """``xgboost.train``: labels and weights from the DMatrix."""
+    return dtrain.get_label(), preds, weights_or_none(dtrain.get_weight())
 
 
+def _read_sklearn(y_true, y_pred, sample_weight=None):
+    """XGBClassifier: XGBoost passes weights to a parameter named ``sample_weight``."""
+    return y_true, y_pred, weights_or_none(sample_weight)
 
-def _labels_weights(dtrain):
-    y = dtrain.get_label()
-    w = dtrain.get_weight()
-    return y, (w if w.size else None)
+
+#: ``xgboost.train(obj=..., custom_metric=...)``: ``(preds, dtrain)``; a metric returns
+#: ``(name, value)``.
+XGB_TRAIN = Layout(read=_read_dmatrix, flat_order="C",
+                   softmax_factor=xgboost_softmax_factor, report=name_value)
+
+#: XGBClassifier's ``objective`` and ``eval_metric`` callables:
+#: ``(y_true, y_pred, sample_weight=None)``; a metric returns its value and is named by
+#: its ``__name__``.
+XGB_SKLEARN = replace(XGB_TRAIN, read=_read_sklearn, report=value_only)
 
 
 class XGBObjective(NativeObjective):
@@ -27,11 +58,7 @@ class XGBObjective(NativeObjective):
     Multiclass predictions arrive as (n, K); a flat array is read row-major.
     """
 
-    flat_order = "C"
-    softmax_hessian_factor = staticmethod(xgboost_softmax_factor)
-
-    def _labels_weights(self, data):
-        return _labels_weights(data)
+    layout = XGB_TRAIN
 
 
 class XGBMetric(NativeMetric):
@@ -42,29 +69,31 @@ class XGBMetric(NativeMetric):
     so early stopping minimizes it.
     """
 
-    flat_order = "C"
-    softmax_hessian_factor = staticmethod(xgboost_softmax_factor)
-
-    def _labels_weights(self, data):
-        return _labels_weights(data)
-
-    def __call__(self, preds, data):
-        return self.name, self.value(preds, data)
+    layout = XGB_TRAIN
 
 
+class _FocalObjective(NativeObjective):
+    """``objective(y_true, y_pred, sample_weight=None)`` in XGBClassifier's signature."""
+
+    layout = XGB_SKLEARN
+
+
+class _FocalMetric(NativeMetric):
+    """``metric(y_true, y_pred, sample_weight=None) -> value`` for XGBClassifier.
+
+    XGBClassifier names a callable metric by its ``__name__``: "focal_loss", or "logloss"
+    for GHM-C. Neither starts with ``auc``/``map``/``ndcg``/``pre``, so early stopping
+    minimizes it.
+    """
+
+    layout = XGB_SKLEARN
+
+
+@fill_doc(parameters=parameters_doc("objective", "XGBoost's ``nthread``"))
 def make_objective(loss, n_threads: int | None = None) -> XGBObjective:
     """Objective for ``xgboost.train(obj=...)``.
 
-    Parameters
-    ----------
-    loss : FocalLoss, SoftmaxFocalLoss or GHMLoss
-        The loss to train on. A focal loss with ``alpha="balanced"`` must be resolved
-        first (``loss.resolve(y_train, sample_weight)``). A :class:`~boostfocal.GHMLoss`
-        carries the state of one training run: use a fresh one for every ``train`` call.
-    n_threads : int, default=None
-        Threads of boostfocal's kernels: None for the usable CPUs (limited by
-        ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all, else
-        that many; give it XGBoost's ``nthread`` to keep both on the same cores.
+    {parameters}
 
     Returns
     -------
@@ -85,18 +114,11 @@ def make_objective(loss, n_threads: int | None = None) -> XGBObjective:
     return XGBObjective(loss, n_threads=n_threads)
 
 
+@fill_doc(parameters=parameters_doc("metric", "XGBoost's ``nthread``"))
 def make_metric(loss, n_threads: int | None = None) -> XGBMetric:
     """Metric for ``xgboost.train(custom_metric=...)``: the loss's weighted mean.
 
-    Parameters
-    ----------
-    loss : FocalLoss, SoftmaxFocalLoss or GHMLoss
-        The loss to report: the weighted mean focal loss (``"focal_loss"``), or for
-        :class:`~boostfocal.GHMLoss` the weighted mean logistic loss (``"logloss"``).
-    n_threads : int, default=None
-        Threads of boostfocal's kernels: None for the usable CPUs (limited by
-        ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all, else
-        that many; give it XGBoost's ``nthread`` to keep both on the same cores.
+    {parameters}
 
     Returns
     -------
@@ -106,49 +128,3 @@ def make_metric(loss, n_threads: int | None = None) -> XGBMetric:
         XGBoost's default metric, meaningless here, is not computed beside it.
     """
     return XGBMetric(loss, n_threads=n_threads)
-
-
-def _pair_labels_weights(data):
-    """Labels and weights as XGBClassifier hands them to a callable: a ``(y, w)`` pair."""
-    y, w = data
-    return y, (w if w is not None and np.size(w) else None)
-
-
-class _FocalObjective(NativeObjective):
-    """``objective(y_true, y_pred, sample_weight=None)`` in XGBClassifier's signature.
-
-    A thin proxy: the labels and weights XGBoost hands over are passed to the loss as
-    they are (XGBoost does not weight custom gradients itself; the loss does). The
-    parameter must be named ``sample_weight``: that is how XGBoost detects weight support.
-    """
-
-    flat_order = "C"
-    softmax_hessian_factor = staticmethod(xgboost_softmax_factor)
-
-    def _labels_weights(self, data):
-        return _pair_labels_weights(data)
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        return super().__call__(y_pred, (y_true, sample_weight))
-
-
-class _FocalMetric(NativeMetric):
-    """``metric(y_true, y_pred, sample_weight=None)``: the loss's weighted mean.
-
-    XGBClassifier names a callable metric by its ``__name__``: "focal_loss", or "logloss"
-    for GHM-C. Neither starts with ``auc``/``map``/``ndcg``/``pre``, so early stopping
-    minimizes it.
-    """
-
-    flat_order = "C"
-    softmax_hessian_factor = staticmethod(xgboost_softmax_factor)
-
-    def __init__(self, loss, n_threads: int | None = None) -> None:
-        super().__init__(loss, n_threads=n_threads)
-        self.__name__ = self.name
-
-    def _labels_weights(self, data):
-        return _pair_labels_weights(data)
-
-    def __call__(self, y_true, y_pred, sample_weight=None) -> float:
-        return self.value(y_pred, (y_true, sample_weight))
