@@ -614,8 +614,8 @@ def memory_profile_child(model: str, data: str) -> None:
     call = adapter.NativeObjective.__call__
     found = {}
 
-    def spy(self, preds, data):
-        out = call(self, preds, data)
+    def spy(self, *args, **kwargs):
+        out = call(self, *args, **kwargs)
         found["n"] = found.get("n", 0) + 1
         if found["n"] == 2:
             stats = tracemalloc.take_snapshot().statistics("traceback")
