@@ -5,39 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import _num_samples, check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from .._optional import import_optional
+from .._shared._compat import num_samples
 from .._shared.classifier import (
     GHM_PARAMS,
     FocalLossMixin,
     apply_class_weights,
-    check_default_objective,
-    check_paper_names,
     encode_eval_labels,
     kernel_threads,
     make_ghm_loss,
-    scale_pos_weight_multipliers,
     validate_sample_weight,
 )
 from .._shared.fitplan import plan_in_memory
-from ._adapter import _FocalMetric, _FocalObjective
-from ._model_file import (
-    DEFAULT_OBJECTIVE,
-    XGBModelFileMixin,
-    booster_base_score,
-    booster_margin,
-    focal_xgb_params,
-    start_in_booster,
-    user_start,
-    zero_base_score,
-)
+from ._base import XGBFocalMixin
+from ._model_file import booster_margin, start_in_booster
 
 xgb = import_optional("xgboost", "xgboost")
 
 
-
-class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
+class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
     """What the XGBoost estimators share: everything but the loss and its parameters.
 
     A subclass declares its own constructor parameters (keyword-only, then ``**kwargs``
@@ -59,26 +47,6 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         raise NotImplementedError  # pragma: no cover - abstract
 
     # ------------------------------------------------------------------ parameters
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = False
-        return tags
-
-    def get_xgb_params(self) -> dict[str, Any]:
-        """Parameters handed to the booster.
-
-        The loss parameters (``focal_*``, ``ghm_*``), ``scale_pos_weight`` and
-        ``base_score`` are handled by the estimator and never reach XGBoost;
-        ``min_child_weight=None`` becomes ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters;
-        without a user ``eval_metric``, XGBoost's default metric is disabled (the loss's
-        own metric is reported instead).
-
-        Returns
-        -------
-        dict
-        """
-        return focal_xgb_params(self, super().get_xgb_params(), self._loss_params)
-
     def _set_classes(self, classes: np.ndarray) -> None:
         self._focal_classes = classes
 
@@ -103,17 +71,6 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         if self.get_xgb_params().get("booster") != "gblinear":
             return start
         return start + np.asarray(super().intercept_, dtype=np.float64)
-
-    def _check_objective(self) -> None:
-        check_paper_names(self, "xgboost")
-        check_default_objective(self, DEFAULT_OBJECTIVE)
-
-    def _class_weights(self, n_classes: int) -> np.ndarray | None:
-        """scale_pos_weight as per-class multipliers of the training weights."""
-        return scale_pos_weight_multipliers(self.scale_pos_weight, n_classes)
-
-    def _user_start(self, n_classes: int) -> float | None:
-        return user_start(self.base_score, n_classes)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None,
@@ -164,15 +121,10 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         train_margin = booster_margin(init, y_enc.shape[0], base_margin, "base_margin",
                                       in_booster)
 
+        self._check_eval_args(eval_set, sample_weight_eval_set, base_margin_eval_set)
         evals = weights_eval = margins_eval = None
         if eval_set is not None:
             evals, weights_eval, margins_eval = [], [], []
-            n_eval = len(eval_set)
-            for arg, value in (("sample_weight_eval_set", sample_weight_eval_set),
-                               ("base_margin_eval_set", base_margin_eval_set)):
-                if value is not None and len(value) != n_eval:
-                    raise ValueError(f"{arg} must have one entry per eval_set entry "
-                                     f"({n_eval}), got {len(value)}")
             for i, (X_eval, y_eval) in enumerate(eval_set):
                 y_eval_enc = encode_eval_labels(y_eval, classes, f"eval_set[{i}] labels")
                 check_consistent_length(X_eval, y_eval_enc)
@@ -185,33 +137,16 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
                     init, n_rows,
                     None if base_margin_eval_set is None else base_margin_eval_set[i],
                     f"base_margin_eval_set[{i}]", in_booster))
-        elif sample_weight_eval_set is not None or base_margin_eval_set is not None:
-            raise ValueError("sample_weight_eval_set and base_margin_eval_set need eval_set")
 
-        # XGBClassifier.fit trains on self.objective / self.eval_metric and checks that
-        # classes_ equals arange(n_classes_): swap in the loss's callables and report
-        # encoded classes while it runs, and restore the parameters whatever happens.
-        saved = self.objective, self.eval_metric
+        # XGBClassifier.fit checks that classes_ equals arange(n_classes_): report encoded
+        # classes while it runs.
         self.__dict__["_focal_classes"] = None
-        self.__dict__["_focal_fit_base_score"] = (
-            booster_base_score(init) if in_booster else zero_base_score(init))
-        try:
-            n_threads = kernel_threads(self)
-            self.objective = _FocalObjective(loss, n_threads=n_threads)
-            if self.eval_metric is None:
-                self.eval_metric = _FocalMetric(loss, n_threads=n_threads)
+        with self._training(loss, init, in_booster, kernel_threads(self)):
             super().fit(X, y_enc, sample_weight=train_weights, base_margin=train_margin,
                         eval_set=evals, verbose=verbose, xgb_model=xgb_model,
                         sample_weight_eval_set=weights_eval,
                         base_margin_eval_set=margins_eval, feature_weights=feature_weights)
-        finally:
-            self.objective, self.eval_metric = saved
-            self.__dict__.pop("_focal_fit_base_score", None)
-        self.loss_ = loss
-        self.init_score_ = init
-        self._focal_classes = classes
-        self._focal_start_in_booster = in_booster
-        self._store_metadata()
+        self._set_fitted(classes, loss, init, in_booster)
         return self
 
     # ------------------------------------------------------------------ predict
@@ -237,7 +172,7 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         check_is_fitted(self)
         margin = xgb.XGBModel.predict(
             self, X, output_margin=True, validate_features=validate_features,
-            base_margin=booster_margin(self.init_score_, _num_samples(X), base_margin,
+            base_margin=booster_margin(self.init_score_, num_samples(X), base_margin,
                                        "base_margin", self._booster_holds_start()),
             iteration_range=iteration_range)
         return np.asarray(margin, dtype=np.float64)

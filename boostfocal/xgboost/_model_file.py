@@ -11,15 +11,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._optional import import_optional
 from .._shared import model_io as _model_io
-from .._shared.classifier import (
-    FocalClassifierMixin,
-    constant_margin,
-)
+from .._shared.classifier import FocalClassifierMixin, constant_margin
 from ._adapter import _FocalMetric
+from ._compat import XGB_VECTOR_BASE_SCORE
 
 xgb = import_optional("xgboost", "xgboost")
-
-
 
 #: ``min_child_weight`` handed to the booster when the user leaves it at ``None``.
 #: XGBoost's default, 1, is a minimum *sum of Hessians* per leaf, and focal Hessians of
@@ -29,19 +25,6 @@ FOCAL_MIN_CHILD_WEIGHT = 0.01
 
 #: The only value the ``objective`` parameter may hold: the focal loss is the objective.
 DEFAULT_OBJECTIVE = "binary:logistic"
-
-
-def _version_tuple(version: str) -> tuple[int, int]:
-    parts = []
-    for piece in version.split(".")[:2]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)  # type: ignore[return-value]
-
-
-#: XGBoost >= 3.1 takes one ``base_score`` per class for ``multi:softprob``: the
-#: multiclass start can live in the booster. Older versions take a scalar only.
-XGB_VECTOR_BASE_SCORE = _version_tuple(xgb.__version__) >= (3, 1)
 
 
 def user_start(base_score, n_classes: int) -> float | None:
