@@ -6,13 +6,12 @@ when only LightGBM is used.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._optional import import_optional
-from .._shared.classifier import FOCAL_PARAMS, FocalLossMixin
+from .._shared.classifier import FocalLossMixin
+from .._shared.docs import XGBOOST_WORDS, fill_doc
 from ..dask import _common as dc
 from . import _compat
 from ._base import XGBFocalMixin
@@ -38,10 +37,15 @@ def _dask_margin(start, X, offset, n_classes: int, name: str, in_booster: bool):
 class _DaskXGBBase(XGBFocalMixin, dxgb.DaskXGBClassifier):
     """``DaskXGBClassifier`` with the parameter handling of every boostfocal estimator."""
 
+    def __init__(self, *, objective=DEFAULT_OBJECTIVE, **kwargs) -> None:
+        # XGBClassifier's default objective, which DaskXGBClassifier leaves at None.
+        super().__init__(objective=objective, **kwargs)
+
     def _set_classes(self, classes: np.ndarray) -> None:
         self.classes_ = classes
 
 
+@fill_doc(**XGBOOST_WORDS)
 class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
     """XGBoost focal-loss classifier on a Dask cluster (binary and multiclass).
 
@@ -52,16 +56,7 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
 
     Parameters
     ----------
-    focal_gamma : float, default=2.0
-        Focusing parameter, ``>= 0``; 0 with ``focal_alpha=None`` is the logistic loss.
-    focal_alpha : float, sequence of float, "balanced" or None, default=None
-        Class weights of the focal loss, as in ``FocalXGBClassifier``; ``"balanced"`` is
-        resolved from the class totals reduced on the cluster.
-    focal_hessian : {"majorizer", "floor", "exact"}, default="majorizer"
-        Curvature handed to the booster; see :class:`~boostfocal.FocalLoss`.
-    focal_proba : {"posterior", "confidence"}, default="posterior"
-        What :meth:`predict_proba` returns: the class posterior (default) or the raw
-        sigmoid/softmax of the margin.
+    ${focal_params}
     objective : str, default="binary:logistic"
         Must stay at its default: the focal loss is the objective.
     **kwargs
@@ -72,15 +67,7 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (K,)
-        The original class labels, sorted.
-    loss_ : FocalLoss or SoftmaxFocalLoss
-        The loss trained on.
-    init_score_ : float or ndarray of shape (K,)
-        The starting score, computed from the class totals reduced on the cluster.
-    class_totals_ : ndarray of shape (K,)
-        The weighted class totals the starting score was computed from (training
-        weights, ``scale_pos_weight`` included).
+    ${dask_attributes}
 
     Notes
     -----
@@ -106,17 +93,6 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
     **Outputs.** :meth:`decision_function`, :meth:`predict_proba` and :meth:`predict`
     return dask arrays; for a DataFrame ``X`` their row chunk sizes are unknown.
     """
-
-    _loss_params = FOCAL_PARAMS
-
-    def __init__(self, *, focal_gamma: float = 2.0, focal_alpha=None,
-                 focal_hessian: str = "majorizer", focal_proba: str = "posterior",
-                 objective=DEFAULT_OBJECTIVE, **kwargs: Any) -> None:
-        super().__init__(objective=objective, **kwargs)
-        self.focal_gamma = focal_gamma
-        self.focal_alpha = focal_alpha
-        self.focal_hessian = focal_hessian
-        self.focal_proba = focal_proba
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None,
@@ -285,12 +261,10 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
 
         Parameters
         ----------
-        X : dask array or dask DataFrame of shape (n, n_features)
-            Features.
-        output_margin : bool, default=False
-            Return :meth:`decision_function` instead of labels.
-        validate_features, base_margin, iteration_range
+        X, validate_features, base_margin, iteration_range
             As in :meth:`decision_function`.
+        output_margin : bool, default=False
+            Return :meth:`decision_function`'s margins instead of labels.
 
         Returns
         -------

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from .._optional import import_optional
 from .._shared._compat import num_samples
 from .._shared.classifier import (
-    GHM_PARAMS,
     FocalLossMixin,
+    GHMLossMixin,
     apply_class_weights,
     encode_eval_labels,
     kernel_threads,
-    make_ghm_loss,
     validate_sample_weight,
 )
+from .._shared.docs import XGBOOST_WORDS, fill_doc
 from .._shared.fitplan import plan_in_memory
 from ._base import XGBFocalMixin
 from ._model_file import booster_margin, start_in_booster
@@ -34,17 +32,6 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
     ``scale_pos_weight``, the starting score, evaluation sets, early stopping, the
     metric, prediction and persistence are all here.
     """
-
-    #: The subclass's own constructor parameters: handled by boostfocal, never by XGBoost.
-    _loss_params: tuple[str, ...] = ()
-
-    def _make_loss(self, n_classes: int):
-        """The loss to train on, from the estimator's parameters (errors name them).
-
-        ``focal_alpha="balanced"`` stays unresolved: the fit plan resolves it on the
-        weighted class totals.
-        """
-        raise NotImplementedError  # pragma: no cover - abstract
 
     # ------------------------------------------------------------------ parameters
     def _set_classes(self, classes: np.ndarray) -> None:
@@ -225,6 +212,7 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
         return self._labels_from_proba(self.predict_proba(X, **kwargs))
 
 
+@fill_doc(**XGBOOST_WORDS)
 class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     """XGBoost classifier trained on the focal loss (binary and multiclass).
 
@@ -234,27 +222,7 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
 
     Parameters
     ----------
-    focal_gamma : float, default=2.0
-        Focusing parameter, ``>= 0``. ``focal_gamma=0`` with ``focal_alpha=None`` is the
-        logistic (softmax cross-entropy) loss.
-    focal_alpha : float, sequence of float, "balanced" or None, default=None
-        Class weights of the focal loss. For two classes, the weight of the positive class
-        ``classes_[1]``, strictly between 0 and 1 (``classes_[0]`` gets ``1 - alpha``).
-        For K > 2 classes, K positive weights in the order of ``classes_``. ``None``
-        weights every class by 1. ``"balanced"`` resolves the weights in every ``fit``
-        from the weighted class totals ``W_k`` of the training data (``sample_weight``
-        times ``scale_pos_weight``): ``W0 / (W0 + W1)`` for two classes,
-        ``W / (K W_k)`` for K classes; the value used is ``focal_alpha_`` (the
-        parameter itself is never changed). See the Notes for how it differs from
-        ``scale_pos_weight``.
-    focal_hessian : {"majorizer", "floor", "exact"}, default="majorizer"
-        Curvature handed to the booster; see :class:`~boostfocal.FocalLoss`. The exact
-        Hessian is negative for badly misclassified examples; the default is a positive
-        majorizer of it.
-    focal_proba : {"posterior", "confidence"}, default="posterior"
-        What :meth:`predict_proba` returns: the class posterior ``P(y | x)``, corrected
-        for the distortion of the focal loss, or the raw sigmoid/softmax of the margin
-        (the biased "probability" that other focal-loss plugins return).
+    ${focal_params}
     objective : str, default="binary:logistic"
         Kept only so that the estimator is a drop-in for ``XGBClassifier``: the focal loss
         is the objective, so this must stay at its default. Any other value raises a
@@ -354,33 +322,16 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     (2, 2)
     """
 
-    def __init__(self, *, focal_gamma: float = 2.0, focal_alpha=None,
-                 focal_hessian: str = "majorizer", focal_proba: str = "posterior",
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.focal_gamma = focal_gamma
-        self.focal_alpha = focal_alpha
-        self.focal_hessian = focal_hessian
-        self.focal_proba = focal_proba
 
-
-class GHMXGBClassifier(_FocalXGBBase):
+@fill_doc(**XGBOOST_WORDS)
+class GHMXGBClassifier(GHMLossMixin, _FocalXGBBase):
     """XGBoost classifier trained on GHM-C, the gradient-harmonized logistic loss (binary).
 
-    A drop-in replacement for :class:`xgboost.XGBClassifier` that trains on
-    :class:`~boostfocal.GHMLoss` (Li, Liu and Wang, AAAI 2019): every round, each
-    example's logistic gradient and Hessian are multiplied by ``N / (W_b n_nonempty)``,
-    the inverse weighted share of its bin of gradient norms ``|sigmoid(z) - y|``. The
-    many easy examples and the cluster of hopeless ones (often label noise) are
-    down-weighted together, where focal loss down-weights only the easy ones.
+    ${ghm_summary}
 
     Parameters
     ----------
-    ghm_bins : int, default=10
-        Number of equal-width bins of the gradient norm on [0, 1] (``>= 1``).
-    ghm_momentum : float, default=0.0
-        Moving average of the bin histogram across boosting rounds, in [0, 1). The
-        state belongs to one fit: every ``fit`` starts from a fresh loss.
+    ${ghm_params}
     objective : str, default="binary:logistic"
         Must stay at its default (``ValueError`` otherwise): GHM-C is the objective.
     **kwargs
@@ -410,43 +361,15 @@ class GHMXGBClassifier(_FocalXGBBase):
     by their crowded bin, often 10 times or more; this default was measured for focal
     loss, not separately for GHM-C), pickling, ``clone`` and grid searches.
 
-    **Class weights.** The bins count weights, so a weight shared by a whole bin cancels
-    in GHM-C's harmonizing weights. Early in training each class fills its own bins, and
-    class weights are then largely undone; GHM-C balances the classes by itself (see
-    :class:`~boostfocal.GHMLoss`).
-
-    **Metric.** Evaluation sets report ``"logloss"``, the weighted mean logistic loss of
-    the margins, minimized by early stopping. It is not the harmonized loss: that one
-    re-weights examples by the model's own current gradients, so its values at two
-    iterations are not comparable (see :class:`~boostfocal.GHMLoss`).
-
-    **Probabilities.** :meth:`predict_proba` is the sigmoid of the margin. GHM-C has no
-    closed-form posterior correction; rankings are sound, but the probabilities of the
-    rare class are typically inflated. Recalibrate if you need ``P(y | x)``.
+    ${ghm_notes}
 
     Examples
     --------
     >>> from sklearn.datasets import make_classification
     >>> from boostfocal.xgboost import GHMXGBClassifier
-    >>> X, y = make_classification(n_samples=500, weights=[0.95], random_state=0)
+    >>> X, y = make_classification(n_samples=500, weights=[0.95], flip_y=0.05,
+    ...                            random_state=0)       # 5% of the labels are noise
     >>> clf = GHMXGBClassifier(ghm_bins=10, n_estimators=20).fit(X, y)
     >>> clf.loss_.n_updates_
     20
     """
-
-    _loss_params = GHM_PARAMS
-    _loss_kinds = ("ghm",)
-
-    def __init__(self, *, ghm_bins: int = 10, ghm_momentum: float = 0.0,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.ghm_bins = ghm_bins
-        self.ghm_momentum = ghm_momentum
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
-    def _make_loss(self, n_classes: int):
-        return make_ghm_loss(n_classes, self.ghm_bins, self.ghm_momentum, type(self).__name__)

@@ -138,9 +138,6 @@ class XGBModelFileMixin(FocalClassifierMixin):
     ``_loss_kinds`` and stores its original labels with ``_set_classes``.
     """
 
-    _loss_params: tuple[str, ...] = ()
-    _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
-
     #: XGBoost 2.1 reads the estimator type from this attribute (``XGBModel._get_type``,
     #: e.g. for a callable ``eval_metric``), which scikit-learn >= 1.6 no longer defines.
     _estimator_type = "classifier"
