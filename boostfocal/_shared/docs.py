@@ -85,9 +85,18 @@ init_score_ : float or ndarray of shape (K,)
 class_totals_ : ndarray of shape (K,)
     Those totals (${training_weights})."""
 
+#: The training data of both Dask estimators' ``fit``.
+DASK_FIT_DATA = """\
+X : dask array or dask DataFrame of shape (n, n_features)
+    Training features.
+y : dask array or dask Series of shape (n,)
+    Class labels of any sortable type, partitioned like ``X``.
+sample_weight : dask array or dask Series of shape (n,), default=None
+    Finite weights ``>= 0``, not all zero, partitioned like ``X``."""
+
 FRAGMENTS = {"focal_params": FOCAL_PARAMS, "ghm_summary": GHM_SUMMARY,
              "ghm_params": GHM_PARAMS, "ghm_notes": GHM_NOTES,
-             "dask_attributes": DASK_ATTRIBUTES}
+             "dask_attributes": DASK_ATTRIBUTES, "dask_fit_data": DASK_FIT_DATA}
 
 #: The backends' words for the fragments' ``${...}`` fields.
 XGBOOST_WORDS = {
@@ -141,7 +150,7 @@ def _fill(fragment: str, words: dict, indent: str) -> str:
 
 
 def fill_doc(**words: str):
-    """Class decorator: put the fragments named in ``__doc__`` there, filled with ``words``.
+    """Decorator: put the fragments named in ``__doc__`` there, filled with ``words``.
 
     A line holding only ``${name}`` becomes the fragment ``name`` of :data:`FRAGMENTS`,
     indented like that line, with its ``${field}`` filled from ``words``; a missing
@@ -155,14 +164,14 @@ def fill_doc(**words: str):
     Returns
     -------
     callable
-        The decorator; it returns the class itself.
+        The decorator (for a class or a function); it returns the object itself.
     """
     def block(match: re.Match) -> str:
         indent, name = match.groups()
         return _fill(FRAGMENTS[name], words, indent)
 
-    def decorate(cls):
-        if cls.__doc__:
-            cls.__doc__ = _BLOCK.sub(block, cls.__doc__)
-        return cls
+    def decorate(obj):
+        if obj.__doc__:
+            obj.__doc__ = _BLOCK.sub(block, obj.__doc__)
+        return obj
     return decorate

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._optional import import_optional
 from .._shared.classifier import FocalLossMixin
 from .._shared.docs import LIGHTGBM_WORDS, fill_doc
-from .._shared.fitplan import fold_start_into_lgbm
+from .._shared.fitplan import compute_sync, fold_start_into_lgbm, plan_on_cluster
 from ..dask import LGBMSklearnMetric, LGBMSklearnObjective
 from ..dask import _common as dc
 from . import _compat
@@ -117,6 +117,7 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
     """
 
     # ------------------------------------------------------------------ fit
+    @fill_doc(**LIGHTGBM_WORDS)
     def fit(self, X, y, sample_weight=None,  # noqa: D417 - see DaskLGBMClassifier
             init_score=None, eval_set=None, eval_names=None, eval_sample_weight=None,
             eval_class_weight=None, eval_init_score=None, eval_metric=None, *, eval_X=None,
@@ -125,12 +126,7 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
 
         Parameters
         ----------
-        X : dask array or dask DataFrame of shape (n, n_features)
-            Training features.
-        y : dask array or dask Series of shape (n,)
-            Class labels of any sortable type, partitioned like ``X``.
-        sample_weight : dask array or dask Series of shape (n,), default=None
-            Finite weights ``>= 0``, not all zero, partitioned like ``X``.
+        ${dask_fit_data}
         init_score : dask collection of shape (n,) or (n, K), default=None
             Per-row margin offset added on top of ``init_score_``.
         eval_set, eval_X, eval_y : optional
@@ -181,10 +177,10 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
             multipliers = self._multipliers(params, n_classes, self.class_weight)
             return self._make_loss(n_classes), multipliers, None
 
-        steps = dc.cluster_plan(y, weights, eval_cols, setup=setup,
+        steps = plan_on_cluster(y, weights, eval_cols, setup=setup,
                                 weight_names="sample_weight (with class_weight, is_unbalance "
                                              "and scale_pos_weight)")
-        plan, y_enc, eval_ys, train_weights = dc.compute_sync(client, steps)
+        plan, y_enc, eval_ys, train_weights = compute_sync(client, steps)
         classes, n_classes, loss, start = plan.classes, plan.n_classes, plan.loss, plan.start
 
         # The start reaches LightGBM as in memory: added to its raw scores by the objective

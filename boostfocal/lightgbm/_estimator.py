@@ -34,14 +34,11 @@ lgb = import_optional("lightgbm", "lightgbm")
 
 
 class _FocalLGBMBase(LGBMFocalMixin, lgb.LGBMClassifier):
-    """What the LightGBM estimators share: everything but the loss and its parameters.
+    """The in-memory LightGBM estimators, but for their loss (a mixin before it in the bases).
 
-    A subclass declares its own constructor parameters (keyword-only, then ``**kwargs``
-    for every ``LGBMClassifier`` parameter, whose signature this class inherits), lists
-    them in ``_loss_params`` so that they never reach LightGBM, and builds its loss in
-    :meth:`_make_loss`. Labels, weights (``class_weight``, ``is_unbalance``,
-    ``scale_pos_weight``), the starting score, evaluation sets, early stopping, the
-    metric, prediction and persistence are all here.
+    Fitting on in-memory data (labels, ``sample_weight``, offsets, evaluation sets,
+    ``init_model``) and the margins of prediction; the parameters, checks and metrics
+    are :class:`LGBMFocalMixin`'s, shared with the Dask estimator.
     """
 
     # ------------------------------------------------------------------ fitting

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._optional import import_optional
 from .._shared.classifier import FocalLossMixin
 from .._shared.docs import XGBOOST_WORDS, fill_doc
+from .._shared.fitplan import compute_async, plan_on_cluster
 from ..dask import _common as dc
 from . import _compat
 from ._base import XGBFocalMixin
@@ -95,19 +96,16 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
     """
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None,
-            verbose: bool | int | None = True, xgb_model=None, sample_weight_eval_set=None,
-            base_margin_eval_set=None, feature_weights=None) -> DaskFocalXGBClassifier:
+    @fill_doc(**XGBOOST_WORDS)
+    def fit(self, X, y, *, sample_weight=None,  # noqa: D417 - X, y: ${dask_fit_data}
+            base_margin=None, eval_set=None, verbose: bool | int | None = True,
+            xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
+            feature_weights=None) -> DaskFocalXGBClassifier:
         """Fit the focal-loss classifier on dask collections.
 
         Parameters
         ----------
-        X : dask array or dask DataFrame of shape (n, n_features)
-            Training features.
-        y : dask array or dask Series of shape (n,)
-            Class labels of any sortable type, partitioned like ``X``.
-        sample_weight : dask array or dask Series of shape (n,), default=None
-            Non-negative weights, not all zero.
+        ${dask_fit_data}
         base_margin : dask collection of shape (n,) or (n, K), default=None
             Per-row offset added to the starting score.
         eval_set : list of (X, y) pairs of dask collections, default=None
@@ -152,9 +150,9 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
             return (self._make_loss(n_classes), self._class_weights(n_classes),
                     self._user_start(n_classes))
 
-        steps = dc.cluster_plan(y, weights, eval_cols, setup=setup,
+        steps = plan_on_cluster(y, weights, eval_cols, setup=setup,
                                 weight_names="sample_weight (with scale_pos_weight)")
-        plan, y_enc, eval_y, train_weights = await dc.compute_async(self.client, steps)
+        plan, y_enc, eval_y, train_weights = await compute_async(self.client, steps)
         n_classes, loss, init = plan.n_classes, plan.loss, plan.start
 
         # The start reaches XGBoost as in memory: the booster's base_score; a per-row base

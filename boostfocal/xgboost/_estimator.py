@@ -24,13 +24,11 @@ xgb = import_optional("xgboost", "xgboost")
 
 
 class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
-    """What the XGBoost estimators share: everything but the loss and its parameters.
+    """The in-memory XGBoost estimators, but for their loss (a mixin before it in the bases).
 
-    A subclass declares its own constructor parameters (keyword-only, then ``**kwargs``
-    for every ``XGBClassifier`` parameter), lists them in ``_loss_params`` so that they
-    never reach the booster, and builds its loss in :meth:`_make_loss`. Labels, weights,
-    ``scale_pos_weight``, the starting score, evaluation sets, early stopping, the
-    metric, prediction and persistence are all here.
+    Fitting on in-memory data (labels, weights, base margins, evaluation sets), the
+    ``classes_`` and ``intercept_`` of a fitted model and prediction; the parameters,
+    checks and fitted state are :class:`XGBFocalMixin`'s, shared with the Dask estimator.
     """
 
     # ------------------------------------------------------------------ parameters
