@@ -161,9 +161,9 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
             w_i = _eval_item(eval_sample_weight, i, "eval_sample_weight")
             w_name = f"eval_sample_weight[{i}]"
             if X_i is X_in and y_i is y_in:  # the training data: encoded once
-                w_i = weights if w_i is not None and w_i is sample_weight else w_i
-                if w_i is not None and w_i is not weights:
-                    w_i = dc.align_rows(dc.as_column(w_i, w_name), X, w_name, "X")
+                if w_i is not None:
+                    w_i = weights if w_i is sample_weight else dc.align_rows(
+                        dc.as_column(w_i, w_name), X, w_name, "X")
                 eval_Xs.append(X)
                 eval_cols.append((None, w_i, f"eval_y[{i}]", w_name))
                 continue

@@ -23,6 +23,12 @@ xgb = import_optional("xgboost", "xgboost")
 #: (checked on 3.2.0: a list; 3.0.0: a scalar).
 XGB_VECTOR_BASE_SCORE = version_tuple(xgb.__version__) >= (3, 1)
 
+#: What ``XGBModel._get_type`` reads for a callable ``eval_metric`` and in
+#: ``XGBModel.save_model``: the ``_estimator_type`` attribute, which scikit-learn >= 1.8
+#: no longer defines (checked on 3.0.0, which raises ``TypeError`` without it; 3.2.0 falls
+#: back to ``__sklearn_tags__``). The estimators set it as a class attribute.
+ESTIMATOR_TYPE = "classifier"
+
 
 # DaskXGBClassifier's private coroutines and their synchronous driver: the only way to run
 # its fit and predict with a base margin and callables of ours under either kind of client

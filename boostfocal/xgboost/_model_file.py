@@ -13,7 +13,7 @@ from .._optional import import_optional
 from .._shared import model_io as _model_io
 from .._shared.classifier import FocalClassifierMixin, constant_margin
 from ._adapter import _FocalMetric
-from ._compat import XGB_VECTOR_BASE_SCORE
+from ._compat import ESTIMATOR_TYPE, XGB_VECTOR_BASE_SCORE
 
 xgb = import_optional("xgboost", "xgboost")
 
@@ -138,9 +138,7 @@ class XGBModelFileMixin(FocalClassifierMixin):
     ``_loss_kinds`` and stores its original labels with ``_set_classes``.
     """
 
-    #: XGBoost 2.1 reads the estimator type from this attribute (``XGBModel._get_type``,
-    #: e.g. for a callable ``eval_metric``), which scikit-learn >= 1.6 no longer defines.
-    _estimator_type = "classifier"
+    _estimator_type = ESTIMATOR_TYPE
 
     def _set_classes(self, classes: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -179,8 +177,8 @@ class XGBModelFileMixin(FocalClassifierMixin):
                 f"{type(self).__name__}().load_model, which restores it.",
                 UserWarning, stacklevel=2)
         # The booster's own save_model: XGBModel.save_model adds a "scikit_learn"
-        # attribute through XGBModel._get_type, which fails on XGBoost 2.1 with
-        # scikit-learn >= 1.6; the boostfocal attribute says more than it anyway.
+        # attribute through XGBModel._get_type (see ESTIMATOR_TYPE in _compat); the
+        # boostfocal attribute says more than it anyway.
         self.get_booster().save_model(fname)
 
     def load_model(self, fname) -> None:
