@@ -161,7 +161,7 @@ def label_uniques(y):
 def classes_from_uniques(uniques: np.ndarray) -> np.ndarray:
     """The sorted classes, with the in-memory estimators' checks on the label values.
 
-    The checks of :func:`boostfocal._classifier.encode_labels` (missing labels, target
+    The checks of :func:`boostfocal._shared.classifier.encode_labels` (missing labels, target
     type, at least two classes) depend only on the set of values, so running it on the
     unique labels gives the same classes and the same errors as on all of them.
     """
@@ -405,7 +405,7 @@ class MarginReader(FocalClassifierMixin):
 
     A small picklable stand-in for the estimator (the loss, ``focal_proba`` and the
     classes), so that the conversion is the in-memory estimators' own
-    (:class:`~boostfocal._classifier.FocalClassifierMixin`) and the task graph does not
+    (:class:`~boostfocal._shared.classifier.FocalClassifierMixin`) and the task graph does not
     carry the booster.
     """
 

@@ -20,7 +20,7 @@ class LGBMModelFileMixin(FocalClassifierMixin):
 
     The booster's first iteration holds the starting score, so LightGBM's own raw scores
     are the model's margins; the text file gets one extra line with the metadata that
-    rebuilds the estimator (classes, loss, parameters; see ``boostfocal._model_io``).
+    rebuilds the estimator (classes, loss, parameters; see ``boostfocal._shared.model_io``).
     """
 
     def model_to_string(self, num_iteration: int | None = None) -> str:

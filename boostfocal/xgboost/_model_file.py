@@ -129,12 +129,12 @@ def focal_xgb_params(estimator, params: dict, loss_params: tuple[str, ...]) -> d
 class XGBModelFileMixin(FocalClassifierMixin):
     """``save_model`` / ``load_model`` of the boostfocal XGBoost estimators.
 
-    It is also :class:`~boostfocal._classifier.FocalClassifierMixin` (XGBoost's
+    It is also :class:`~boostfocal._shared.classifier.FocalClassifierMixin` (XGBoost's
     ``get_params`` skips at most one mixin before the ``XGBModel`` class).
 
     The booster holds the starting score (``base_score``) and, as the booster attribute
     ``boostfocal``, the metadata that rebuilds the estimator (classes, loss, parameters;
-    see ``boostfocal._model_io``). A subclass sets ``_loss_params`` and
+    see ``boostfocal._shared.model_io``). A subclass sets ``_loss_params`` and
     ``_loss_kinds`` and stores its original labels with ``_set_classes``.
     """
 
