@@ -8,6 +8,7 @@ both, so that it is written once.
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -350,8 +351,25 @@ class FocalClassifierMixin:
     A subclass provides ``decision_function(X, **kwargs)`` returning raw margins with the
     starting score included, and sets ``loss_`` (the fitted loss object) and
     ``classes_``-compatible state in ``fit``. Estimators without a ``focal_proba``
-    parameter (GHM-C) return the loss's ``predict_proba``.
+    parameter (GHM-C) return the loss's ``predict_proba``. An estimator lists its own
+    constructor parameters in ``_loss_params`` (they never reach the booster), the loss
+    kinds its model files may hold in ``_loss_kinds``, and builds its loss in
+    :meth:`_make_loss` (:class:`FocalLossMixin`, :class:`GHMLossMixin`).
     """
+
+    #: The estimator's own constructor parameters: handled by boostfocal, never by the
+    #: booster.
+    _loss_params: tuple[str, ...] = ()
+    #: The ``kind`` of the losses (``boostfocal._shared.model_io``) it can restore.
+    _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
+
+    def _make_loss(self, n_classes: int):
+        """The loss to train on, from the estimator's parameters (errors name them).
+
+        ``focal_alpha="balanced"`` stays unresolved: the fit plan resolves it on the
+        weighted class totals.
+        """
+        raise NotImplementedError  # pragma: no cover - abstract
 
     def _proba_from_margin(self, margin: np.ndarray) -> np.ndarray:
         if check_focal_proba(getattr(self, "focal_proba", "posterior")) == "posterior":
@@ -363,13 +381,23 @@ class FocalClassifierMixin:
 
 
 class FocalLossMixin:
-    """How both backends' focal estimators build their loss from the ``focal_*`` parameters.
+    """The ``focal_*`` parameters of every focal estimator (both backends, in memory or Dask).
 
-    The estimators keep their own ``__init__`` (scikit-learn reads the parameters from
-    its signature); everything else about the focal parameters lives here.
+    Its ``__init__`` is the estimators' (scikit-learn reads the parameters from its
+    signature; every other keyword goes to the booster's estimator); everything else
+    about the focal parameters lives here as well. It comes first in an estimator's bases.
     """
 
     _loss_params = FOCAL_PARAMS
+
+    def __init__(self, *, focal_gamma: float = 2.0, focal_alpha=None,
+                 focal_hessian: str = "majorizer", focal_proba: str = "posterior",
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.focal_gamma = focal_gamma
+        self.focal_alpha = focal_alpha
+        self.focal_hessian = focal_hessian
+        self.focal_proba = focal_proba
 
     def _make_loss(self, n_classes: int):
         """The loss from the ``focal_*`` parameters.
@@ -388,3 +416,29 @@ class FocalLossMixin:
         """
         check_is_fitted(self, "loss_")
         return self.loss_.alpha
+
+
+class GHMLossMixin:
+    """The ``ghm_*`` parameters of the GHM-C estimators (both backends), and binary tags.
+
+    As :class:`FocalLossMixin`: its ``__init__`` is the estimators', and it comes first
+    in their bases.
+    """
+
+    _loss_params = GHM_PARAMS
+    _loss_kinds = ("ghm",)
+
+    def __init__(self, *, ghm_bins: int = 10, ghm_momentum: float = 0.0,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ghm_bins = ghm_bins
+        self.ghm_momentum = ghm_momentum
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def _make_loss(self, n_classes: int):
+        """A fresh :class:`GHMLoss` from the ``ghm_*`` parameters (binary only)."""
+        return make_ghm_loss(n_classes, self.ghm_bins, self.ghm_momentum, type(self).__name__)

@@ -21,7 +21,7 @@ from .._shared.classifier import (
     encode_eval_labels,
     encode_labels,
 )
-from .._shared.fitplan import resolve_alpha, start_from_totals  # noqa: F401 - re-exported
+from .._shared.fitplan import start_from_totals  # noqa: F401 - re-exported
 
 dask = import_optional("dask", "dask")
 da = import_optional("dask.array", "dask")
@@ -97,6 +97,26 @@ def align_rows(col, like, name: str, like_name: str):
     return col
 
 
+def one_column_chunk(X):
+    """A dask array in row blocks only (one column chunk), as both boosters need it."""
+    if isinstance(X, da.Array) and X.numblocks[1] != 1:
+        return X.rechunk({1: -1})
+    return X
+
+
+def feature_columns(X, y, sample_weight, names: tuple[str, str, str]):
+    """Checked features (one column chunk), and the labels and weights aligned with them.
+
+    ``names`` name ``X``, ``y`` and the weights in errors.
+    """
+    x_name, y_name, w_name = names
+    X = one_column_chunk(check_features(X, x_name))
+    y = align_rows(as_column(y, y_name), X, y_name, x_name)
+    if sample_weight is not None:
+        sample_weight = align_rows(as_column(sample_weight, w_name), X, w_name, x_name)
+    return X, y, sample_weight
+
+
 def row_blocks(col) -> list:
     """The row blocks of a 1-D or 2-D dask array or a dask DataFrame, as Delayed objects."""
     if isinstance(col, da.Array):
@@ -141,7 +161,7 @@ def label_uniques(y):
 def classes_from_uniques(uniques: np.ndarray) -> np.ndarray:
     """The sorted classes, with the in-memory estimators' checks on the label values.
 
-    The checks of :func:`boostfocal._classifier.encode_labels` (missing labels, target
+    The checks of :func:`boostfocal._shared.classifier.encode_labels` (missing labels, target
     type, at least two classes) depend only on the set of values, so running it on the
     unique labels gives the same classes and the same errors as on all of them.
     """
@@ -385,7 +405,7 @@ class MarginReader(FocalClassifierMixin):
 
     A small picklable stand-in for the estimator (the loss, ``focal_proba`` and the
     classes), so that the conversion is the in-memory estimators' own
-    (:class:`~boostfocal._classifier.FocalClassifierMixin`) and the task graph does not
+    (:class:`~boostfocal._shared.classifier.FocalClassifierMixin`) and the task graph does not
     carry the booster.
     """
 

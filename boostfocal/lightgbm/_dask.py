@@ -6,83 +6,28 @@ LightGBM when only XGBoost is used.
 
 from __future__ import annotations
 
-import inspect
-import warnings
-from typing import Any
-
 import numpy as np
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
 from .._optional import import_optional
-from .._shared.adapter import metric_name
-from .._shared.classifier import (
-    FOCAL_PARAMS,
-    check_focal_proba,
-    check_paper_names,
-    encode_eval_labels,
-    make_loss,
-)
-from .._shared.fitplan import fold_start_into_lgbm, make_plan
+from .._shared.classifier import FocalLossMixin
+from .._shared.docs import LIGHTGBM_WORDS, fill_doc
+from .._shared.fitplan import compute_sync, fold_start_into_lgbm, plan_on_cluster
 from ..dask import LGBMSklearnMetric, LGBMSklearnObjective
-from ..dask._common import (
-    ClassStats,
-    MarginReader,
-    add_offset,
-    align_rows,
-    as_column,
-    block_stats,
-    check_features,
-    classes_from_uniques,
-    encode,
-    fold_class_weights,
-    get_client,
-    label_uniques,
-    labels_from_margin,
-    margin_array,
-    proba_from_margin,
-    start_margin,
-)
-from ._estimator import (
-    _PROBABILITY_METRICS,
-    FocalLGBMClassifier,
-    LGBMModelFileMixin,
-    _aliases,
-    _as_list,
-    _eval_item,
-    _metric_names,
-    _user_value,
-    _with_start,
-    lgbm_class_multipliers,
-)
+from ..dask import _common as dc
+from . import _compat
+from ._base import LGBMFocalMixin, booster_fit_params
+from ._estimator import FocalLGBMClassifier
+from ._fit import _eval_item, _with_lgbm_signature, encoded_class_weight
 
 lgb = import_optional("lightgbm", "lightgbm")
 # lightgbm.dask imports dask lazily and fails only when used: import it here, so that a
 # missing dask is reported now, with the extra to install.
 import_optional("distributed", "dask")
-lgb_dask = import_optional("lightgbm.dask", "dask")
+import_optional("lightgbm.dask", "dask")
 da = import_optional("dask.array", "dask")
 
 __all__ = ["DaskFocalLGBMClassifier"]
-
-#: Fitted attributes of the worker's model that the Dask estimator does not take over:
-#: its own parameters' storage and the labels (the worker only ever saw 0..K-1).
-_NOT_COPIED = frozenset({"client", "_other_params", "_classes", "_le", "_class_map",
-                         "_class_weight"})
-
-
-def _eval_data(eval_Xs: list, eval_ys: list) -> dict:
-    """The evaluation sets as ``lightgbm.dask._train`` takes them on this LightGBM version.
-
-    ``eval_X``/``eval_y`` from LightGBM 4.7 (checked on 4.7.0), where ``eval_set`` is
-    deprecated; ``eval_set`` before (checked on 4.0.0, which passes an unknown ``eval_X``
-    on to ``LGBMModel.fit`` and fails there).
-    """
-    if not eval_Xs:
-        return {}
-    if "eval_X" in inspect.signature(lgb_dask._train).parameters:
-        return {"eval_X": tuple(eval_Xs), "eval_y": tuple(eval_ys)}
-    return {"eval_set": list(zip(eval_Xs, eval_ys, strict=True))}
 
 
 class _FocalLGBMWorker(lgb.LGBMClassifier):
@@ -98,29 +43,29 @@ class _FocalLGBMWorker(lgb.LGBMClassifier):
     def fit(self, X, y, sample_weight=None, init_score=None, *, focal_n_classes: int,
             **kwargs) -> _FocalLGBMWorker:
         """Fit on this worker's rows; ``focal_n_classes`` is K over all the workers."""
-        k = int(focal_n_classes)
-        self._le = LabelEncoder().fit(np.arange(k))
-        self._classes = self._le.classes_
-        self._class_map = {i: i for i in range(k)}
-        self._n_classes = k
-        self._objective = self.objective
+        _compat.trust_encoded_labels(self, int(focal_n_classes))
         lgb.LGBMModel.fit(self, X, y, sample_weight=sample_weight, init_score=init_score,
                           **kwargs)
         return self
 
 
-def _encoded_class_weight(value, classes: np.ndarray, name: str):
-    """An ``eval_class_weight`` dict keyed by the encoded classes (the workers' labels)."""
-    if not isinstance(value, dict):
-        return value
-    index = {label: i for i, label in enumerate(classes.tolist())}
-    unknown = [c for c in value if c not in index]
-    if unknown:
-        raise ValueError(f"{name} has labels not seen in y: {unknown[:10]}")
-    return {index[c]: v for c, v in value.items()}
+def _offset_margin(X, offset, n_classes: int, name: str):
+    """A user's per-row offset as a lazy margin on the rows of ``X`` (0 where None)."""
+    zero = np.zeros(()) if n_classes == 2 else np.zeros(n_classes)
+    return dc.add_offset(dc.start_margin(zero, X), offset, n_classes, name)
 
 
-class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
+class _DaskLGBMBase(LGBMFocalMixin, lgb.DaskLGBMClassifier):
+    """``DaskLGBMClassifier`` with the parameter handling of every boostfocal estimator.
+
+    (LightGBM's ``get_params``, like XGBoost's, walks the first base class that defines
+    ``get_params``: one mixin stands before the LightGBM class.)
+    """
+
+
+@fill_doc(**LIGHTGBM_WORDS)
+@_with_lgbm_signature
+class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
     """LightGBM focal-loss classifier on a Dask cluster (binary and multiclass).
 
     A drop-in replacement for :class:`lightgbm.DaskLGBMClassifier` with the parameters
@@ -130,16 +75,7 @@ class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
 
     Parameters
     ----------
-    focal_gamma : float, default=2.0
-        Focusing parameter, ``>= 0``; 0 with ``focal_alpha=None`` is the logistic loss.
-    focal_alpha : float, sequence of float, "balanced" or None, default=None
-        Class weights of the focal loss, as in ``FocalLGBMClassifier``; ``"balanced"``
-        is resolved from the class totals reduced on the cluster.
-    focal_hessian : {"majorizer", "floor", "exact"}, default="majorizer"
-        Curvature handed to LightGBM; see :class:`~boostfocal.FocalLoss`.
-    focal_proba : {"posterior", "confidence"}, default="posterior"
-        What :meth:`predict_proba` returns: the class posterior (default) or the raw
-        sigmoid/softmax of the margin.
+    ${focal_params}
     client : distributed.Client, default=None
         The Dask client; ``distributed.default_client()`` at run time if None. Not
         pickled with the model.
@@ -149,15 +85,7 @@ class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (K,)
-        The original class labels, sorted.
-    loss_ : FocalLoss or SoftmaxFocalLoss
-        The loss trained on.
-    init_score_ : float or ndarray of shape (K,)
-        The starting score, from the weighted class totals reduced on the cluster.
-    class_totals_ : ndarray of shape (K,)
-        Those totals (``sample_weight`` with ``class_weight``, ``is_unbalance`` and
-        ``scale_pos_weight`` folded in).
+    ${dask_attributes}
 
     Notes
     -----
@@ -188,108 +116,17 @@ class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
     :class:`~boostfocal.lightgbm.FocalLGBMClassifier`.
     """
 
-    _loss_params = FOCAL_PARAMS
-
-    def __init__(
-        self,
-        *,
-        focal_gamma: float = 2.0,
-        focal_alpha=None,
-        focal_hessian: str = "majorizer",
-        focal_proba: str = "posterior",
-        boosting_type: str = "gbdt",
-        num_leaves: int = 31,
-        max_depth: int = -1,
-        learning_rate: float = 0.1,
-        n_estimators: int = 100,
-        subsample_for_bin: int = 200000,
-        objective=None,
-        class_weight=None,
-        min_split_gain: float = 0.0,
-        min_child_weight: float = 1e-3,
-        min_child_samples: int = 20,
-        subsample: float = 1.0,
-        subsample_freq: int = 0,
-        colsample_bytree: float = 1.0,
-        reg_alpha: float = 0.0,
-        reg_lambda: float = 0.0,
-        random_state=None,
-        n_jobs: int | None = None,
-        importance_type: str = "split",
-        client=None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            boosting_type=boosting_type,
-            num_leaves=num_leaves,
-            max_depth=max_depth,
-            learning_rate=learning_rate,
-            n_estimators=n_estimators,
-            subsample_for_bin=subsample_for_bin,
-            objective=objective,
-            class_weight=class_weight,
-            min_split_gain=min_split_gain,
-            min_child_weight=min_child_weight,
-            min_child_samples=min_child_samples,
-            subsample=subsample,
-            subsample_freq=subsample_freq,
-            colsample_bytree=colsample_bytree,
-            reg_alpha=reg_alpha,
-            reg_lambda=reg_lambda,
-            random_state=random_state,
-            n_jobs=n_jobs,
-            importance_type=importance_type,
-            client=client,
-            **kwargs,
-        )
-        self.focal_gamma = focal_gamma
-        self.focal_alpha = focal_alpha
-        self.focal_hessian = focal_hessian
-        self.focal_proba = focal_proba
-
-    def _process_params(self, stage: str) -> dict:
-        """LightGBM's parameters without the focal ones (which never reach LightGBM)."""
-        params = super()._process_params(stage)
-        for name in FOCAL_PARAMS:
-            params.pop(name, None)
-        return params
-
-    def _booster_params(self) -> dict:
-        """The LightGBM parameters of the estimator, without ``client`` and the focal ones."""
-        params = self.get_params()
-        params.pop("client", None)
-        for name in FOCAL_PARAMS:
-            params.pop(name, None)
-        return params
-
     # ------------------------------------------------------------------ fit
-    def fit(  # noqa: D417 - the LightGBM parameters are documented by DaskLGBMClassifier
-        self,
-        X,
-        y,
-        sample_weight=None,
-        init_score=None,
-        eval_set=None,
-        eval_names=None,
-        eval_sample_weight=None,
-        eval_class_weight=None,
-        eval_init_score=None,
-        eval_metric=None,
-        *,
-        eval_X=None,
-        eval_y=None,
-        **kwargs,
-    ) -> DaskFocalLGBMClassifier:
+    @fill_doc(**LIGHTGBM_WORDS)
+    def fit(self, X, y, sample_weight=None,  # noqa: D417 - see DaskLGBMClassifier
+            init_score=None, eval_set=None, eval_names=None, eval_sample_weight=None,
+            eval_class_weight=None, eval_init_score=None, eval_metric=None, *, eval_X=None,
+            eval_y=None, **kwargs) -> DaskFocalLGBMClassifier:
         """Fit the focal-loss model on dask collections.
 
         Parameters
         ----------
-        X : dask array or dask DataFrame of shape (n, n_features)
-            Training features.
-        y : dask array or dask Series of shape (n,)
-            Class labels of any sortable type, partitioned like ``X``.
-        sample_weight : dask array or dask Series of shape (n,), default=None
-            Finite weights ``>= 0``, not all zero, partitioned like ``X``.
+        ${dask_fit_data}
         init_score : dask collection of shape (n,) or (n, K), default=None
             Per-row margin offset added on top of ``init_score_``.
         eval_set, eval_X, eval_y : optional
@@ -315,170 +152,82 @@ class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
                              "training); continue in memory with FocalLGBMClassifier, from "
                              "this model's to_local() or its saved file")
         kwargs.pop("init_model", None)
-        check_paper_names(self, "lightgbm")
-        check_focal_proba(self.focal_proba)
-        client = get_client(self.client)
+        client = dc.get_client(self.client)
         X_in, y_in = X, y
-        X = check_features(X)
-        if isinstance(X, da.Array):
-            X = X.rechunk({1: -1})  # LightGBM's Dask layer needs one column chunk
-        y = align_rows(as_column(y, "y"), X, "y", "X")
-        weights = None
-        if sample_weight is not None:
-            weights = align_rows(as_column(sample_weight, "sample_weight"), X,
-                                 "sample_weight", "X")
-
-        sets = self._eval_sets(eval_set, eval_X, eval_y)
-        eval_cols = []
+        X, y, weights = dc.feature_columns(X, y, sample_weight, ("X", "y", "sample_weight"))
+        sets, _ = self._eval_sets(eval_set, eval_X, eval_y)
+        eval_Xs, eval_cols = [], []
         for i, (X_i, y_i) in enumerate(sets):
-            same_as_train = X_i is X_in and y_i is y_in
-            if same_as_train:
-                eval_cols.append((X, y, True))
-                continue
-            X_i = check_features(X_i, f"eval_X[{i}]")
-            if isinstance(X_i, da.Array):
-                X_i = X_i.rechunk({1: -1})
-            y_i = align_rows(as_column(y_i, f"eval_y[{i}]"), X_i, f"eval_y[{i}]",
-                             f"eval_X[{i}]")
-            eval_cols.append((X_i, y_i, False))
-
-        # Reduction 1: the unique labels of every set (K values each, never the labels).
-        uniques = client.gather(client.compute(
-            [label_uniques(y), *(label_uniques(y_i) for _, y_i, same in eval_cols
-                                 if not same)]))
-        classes = classes_from_uniques(uniques[0])
-        for (i, _), values in zip([(i, c) for i, c in enumerate(eval_cols) if not c[2]],
-                                  uniques[1:], strict=True):
-            encode_eval_labels(values, classes, f"eval_y[{i}]")
-        n_classes = classes.shape[0]
-        params = self._booster_params()
-        twin = FocalLGBMClassifier(**params)
-        unbalance, spw = twin._check_params(twin.get_params(), n_classes)
-        loss = make_loss(n_classes, self.focal_gamma, self.focal_alpha, self.focal_hessian)
-        y_enc = encode(y, classes, "y")
-
-        eval_Xs, eval_ys, eval_weights, eval_starts, checks = [], [], [], [], []
-        for i, (X_i, y_i, same_as_train) in enumerate(eval_cols):
-            y_i_enc = y_enc if same_as_train else encode(y_i, classes, f"eval_y[{i}]")
             w_i = _eval_item(eval_sample_weight, i, "eval_sample_weight")
-            if w_i is not None and same_as_train and w_i is sample_weight:
-                w_i = weights
-            elif w_i is not None:
-                name = f"eval_sample_weight[{i}]"
-                w_i = align_rows(as_column(w_i, name), X_i, name, f"eval_X[{i}]")
-                checks.append((name, block_stats(y_i_enc, w_i, n_classes)))
+            w_name = f"eval_sample_weight[{i}]"
+            if X_i is X_in and y_i is y_in:  # the training data: encoded once
+                if w_i is not None:
+                    w_i = weights if w_i is sample_weight else dc.align_rows(
+                        dc.as_column(w_i, w_name), X, w_name, "X")
+                eval_Xs.append(X)
+                eval_cols.append((None, w_i, f"eval_y[{i}]", w_name))
+                continue
+            X_i, y_i, w_i = dc.feature_columns(X_i, y_i, w_i,
+                                               (f"eval_X[{i}]", f"eval_y[{i}]", w_name))
             eval_Xs.append(X_i)
-            eval_ys.append(y_i_enc)
-            eval_weights.append(w_i)
+            eval_cols.append((y_i, w_i, f"eval_y[{i}]", w_name))
+        params = self._booster_params()
 
-        # Reduction 2: class counts and weighted totals (and the weight checks).
-        stats = client.gather(client.compute(
-            [block_stats(y_enc, weights, n_classes), *(graph for _, graph in checks)]))
-        train = ClassStats(stats[0], n_classes).check("y", "sample_weight",
-                                                      weights is not None)
-        for (name, _), values in zip(checks, stats[1:], strict=True):
-            ClassStats(values, n_classes).check(name, name, True)
-        mult = lgbm_class_multipliers(classes, train.counts, self.class_weight, unbalance,
-                                      spw)
-        train.check_folded_weights(mult)
-        plan = make_plan(classes, train.totals, loss, multipliers=mult,
-                         weight_names="sample_weight (with class_weight, is_unbalance and "
-                                      "scale_pos_weight)")
-        loss, start, totals = plan.loss, plan.start, plan.totals
-        train_weights = weights if mult is None else fold_class_weights(y_enc, weights, mult)
+        def setup(n_classes: int):
+            multipliers = self._multipliers(params, n_classes, self.class_weight)
+            return self._make_loss(n_classes), multipliers, None
+
+        steps = plan_on_cluster(y, weights, eval_cols, setup=setup,
+                                weight_names="sample_weight (with class_weight, is_unbalance "
+                                             "and scale_pos_weight)")
+        plan, y_enc, eval_ys, train_weights = compute_sync(client, steps)
+        classes, n_classes, loss, start = plan.classes, plan.n_classes, plan.loss, plan.start
 
         # The start reaches LightGBM as in memory: added to its raw scores by the objective
         # and the metrics (raw_offset) while training, folded into the first iteration's
         # leaves afterwards. Only the user's offsets travel as per-row init scores.
-        zero = np.zeros(()) if n_classes == 2 else np.zeros(n_classes)
-        eval_offsets = [_eval_item(eval_init_score, i, "eval_init_score")
-                        for i in range(len(eval_Xs))]
-        any_offset = init_score is not None or any(o is not None for o in eval_offsets)
         train_start = None
         if init_score is not None:
-            train_start = add_offset(start_margin(zero, X), init_score, n_classes,
-                                     "init_score")
-        for i, X_i in enumerate(eval_Xs):
-            offset = eval_offsets[i]
-            if not any_offset:
-                continue
-            if X_i is X and offset is init_score and train_start is not None:
-                eval_starts.append(train_start)
-            else:
-                eval_starts.append(add_offset(start_margin(zero, X_i), offset, n_classes,
-                                              f"eval_init_score[{i}]"))
-
-        metrics = _as_list(eval_metric)
-        user_metric = _user_value(params, "metric") is not None
-        asked = _metric_names(_user_value(params, "metric")) + _metric_names(metrics)
-        raw_prob = sorted({m for m in asked if m in _PROBABILITY_METRICS})
-        if raw_prob:
-            warnings.warn(
-                f"LightGBM computes the metrics {raw_prob} from raw margins as if they were "
-                "probabilities when the objective is custom, so their values are "
-                f"meaningless here; the focal loss ({metric_name(loss)!r}) is always "
-                "reported", UserWarning, stacklevel=2)
-        metrics = [_with_start(m, start) for m in metrics]
-        metrics.append(LGBMSklearnMetric(loss, raw_offset=start))
-
-        worker_params = dict(params, objective=LGBMSklearnObjective(loss, raw_offset=start),
-                             class_weight=None)
-        # is_unbalance / scale_pos_weight are folded into the weights; LightGBM's Dask layer
-        # sets num_threads per worker itself (and warns about any value it is given).
-        for alias in (*_aliases("is_unbalance"), *_aliases("scale_pos_weight"),
-                      *_aliases("num_threads")):
-            worker_params.pop(alias, None)
-        if not user_metric:
-            for alias in _aliases("metric"):
-                worker_params.pop(alias, None)
-            worker_params["metric"] = "None"
+            train_start = _offset_margin(X, init_score, n_classes, "init_score")
+        eval_starts = None
+        offsets = [_eval_item(eval_init_score, i, "eval_init_score")
+                   for i in range(len(eval_Xs))]
+        if sets and (init_score is not None or any(o is not None for o in offsets)):
+            eval_starts = [
+                train_start if X_i is X and offset is init_score and train_start is not None
+                else _offset_margin(X_i, offset, n_classes, f"eval_init_score[{i}]")
+                for i, (X_i, offset) in enumerate(zip(eval_Xs, offsets, strict=True))]
+        metrics, user_metric = self._fit_metrics(eval_metric, params, loss, start,
+                                                 LGBMSklearnMetric(loss, raw_offset=start))
+        # LightGBM's Dask layer sets num_threads per worker itself (and warns about any
+        # value it is given); class_weight is folded into the training weights.
+        worker_params = booster_fit_params(
+            dict(params, class_weight=None), LGBMSklearnObjective(loss, raw_offset=start),
+            user_metric, drop=("num_threads",))
         if eval_class_weight is not None:
-            eval_class_weight = [_encoded_class_weight(v, classes, f"eval_class_weight[{i}]")
-                                 for i, v in enumerate(eval_class_weight)]
-
-        model = lgb_dask._train(
+            eval_class_weight = [
+                encoded_class_weight(v, classes, f"eval_class_weight[{i}]")
+                if isinstance(v, dict) else v for i, v in enumerate(eval_class_weight)]
+        eval_weights = [w_i for _, w_i, _, _ in eval_cols]
+        model = _compat.dask_train(
             client=client, data=X, label=y_enc, params=worker_params,
             model_factory=_FocalLGBMWorker, sample_weight=train_weights,
-            init_score=train_start,
-            **_eval_data(eval_Xs, eval_ys), eval_names=eval_names,
+            init_score=train_start, eval_Xs=eval_Xs, eval_ys=eval_ys, eval_names=eval_names,
             eval_sample_weight=eval_weights if any(w is not None for w in eval_weights)
             else None,
-            eval_class_weight=eval_class_weight,
-            eval_init_score=eval_starts if sets and any_offset else None,
-            eval_metric=metrics,
-            focal_n_classes=n_classes, **kwargs)
+            eval_class_weight=eval_class_weight, eval_init_score=eval_starts,
+            eval_metric=metrics, focal_n_classes=n_classes, **kwargs)
 
         for name, value in model.__dict__.items():
-            if name not in _NOT_COPIED and name not in params:
+            if name not in _compat.WORKER_PRIVATE_STATE and name not in params:
                 setattr(self, name, value)
-        fold_start_into_lgbm(self._Booster, start)
+        fold_start_into_lgbm(self.booster_, start)
         self._focal_start_in_booster = True
-        self._classes = classes
-        self._n_classes = n_classes
+        _compat.set_fitted_labels(self, classes)
         self.loss_ = loss
         self.init_score_ = start
-        self.class_totals_ = totals
+        self.class_totals_ = plan.totals
         return self
-
-    @staticmethod
-    def _eval_sets(eval_set, eval_X, eval_y) -> list:
-        """Evaluation sets as a list of (X, y) pairs, from either way of passing them."""
-        if eval_set is not None:
-            if eval_X is not None or eval_y is not None:
-                raise ValueError("Specify either 'eval_set' or 'eval_X' and 'eval_y', "
-                                 "but not both.")
-            return list(eval_set) if isinstance(eval_set, list) else [eval_set]
-        if (eval_X is None) != (eval_y is None):
-            raise ValueError("You must specify eval_X and eval_y, not just one of them.")
-        if eval_X is None:
-            return []
-        if isinstance(eval_X, tuple) != isinstance(eval_y, tuple) or (
-                isinstance(eval_X, tuple) and len(eval_X) != len(eval_y)):
-            raise ValueError("If eval_X is a tuple, eval_y must be a tuple of the same "
-                             "length, and vice versa.")
-        if isinstance(eval_X, tuple):
-            return list(zip(eval_X, eval_y, strict=True))
-        return [(eval_X, eval_y)]
 
     # ------------------------------------------------------------------ prediction
     def to_local(self) -> FocalLGBMClassifier:
@@ -491,18 +240,25 @@ class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
             in-memory copy of the data equal this estimator's.
         """
         check_is_fitted(self, "loss_")
-        return self._lgb_dask_to_local(FocalLGBMClassifier)
+        return _compat.dask_to_local(self, FocalLGBMClassifier)
 
-    def _reader(self) -> MarginReader:
+    def _reader(self) -> dc.MarginReader:
         check_is_fitted(self, "loss_")
-        return MarginReader(self.loss_, self.focal_proba, self.classes_)
+        return dc.MarginReader(self.loss_, self.focal_proba, self.classes_)
 
     def _local_predict(self, X, **kwargs):
-        X = check_features(X)
-        if isinstance(X, da.Array):
-            X = X.rechunk({1: -1})
-        return lgb_dask._predict(model=self.to_local(), data=X, client=get_client(self.client),
-                                 pred_proba=True, **kwargs)
+        X = dc.one_column_chunk(dc.check_features(X))
+        return _compat.dask_predict(model=self.to_local(), data=X,
+                                    client=dc.get_client(self.client), pred_proba=True,
+                                    **kwargs)
+
+    def _passthrough(self, X, start_iteration, num_iteration, pred_leaf, pred_contrib,
+                     validate_features, **kwargs):
+        """Leaf indices or feature contributions, as ``FocalLGBMClassifier`` has them."""
+        return self._local_predict(X, start_iteration=start_iteration,
+                                   num_iteration=num_iteration, pred_leaf=pred_leaf,
+                                   pred_contrib=pred_contrib,
+                                   validate_features=validate_features, **kwargs)
 
     def decision_function(self, X, *, init_score=None, start_iteration: int = 0,
                           num_iteration: int | None = None, validate_features: bool = False,
@@ -526,79 +282,14 @@ class DaskFocalLGBMClassifier(LGBMModelFileMixin, lgb.DaskLGBMClassifier):
         margin = self._local_predict(X, raw_score=True, start_iteration=start_iteration,
                                      num_iteration=num_iteration,
                                      validate_features=validate_features, **kwargs)
-        margin = margin_array(margin, self.n_classes_)
+        margin = dc.margin_array(margin, self.n_classes_)
         if init_score is None:
             return margin
-        zero = np.zeros(()) if self.n_classes_ == 2 else np.zeros(self.n_classes_)
-        offset = add_offset(start_margin(zero, X), init_score, self.n_classes_, "init_score")
-        return margin + margin_array(offset, self.n_classes_)
+        offset = _offset_margin(X, init_score, self.n_classes_, "init_score")
+        return margin + dc.margin_array(offset, self.n_classes_)
 
-    def predict_proba(self, X, raw_score: bool = False, start_iteration: int = 0,
-                      num_iteration: int | None = None, pred_leaf: bool = False,
-                      pred_contrib: bool = False, validate_features: bool = False, *,
-                      init_score=None, **kwargs):
-        """Class probabilities as a dask array of shape (n, K).
+    def _proba_of(self, margin):
+        return dc.proba_from_margin(margin, self._reader())
 
-        The class posterior recovered from the focal margins (``focal_proba="posterior"``)
-        or their raw sigmoid/softmax (``"confidence"``), block by block.
-
-        Parameters
-        ----------
-        X : dask array or dask DataFrame of shape (n, n_features)
-            Input features.
-        raw_score : bool, default=False
-            Return :meth:`decision_function` instead.
-        start_iteration, num_iteration, validate_features, **kwargs
-            As in ``DaskLGBMClassifier.predict_proba``.
-        pred_leaf, pred_contrib : bool, default=False
-            Leaf indices or feature contributions, as ``FocalLGBMClassifier`` computes
-            them (the bias column includes ``init_score_``).
-        init_score : dask collection, default=None
-            Per-row margin offset of these rows; 0 if None.
-
-        Returns
-        -------
-        dask array of shape (n, K)
-        """
-        check_is_fitted(self, "loss_")
-        if pred_leaf or pred_contrib:
-            return self._local_predict(X, start_iteration=start_iteration,
-                                       num_iteration=num_iteration, pred_leaf=pred_leaf,
-                                       pred_contrib=pred_contrib,
-                                       validate_features=validate_features, **kwargs)
-        margin = self.decision_function(
-            X, init_score=init_score, start_iteration=start_iteration,
-            num_iteration=num_iteration, validate_features=validate_features, **kwargs)
-        return margin if raw_score else proba_from_margin(margin, self._reader())
-
-    def predict(self, X, raw_score: bool = False, start_iteration: int = 0,
-                num_iteration: int | None = None, pred_leaf: bool = False,
-                pred_contrib: bool = False, validate_features: bool = False, *,
-                init_score=None, **kwargs):
-        """Predicted class labels (the original labels) as a dask array of shape (n,).
-
-        Parameters
-        ----------
-        X : dask array or dask DataFrame of shape (n, n_features)
-            Input features.
-        raw_score, pred_leaf, pred_contrib : bool, default=False
-            As in :meth:`predict_proba`.
-        start_iteration, num_iteration, validate_features, **kwargs
-            As in ``DaskLGBMClassifier.predict``.
-        init_score : dask collection, default=None
-            Per-row margin offset of these rows; 0 if None.
-
-        Returns
-        -------
-        dask array of shape (n,)
-        """
-        if raw_score or pred_leaf or pred_contrib:
-            return self.predict_proba(
-                X, raw_score=raw_score, start_iteration=start_iteration,
-                num_iteration=num_iteration, pred_leaf=pred_leaf, pred_contrib=pred_contrib,
-                validate_features=validate_features, init_score=init_score, **kwargs)
-        margin = self.decision_function(
-            X, init_score=init_score, start_iteration=start_iteration,
-            num_iteration=num_iteration, validate_features=validate_features, **kwargs)
-        return labels_from_margin(margin, self._reader())
-
+    def _labels_of(self, margin):
+        return dc.labels_from_margin(margin, self._reader())

@@ -2,186 +2,51 @@
 
 from __future__ import annotations
 
-import numbers
-import warnings
-
 import numpy as np
 
 from .._optional import import_optional
-from .._shared.adapter import metric_name
 from .._shared.classifier import (
-    GHM_PARAMS,
     FocalLossMixin,
+    GHMLossMixin,
     apply_class_weights,
-    check_paper_names,
     encode_eval_labels,
     kernel_threads,
-    make_ghm_loss,
     validate_sample_weight,
 )
+from .._shared.docs import LIGHTGBM_WORDS, fill_doc
 from .._shared.fitplan import fold_start_into_lgbm, plan_in_memory
+from . import _compat
 from ._adapter import make_objective
+from ._base import LGBMFocalMixin
 from ._fit import (
-    _PROBABILITY_METRICS,
-    LGBM_DEFAULT_MIN_CHILD_WEIGHT,
-    LGBM_HESSIAN_EPSILON,
-    _aliases,
-    _as_list,
     _as_offset,
     _eval_item,
     _FitContext,
     _FitObjective,
     _FocalEvalMetric,
     _init_model_start,
-    _is_true,
-    _metric_names,
     _n_rows,
-    _user_value,
     _with_lgbm_signature,
-    _with_start,
     lgbm_class_multipliers,
 )
-from ._model_file import LGBMModelFileMixin
 
 lgb = import_optional("lightgbm", "lightgbm")
 
 
+class _FocalLGBMBase(LGBMFocalMixin, lgb.LGBMClassifier):
+    """The in-memory LightGBM estimators, but for their loss (a mixin before it in the bases).
 
-
-
-class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
-    """What the LightGBM estimators share: everything but the loss and its parameters.
-
-    A subclass declares its own constructor parameters (keyword-only, then ``**kwargs``
-    for every ``LGBMClassifier`` parameter, whose signature this class inherits), lists
-    them in ``_loss_params`` so that they never reach LightGBM, and builds its loss in
-    :meth:`_make_loss`. Labels, weights (``class_weight``, ``is_unbalance``,
-    ``scale_pos_weight``), the starting score, evaluation sets, early stopping, the
-    metric, prediction and persistence are all here.
+    Fitting on in-memory data (labels, ``sample_weight``, offsets, evaluation sets,
+    ``init_model``) and the margins of prediction; the parameters, checks and metrics
+    are :class:`LGBMFocalMixin`'s, shared with the Dask estimator.
     """
 
-    #: The subclass's own constructor parameters: handled by boostfocal, never by LightGBM.
-    _loss_params: tuple[str, ...] = ()
-
-    def _make_loss(self, n_classes: int):
-        """The loss to train on, from the estimator's parameters (errors name them).
-
-        ``focal_alpha="balanced"`` stays unresolved: the fit plan resolves it on the
-        weighted class totals.
-        """
-        raise NotImplementedError  # pragma: no cover - abstract
-
-    # ------------------------------------------------------------------ parameters
-    def _process_params(self, stage: str) -> dict:
-        """Booster parameters: LightGBM's, without the loss's own, with the loss objective.
-
-        The loss parameters (``focal_*``, ``ghm_*``) never reach LightGBM. While ``fit``
-        runs, the objective is the estimator's loss, ``is_unbalance``/``scale_pos_weight``
-        (already folded into the weights) are removed, the default metric is ``"None"``
-        unless the user set one,
-        and ``feature_pre_filter`` is switched off where LightGBM would otherwise find no
-        usable feature (see the class docstring).
-        """
-        params = super()._process_params(stage)
-        for name in self._loss_params:
-            params.pop(name, None)
-        ctx = self.__dict__.get("_focal_fit")
-        if stage != "fit" or ctx is None:
-            return params
-        params["objective"] = ctx.objective
-        for alias in (*_aliases("is_unbalance"), *_aliases("scale_pos_weight")):
-            params.pop(alias, None)
-        if not ctx.user_metric:
-            for alias in _aliases("metric"):
-                params.pop(alias, None)
-            params["metric"] = "None"
-        if _user_value(params, "feature_pre_filter") is None:
-            min_leaf = _user_value(params, "min_data_in_leaf")
-            min_leaf = 20 if min_leaf is None else min_leaf
-            if ctx.no_feature_pre_filter or ctx.n_rows < 2 * min_leaf:
-                params["feature_pre_filter"] = False
-        return params
-
-    def _check_params(self, params: dict, n_classes: int) -> tuple[bool, float]:
-        """Validate the booster parameters the loss objective depends on.
-
-        Returns ``(is_unbalance, scale_pos_weight)`` as the user set them.
-        """
-        check_paper_names(self, "lightgbm")
-        if self.objective is not None or _user_value(params, "objective") is not None:
-            given = self.objective if self.objective is not None else _user_value(
-                params, "objective")
-            raise ValueError(
-                f"{type(self).__name__} trains on its own loss, so objective must be None, "
-                f"got {given!r}. Use FocalLGBMClassifier(focal_gamma=0) for the logistic "
-                "(softmax) loss, or "
-                "lightgbm.LGBMClassifier for other objectives.")
-        min_hessian = lgb.basic._choose_param_value(
-            "min_sum_hessian_in_leaf", params, LGBM_DEFAULT_MIN_CHILD_WEIGHT,
-        )["min_sum_hessian_in_leaf"]
-        if not (isinstance(min_hessian, numbers.Real) and min_hessian > LGBM_HESSIAN_EPSILON):
-            raise ValueError(
-                "min_child_weight (min_sum_hessian_in_leaf) must be a number greater than "
-                f"{LGBM_HESSIAN_EPSILON:g}, got {min_hessian!r}: LightGBM starts each "
-                f"child's Hessian sum at {LGBM_HESSIAN_EPSILON:g}, so a smaller value lets "
-                "it choose a split with an empty child and abort with 'Check failed: "
-                "(best_split_info.left_count) > (0)'. For (almost) no Hessian constraint "
-                "use a tiny positive value such as 1e-12.")
-        unbalance = _user_value(params, "is_unbalance")
-        unbalance = False if unbalance is None else _is_true(unbalance)
-        spw = _user_value(params, "scale_pos_weight")
-        spw = 1.0 if spw is None else spw
-        if isinstance(spw, bool) or not isinstance(spw, numbers.Real) or not (
-                np.isfinite(spw) and spw > 0):
-            raise ValueError(f"scale_pos_weight must be a finite number > 0, got {spw!r}")
-        if n_classes > 2 and (unbalance or spw != 1.0):
-            raise ValueError(
-                "is_unbalance and scale_pos_weight apply to binary targets only; for "
-                f"{n_classes} classes use class_weight or focal_alpha")
-        if unbalance and spw != 1.0:
-            raise ValueError("Cannot set is_unbalance and scale_pos_weight at the same time")
-        return unbalance, float(spw)
-
     # ------------------------------------------------------------------ fitting
-    def _eval_sets(self, eval_set, eval_X, eval_y) -> tuple[list, str | None]:
-        """Evaluation sets as a list of (X, y) pairs, and which argument held them."""
-        if eval_set is not None:
-            if eval_X is not None or eval_y is not None:
-                raise ValueError("Specify either 'eval_set' or 'eval_X' and 'eval_y', "
-                                 "but not both.")
-            return (list(eval_set) if isinstance(eval_set, list) else [eval_set]), "eval_set"
-        if (eval_X is None) != (eval_y is None):
-            raise ValueError("You must specify eval_X and eval_y, not just one of them.")
-        if eval_X is None:
-            return [], None
-        if isinstance(eval_X, tuple) != isinstance(eval_y, tuple) or (
-                isinstance(eval_X, tuple) and len(eval_X) != len(eval_y)):
-            raise ValueError("If eval_X is a tuple, eval_y must be a tuple of the same "
-                             "length, and vice versa.")
-        if isinstance(eval_X, tuple):
-            return list(zip(eval_X, eval_y, strict=True)), "eval_X"
-        return [(eval_X, eval_y)], "eval_X"
-
-    def fit(  # noqa: D417 - the LightGBM parameters are documented by LGBMClassifier
-        self,
-        X,
-        y,
-        sample_weight=None,
-        init_score=None,
-        eval_set=None,
-        eval_names=None,
-        eval_sample_weight=None,
-        eval_class_weight=None,
-        eval_init_score=None,
-        eval_metric=None,
-        feature_name="auto",
-        categorical_feature="auto",
-        callbacks=None,
-        init_model=None,
-        *,
-        eval_X=None,
-        eval_y=None,
-    ) -> _FocalLGBMBase:
+    def fit(self, X, y, sample_weight=None, init_score=None,  # noqa: D417 - see LGBMClassifier
+            eval_set=None, eval_names=None, eval_sample_weight=None, eval_class_weight=None,
+            eval_init_score=None, eval_metric=None, feature_name="auto",
+            categorical_feature="auto", callbacks=None, init_model=None, *, eval_X=None,
+            eval_y=None) -> _FocalLGBMBase:
         """Fit the focal-loss model; the arguments are those of ``LGBMClassifier.fit``.
 
         Parameters
@@ -214,7 +79,7 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
         -------
         self : estimator
         """
-        params = self.get_params()
+        params = self._booster_params()
         plan, y_enc, weights, train_weights = self._plan(y, sample_weight, params)
         classes, n_classes, loss = plan.classes, plan.n_classes, plan.loss
         n = y_enc.shape[0]
@@ -247,25 +112,14 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
             encoded.append(y_i_enc)
             eval_offsets.append(eval_offset)
 
-        metrics = _as_list(eval_metric)
-        user_metric = _user_value(params, "metric") is not None
-        asked = _metric_names(_user_value(params, "metric")) + _metric_names(metrics)
-        raw_prob = sorted({m for m in asked if m in _PROBABILITY_METRICS})
-        if raw_prob:
-            warnings.warn(
-                f"LightGBM computes the metrics {raw_prob} from raw margins as if they were "
-                "probabilities when the objective is custom, so their values are "
-                f"meaningless here; the loss's own metric ({metric_name(loss)!r}) is always "
-                "reported",
-                UserWarning, stacklevel=2)
         # The starting score is added to LightGBM's raw scores by the objective and the
         # metrics (raw_offset), not stored as a per-row init_score: LightGBM would keep two
         # float64 copies of it (8 n K bytes each) for the whole fit. Only the user's own
-        # offsets go into the Datasets. Built-in metrics other than the warned ones above
-        # rank scores (auc, average_precision, auc_mu) and do not see a constant shift.
-        metrics = [_with_start(m, start) for m in metrics]
+        # offsets go into the Datasets.
         n_threads = kernel_threads(self)
-        metrics.append(_FocalEvalMetric(loss, raw_offset=start, n_threads=n_threads))
+        metrics, user_metric = self._fit_metrics(
+            eval_metric, params, loss, start,
+            _FocalEvalMetric(loss, raw_offset=start, n_threads=n_threads))
 
         fit_kwargs = dict(
             sample_weight=train_weights, init_score=offset,
@@ -290,7 +144,7 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
             except lgb.basic.LightGBMError as exc:
                 if "num_features()) > (0)" not in str(exc):
                     raise
-                if _user_value(params, "feature_pre_filter") is not None:
+                if _compat.user_value(params, "feature_pre_filter") is not None:
                     raise ValueError(
                         "LightGBM found no usable feature (every feature is constant or has "
                         "too few rows per bin for min_child_samples / min_data_in_bin), and "
@@ -299,13 +153,13 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
                 self._focal_fit.no_feature_pre_filter = True
                 super().fit(X, y, **fit_kwargs)
             # a plain, copyable one from now on
-            self._objective = make_objective(loss, n_threads=n_threads)
+            _compat.set_fitted_objective(self, make_objective(loss, n_threads=n_threads))
         finally:
             del self._focal_fit
         if init_model is None:
             fold_start_into_lgbm(self.booster_, start)
         self._focal_start_in_booster = True
-        self._classes = classes
+        _compat.set_fitted_labels(self, classes)
         self.loss_ = loss
         self.init_score_ = init_start
         return self
@@ -320,8 +174,7 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
         state = {}
 
         def multipliers(classes, counts):
-            k = classes.shape[0]
-            unbalance, spw = self._check_params(params, k)
+            unbalance, spw = self._check_params(params, classes.shape[0])
             state["fold"] = lgbm_class_multipliers(classes, counts, None, unbalance, spw)
             return lgbm_class_multipliers(classes, counts, self.class_weight, unbalance, spw)
 
@@ -395,75 +248,14 @@ class _FocalLGBMBase(LGBMModelFileMixin, lgb.LGBMClassifier):
             out = _add_to_bias(out, self.init_score_, self.n_features_)
         return out
 
-    def predict_proba(self, X, raw_score: bool = False, start_iteration: int = 0,
-                      num_iteration: int | None = None, pred_leaf: bool = False,
-                      pred_contrib: bool = False, validate_features: bool = False, *,
-                      init_score=None, **kwargs) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes).
+    def _proba_of(self, margin: np.ndarray) -> np.ndarray:
+        return self._proba_from_margin(margin)
 
-        The class posterior recovered from the focal margins (``focal_proba="posterior"``)
-        or their raw sigmoid/softmax (``"confidence"``).
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Input features.
-        raw_score : bool, default=False
-            Return :meth:`decision_function` instead (starting score included).
-        start_iteration, num_iteration, validate_features, **kwargs
-            As in ``LGBMClassifier.predict_proba``.
-        pred_leaf, pred_contrib : bool, default=False
-            Leaf indices or feature contributions, as in ``LGBMClassifier``; the bias
-            column of the contributions includes ``init_score_``.
-        init_score : array-like, default=None
-            Per-row margin offset of these rows; 0 if None.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        if pred_leaf or pred_contrib:
-            return self._passthrough(X, start_iteration, num_iteration, pred_leaf,
-                                     pred_contrib, validate_features, **kwargs)
-        margin = self.decision_function(
-            X, init_score=init_score, start_iteration=start_iteration,
-            num_iteration=num_iteration, validate_features=validate_features, **kwargs)
-        return margin if raw_score else self._proba_from_margin(margin)
-
-    def predict(self, X, raw_score: bool = False, start_iteration: int = 0,
-                num_iteration: int | None = None, pred_leaf: bool = False,
-                pred_contrib: bool = False, validate_features: bool = False, *,
-                init_score=None, **kwargs) -> np.ndarray:
-        """Predicted class labels (the original labels, in ``y``'s dtype).
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Input features.
-        raw_score : bool, default=False
-            Return :meth:`decision_function` instead (starting score included).
-        start_iteration, num_iteration, validate_features, **kwargs
-            As in ``LGBMClassifier.predict``.
-        pred_leaf, pred_contrib : bool, default=False
-            As in :meth:`predict_proba`.
-        init_score : array-like, default=None
-            Per-row margin offset of these rows; 0 if None.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        if raw_score or pred_leaf or pred_contrib:
-            return self.predict_proba(
-                X, raw_score=raw_score, start_iteration=start_iteration,
-                num_iteration=num_iteration, pred_leaf=pred_leaf, pred_contrib=pred_contrib,
-                validate_features=validate_features, init_score=init_score, **kwargs)
-        proba = self.predict_proba(
-            X, start_iteration=start_iteration, num_iteration=num_iteration,
-            validate_features=validate_features, init_score=init_score, **kwargs)
-        return self._labels_from_proba(proba)
+    def _labels_of(self, margin: np.ndarray) -> np.ndarray:
+        return self._labels_from_proba(self._proba_from_margin(margin))
 
 
+@fill_doc(**LIGHTGBM_WORDS)
 @_with_lgbm_signature
 class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     """LightGBM classifier trained on the focal loss (binary and multiclass).
@@ -474,26 +266,7 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
 
     Parameters
     ----------
-    focal_gamma : float, default=2.0
-        Focusing parameter, ``>= 0``. ``focal_gamma=0`` with ``focal_alpha=None`` is the
-        logistic (softmax) loss.
-    focal_alpha : float, sequence of float, "balanced" or None, default=None
-        Class weights of the focal loss. Binary: the weight of ``classes_[1]``, strictly
-        between 0 and 1 (``classes_[0]`` gets ``1 - focal_alpha``). Multiclass: one
-        positive weight per class, in the order of ``classes_``. ``None``: all 1.
-        ``"balanced"``: resolved in every ``fit`` from the weighted class totals ``W_k``
-        of the training data (``sample_weight`` with ``class_weight``, ``is_unbalance``
-        and ``scale_pos_weight`` folded in): ``W0 / (W0 + W1)`` for two classes,
-        ``W / (K W_k)`` for K classes. The value used is ``focal_alpha_``; the parameter
-        itself is never changed. Unlike ``scale_pos_weight``/``class_weight``, which
-        re-weight the data (and so the probabilities), ``focal_alpha`` re-weights the
-        classes inside the loss, and :meth:`predict_proba` undoes it (see
-        :class:`FocalXGBClassifier`'s Notes).
-    focal_hessian : {"majorizer", "floor", "exact"}, default="majorizer"
-        Curvature handed to LightGBM; see :class:`~boostfocal.FocalLoss`.
-    focal_proba : {"posterior", "confidence"}, default="posterior"
-        What :meth:`predict_proba` returns: the class posterior recovered from the focal
-        margins (default), or the raw sigmoid/softmax "confidence" of the margins.
+    ${focal_params}
     objective : None
         Must stay ``None``: the focal loss is the objective (``ValueError`` otherwise).
     **LGBMClassifier parameters
@@ -588,34 +361,17 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     that metric rather than the focal loss.
     """
 
-    def __init__(self, *, focal_gamma: float = 2.0, focal_alpha=None,
-                 focal_hessian: str = "majorizer", focal_proba: str = "posterior",
-                 **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.focal_gamma = focal_gamma
-        self.focal_alpha = focal_alpha
-        self.focal_hessian = focal_hessian
-        self.focal_proba = focal_proba
 
-
+@fill_doc(**LIGHTGBM_WORDS)
 @_with_lgbm_signature
-class GHMLGBMClassifier(_FocalLGBMBase):
+class GHMLGBMClassifier(GHMLossMixin, _FocalLGBMBase):
     """LightGBM classifier trained on GHM-C, the gradient-harmonized logistic loss (binary).
 
-    A drop-in replacement for :class:`lightgbm.LGBMClassifier` that trains on
-    :class:`~boostfocal.GHMLoss` (Li, Liu and Wang, AAAI 2019): every round, each
-    example's logistic gradient and Hessian are multiplied by ``N / (W_b n_nonempty)``,
-    the inverse weighted share of its bin of gradient norms ``|sigmoid(z) - y|``. The
-    many easy examples and the cluster of hopeless ones (often label noise) are
-    down-weighted together, where focal loss down-weights only the easy ones.
+    ${ghm_summary}
 
     Parameters
     ----------
-    ghm_bins : int, default=10
-        Number of equal-width bins of the gradient norm on [0, 1] (``>= 1``).
-    ghm_momentum : float, default=0.0
-        Moving average of the bin histogram across boosting rounds, in [0, 1). The
-        state belongs to one fit: every ``fit`` starts from a fresh loss.
+    ${ghm_params}
     objective : None
         Must stay ``None`` (``ValueError`` otherwise): GHM-C is the objective.
     **LGBMClassifier parameters
@@ -644,36 +400,8 @@ class GHMLGBMClassifier(_FocalLGBMBase):
     ``init_score`` offsets, evaluation sets and early stopping, the metric switched off
     unless you set one, pickling, ``clone`` and grid searches.
 
-    **Class weights.** The bins count weights, so a weight shared by a whole bin cancels
-    in GHM-C's harmonizing weights. Early in training each class fills its own bins, and
-    class weights are then largely undone; GHM-C balances the classes by itself (see
-    :class:`~boostfocal.GHMLoss`).
-
-    **Metric.** Evaluation sets report ``"logloss"``, the weighted mean logistic loss of
-    the margins, minimized by early stopping. It is not the harmonized loss: that one
-    re-weights examples by the model's own current gradients, so its values at two
-    iterations are not comparable (see :class:`~boostfocal.GHMLoss`).
-
-    **Probabilities.** :meth:`predict_proba` is the sigmoid of the margin. GHM-C has no
-    closed-form posterior correction; rankings are sound, but the probabilities of the
-    rare class are typically inflated. Recalibrate if you need ``P(y | x)``.
+    ${ghm_notes}
     """
-
-    _loss_params = GHM_PARAMS
-    _loss_kinds = ("ghm",)
-
-    def __init__(self, *, ghm_bins: int = 10, ghm_momentum: float = 0.0, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.ghm_bins = ghm_bins
-        self.ghm_momentum = ghm_momentum
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
-    def _make_loss(self, n_classes: int):
-        return make_ghm_loss(n_classes, self.ghm_bins, self.ghm_momentum, type(self).__name__)
 
 
 def _add_to_bias(contrib, init, n_features: int):

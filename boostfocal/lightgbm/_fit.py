@@ -6,6 +6,7 @@ and ``init_model``'s start.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 
@@ -38,18 +39,6 @@ _PROBABILITY_METRICS = frozenset({
     "ovr", "multi_error", "cross_entropy", "xentropy", "cross_entropy_lambda",
     "xentlambda", "kullback_leibler", "kldiv",
 })
-
-
-def _aliases(name: str) -> set:
-    return lgb.basic._ConfigAliases.get(name)
-
-
-def _user_value(params: dict, name: str):
-    """The value the user gave for ``name`` or any alias of it (``None`` if none)."""
-    for alias in lgb.basic._ConfigAliases.get_sorted(name):
-        if params.get(alias) is not None:
-            return params[alias]
-    return None
 
 
 def _is_true(value) -> bool:
@@ -122,6 +111,18 @@ def _as_offset(value, n_rows: int, n_classes: int, name: str) -> np.ndarray | No
     return arr
 
 
+def encoded_class_weight(class_weight: dict, classes: np.ndarray, name: str) -> dict:
+    """A ``class_weight`` dict keyed by the encoded classes 0..K-1 instead of the labels.
+
+    A label not among ``classes`` is a ``ValueError`` naming ``name``.
+    """
+    index = {label: i for i, label in enumerate(classes.tolist())}
+    unknown = [c for c in class_weight if c not in index]
+    if unknown:
+        raise ValueError(f"{name} has labels not seen in y: {unknown[:10]}")
+    return {index[c]: v for c, v in class_weight.items()}
+
+
 def lgbm_class_multipliers(classes: np.ndarray, counts: np.ndarray, class_weight,
                            unbalance: bool, spw: float) -> np.ndarray | None:
     """Per-class multipliers of the training weights, from the row counts alone.
@@ -143,12 +144,8 @@ def lgbm_class_multipliers(classes: np.ndarray, counts: np.ndarray, class_weight
     if k == 2:
         mult[1] *= spw
     if isinstance(class_weight, dict):
-        unknown = [c for c in class_weight if not np.any(classes == c)]
-        if unknown:
-            raise ValueError(f"class_weight has labels not seen in y: {unknown[:10]}")
-        index = {label: i for i, label in enumerate(classes.tolist())}
-        for label, value in class_weight.items():
-            mult[index[label]] *= float(value)
+        for i, value in encoded_class_weight(class_weight, classes, "class_weight").items():
+            mult[i] *= float(value)
     elif isinstance(class_weight, str) and class_weight == "balanced":
         mult *= counts.sum() / (k * counts)
     elif class_weight is not None:
@@ -173,23 +170,32 @@ class _FitContext:
 
 
 def _with_lgbm_signature(cls):
-    """Class decorator: ``cls.__init__``'s signature lists every LGBMClassifier parameter.
+    """Class decorator: ``cls.__init__``'s signature lists every parameter of its LightGBM base.
 
     The estimators' ``__init__`` takes its own parameters and passes ``**kwargs`` on to
-    ``LGBMClassifier``. Attaching the combined signature keeps ``help()``, ``repr``
+    the LightGBM class they derive from (``LGBMClassifier`` or ``DaskLGBMClassifier``,
+    ``client`` included). Attaching the combined signature keeps ``help()``, ``repr``
     (which shows only parameters changed from their defaults) and scikit-learn's
     parameter introspection exactly as with a hand-written copy of LightGBM's parameter
     list, without the copy.
     """
-    own = [p for p in inspect.signature(cls.__init__).parameters.values()
+    base = next(c for c in cls.__mro__ if c.__module__.startswith("lightgbm"))
+    init = cls.__init__  # the loss mixin's, shared by several estimators: wrap it
+    own = [p for p in inspect.signature(init).parameters.values()
            if p.kind is not inspect.Parameter.VAR_KEYWORD]
     names = {p.name for p in own}
     inherited = [
         p if p.kind is inspect.Parameter.VAR_KEYWORD else
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-        for name, p in inspect.signature(lgb.LGBMClassifier.__init__).parameters.items()
+        for name, p in inspect.signature(base.__init__).parameters.items()
         if name != "self" and name not in names]
-    cls.__init__.__signature__ = inspect.Signature([*own, *inherited])
+
+    @functools.wraps(init)
+    def __init__(self, **kwargs) -> None:
+        init(self, **kwargs)
+
+    __init__.__signature__ = inspect.Signature([*own, *inherited])
+    cls.__init__ = __init__
     return cls
 
 

@@ -7,16 +7,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._optional import import_optional
 from .._shared import model_io as _model_io
-from .._shared.classifier import (
-    FocalClassifierMixin,
-)
+from .._shared.classifier import FocalClassifierMixin
+from . import _compat
 from ._adapter import make_objective
 from ._fit import _read_text
 
 lgb = import_optional("lightgbm", "lightgbm")
-
-
-
 
 
 class LGBMModelFileMixin(FocalClassifierMixin):
@@ -24,11 +20,8 @@ class LGBMModelFileMixin(FocalClassifierMixin):
 
     The booster's first iteration holds the starting score, so LightGBM's own raw scores
     are the model's margins; the text file gets one extra line with the metadata that
-    rebuilds the estimator (classes, loss, parameters; see ``boostfocal._model_io``).
+    rebuilds the estimator (classes, loss, parameters; see ``boostfocal._shared.model_io``).
     """
-
-    _loss_params: tuple[str, ...] = ()
-    _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
 
     def model_to_string(self, num_iteration: int | None = None) -> str:
         """The model as LightGBM text, with the boostfocal metadata line.
@@ -99,18 +92,7 @@ class LGBMModelFileMixin(FocalClassifierMixin):
 
     def _restore_fitted(self, booster, classes: np.ndarray) -> None:
         """The fitted state of ``LGBMClassifier`` around a loaded booster."""
-        self._Booster = booster
-        self._n_features = booster.num_feature()
-        self._n_features_in = self._n_features
-        names = booster.feature_name()
-        self._fitted_with_feature_names = names != [f"Column_{i}" for i in range(len(names))]
-        self._evals_result = {}
-        self._best_iteration = booster.best_iteration
-        self._best_score = {}
-        self._classes = classes
-        self._n_classes = classes.shape[0]
-        self._objective = make_objective(self.loss_)
+        _compat.set_fitted_booster(self, booster)
+        _compat.set_fitted_labels(self, classes)
+        _compat.set_fitted_objective(self, make_objective(self.loss_))
         self._focal_start_in_booster = True
-        self.fitted_ = True
-
-

@@ -2,83 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-from sklearn.utils.validation import _num_samples, check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from .._optional import import_optional
+from .._shared._compat import num_samples
 from .._shared.classifier import (
-    GHM_PARAMS,
     FocalLossMixin,
+    GHMLossMixin,
     apply_class_weights,
-    check_default_objective,
-    check_paper_names,
     encode_eval_labels,
     kernel_threads,
-    make_ghm_loss,
-    scale_pos_weight_multipliers,
     validate_sample_weight,
 )
+from .._shared.docs import XGBOOST_WORDS, fill_doc
 from .._shared.fitplan import plan_in_memory
-from ._adapter import _FocalMetric, _FocalObjective
-from ._model_file import (
-    DEFAULT_OBJECTIVE,
-    XGBModelFileMixin,
-    booster_base_score,
-    booster_margin,
-    focal_xgb_params,
-    start_in_booster,
-    user_start,
-    zero_base_score,
-)
+from ._base import XGBFocalMixin
+from ._model_file import booster_margin, start_in_booster
 
 xgb = import_optional("xgboost", "xgboost")
 
 
+class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
+    """The in-memory XGBoost estimators, but for their loss (a mixin before it in the bases).
 
-class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
-    """What the XGBoost estimators share: everything but the loss and its parameters.
-
-    A subclass declares its own constructor parameters (keyword-only, then ``**kwargs``
-    for every ``XGBClassifier`` parameter), lists them in ``_loss_params`` so that they
-    never reach the booster, and builds its loss in :meth:`_make_loss`. Labels, weights,
-    ``scale_pos_weight``, the starting score, evaluation sets, early stopping, the
-    metric, prediction and persistence are all here.
+    Fitting on in-memory data (labels, weights, base margins, evaluation sets), the
+    ``classes_`` and ``intercept_`` of a fitted model and prediction; the parameters,
+    checks and fitted state are :class:`XGBFocalMixin`'s, shared with the Dask estimator.
     """
 
-    #: The subclass's own constructor parameters: handled by boostfocal, never by XGBoost.
-    _loss_params: tuple[str, ...] = ()
-
-    def _make_loss(self, n_classes: int):
-        """The loss to train on, from the estimator's parameters (errors name them).
-
-        ``focal_alpha="balanced"`` stays unresolved: the fit plan resolves it on the
-        weighted class totals.
-        """
-        raise NotImplementedError  # pragma: no cover - abstract
-
     # ------------------------------------------------------------------ parameters
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = False
-        return tags
-
-    def get_xgb_params(self) -> dict[str, Any]:
-        """Parameters handed to the booster.
-
-        The loss parameters (``focal_*``, ``ghm_*``), ``scale_pos_weight`` and
-        ``base_score`` are handled by the estimator and never reach XGBoost;
-        ``min_child_weight=None`` becomes ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters;
-        without a user ``eval_metric``, XGBoost's default metric is disabled (the loss's
-        own metric is reported instead).
-
-        Returns
-        -------
-        dict
-        """
-        return focal_xgb_params(self, super().get_xgb_params(), self._loss_params)
-
     def _set_classes(self, classes: np.ndarray) -> None:
         self._focal_classes = classes
 
@@ -103,17 +56,6 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         if self.get_xgb_params().get("booster") != "gblinear":
             return start
         return start + np.asarray(super().intercept_, dtype=np.float64)
-
-    def _check_objective(self) -> None:
-        check_paper_names(self, "xgboost")
-        check_default_objective(self, DEFAULT_OBJECTIVE)
-
-    def _class_weights(self, n_classes: int) -> np.ndarray | None:
-        """scale_pos_weight as per-class multipliers of the training weights."""
-        return scale_pos_weight_multipliers(self.scale_pos_weight, n_classes)
-
-    def _user_start(self, n_classes: int) -> float | None:
-        return user_start(self.base_score, n_classes)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None,
@@ -164,15 +106,10 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         train_margin = booster_margin(init, y_enc.shape[0], base_margin, "base_margin",
                                       in_booster)
 
+        self._check_eval_args(eval_set, sample_weight_eval_set, base_margin_eval_set)
         evals = weights_eval = margins_eval = None
         if eval_set is not None:
             evals, weights_eval, margins_eval = [], [], []
-            n_eval = len(eval_set)
-            for arg, value in (("sample_weight_eval_set", sample_weight_eval_set),
-                               ("base_margin_eval_set", base_margin_eval_set)):
-                if value is not None and len(value) != n_eval:
-                    raise ValueError(f"{arg} must have one entry per eval_set entry "
-                                     f"({n_eval}), got {len(value)}")
             for i, (X_eval, y_eval) in enumerate(eval_set):
                 y_eval_enc = encode_eval_labels(y_eval, classes, f"eval_set[{i}] labels")
                 check_consistent_length(X_eval, y_eval_enc)
@@ -185,33 +122,16 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
                     init, n_rows,
                     None if base_margin_eval_set is None else base_margin_eval_set[i],
                     f"base_margin_eval_set[{i}]", in_booster))
-        elif sample_weight_eval_set is not None or base_margin_eval_set is not None:
-            raise ValueError("sample_weight_eval_set and base_margin_eval_set need eval_set")
 
-        # XGBClassifier.fit trains on self.objective / self.eval_metric and checks that
-        # classes_ equals arange(n_classes_): swap in the loss's callables and report
-        # encoded classes while it runs, and restore the parameters whatever happens.
-        saved = self.objective, self.eval_metric
+        # XGBClassifier.fit checks that classes_ equals arange(n_classes_): report encoded
+        # classes while it runs.
         self.__dict__["_focal_classes"] = None
-        self.__dict__["_focal_fit_base_score"] = (
-            booster_base_score(init) if in_booster else zero_base_score(init))
-        try:
-            n_threads = kernel_threads(self)
-            self.objective = _FocalObjective(loss, n_threads=n_threads)
-            if self.eval_metric is None:
-                self.eval_metric = _FocalMetric(loss, n_threads=n_threads)
+        with self._training(loss, init, in_booster, kernel_threads(self)):
             super().fit(X, y_enc, sample_weight=train_weights, base_margin=train_margin,
                         eval_set=evals, verbose=verbose, xgb_model=xgb_model,
                         sample_weight_eval_set=weights_eval,
                         base_margin_eval_set=margins_eval, feature_weights=feature_weights)
-        finally:
-            self.objective, self.eval_metric = saved
-            self.__dict__.pop("_focal_fit_base_score", None)
-        self.loss_ = loss
-        self.init_score_ = init
-        self._focal_classes = classes
-        self._focal_start_in_booster = in_booster
-        self._store_metadata()
+        self._set_fitted(classes, loss, init, in_booster)
         return self
 
     # ------------------------------------------------------------------ predict
@@ -237,7 +157,7 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         check_is_fitted(self)
         margin = xgb.XGBModel.predict(
             self, X, output_margin=True, validate_features=validate_features,
-            base_margin=booster_margin(self.init_score_, _num_samples(X), base_margin,
+            base_margin=booster_margin(self.init_score_, num_samples(X), base_margin,
                                        "base_margin", self._booster_holds_start()),
             iteration_range=iteration_range)
         return np.asarray(margin, dtype=np.float64)
@@ -290,6 +210,7 @@ class _FocalXGBBase(XGBModelFileMixin, xgb.XGBClassifier):
         return self._labels_from_proba(self.predict_proba(X, **kwargs))
 
 
+@fill_doc(**XGBOOST_WORDS)
 class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     """XGBoost classifier trained on the focal loss (binary and multiclass).
 
@@ -299,27 +220,7 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
 
     Parameters
     ----------
-    focal_gamma : float, default=2.0
-        Focusing parameter, ``>= 0``. ``focal_gamma=0`` with ``focal_alpha=None`` is the
-        logistic (softmax cross-entropy) loss.
-    focal_alpha : float, sequence of float, "balanced" or None, default=None
-        Class weights of the focal loss. For two classes, the weight of the positive class
-        ``classes_[1]``, strictly between 0 and 1 (``classes_[0]`` gets ``1 - alpha``).
-        For K > 2 classes, K positive weights in the order of ``classes_``. ``None``
-        weights every class by 1. ``"balanced"`` resolves the weights in every ``fit``
-        from the weighted class totals ``W_k`` of the training data (``sample_weight``
-        times ``scale_pos_weight``): ``W0 / (W0 + W1)`` for two classes,
-        ``W / (K W_k)`` for K classes; the value used is ``focal_alpha_`` (the
-        parameter itself is never changed). See the Notes for how it differs from
-        ``scale_pos_weight``.
-    focal_hessian : {"majorizer", "floor", "exact"}, default="majorizer"
-        Curvature handed to the booster; see :class:`~boostfocal.FocalLoss`. The exact
-        Hessian is negative for badly misclassified examples; the default is a positive
-        majorizer of it.
-    focal_proba : {"posterior", "confidence"}, default="posterior"
-        What :meth:`predict_proba` returns: the class posterior ``P(y | x)``, corrected
-        for the distortion of the focal loss, or the raw sigmoid/softmax of the margin
-        (the biased "probability" that other focal-loss plugins return).
+    ${focal_params}
     objective : str, default="binary:logistic"
         Kept only so that the estimator is a drop-in for ``XGBClassifier``: the focal loss
         is the objective, so this must stay at its default. Any other value raises a
@@ -419,33 +320,16 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     (2, 2)
     """
 
-    def __init__(self, *, focal_gamma: float = 2.0, focal_alpha=None,
-                 focal_hessian: str = "majorizer", focal_proba: str = "posterior",
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.focal_gamma = focal_gamma
-        self.focal_alpha = focal_alpha
-        self.focal_hessian = focal_hessian
-        self.focal_proba = focal_proba
 
-
-class GHMXGBClassifier(_FocalXGBBase):
+@fill_doc(**XGBOOST_WORDS)
+class GHMXGBClassifier(GHMLossMixin, _FocalXGBBase):
     """XGBoost classifier trained on GHM-C, the gradient-harmonized logistic loss (binary).
 
-    A drop-in replacement for :class:`xgboost.XGBClassifier` that trains on
-    :class:`~boostfocal.GHMLoss` (Li, Liu and Wang, AAAI 2019): every round, each
-    example's logistic gradient and Hessian are multiplied by ``N / (W_b n_nonempty)``,
-    the inverse weighted share of its bin of gradient norms ``|sigmoid(z) - y|``. The
-    many easy examples and the cluster of hopeless ones (often label noise) are
-    down-weighted together, where focal loss down-weights only the easy ones.
+    ${ghm_summary}
 
     Parameters
     ----------
-    ghm_bins : int, default=10
-        Number of equal-width bins of the gradient norm on [0, 1] (``>= 1``).
-    ghm_momentum : float, default=0.0
-        Moving average of the bin histogram across boosting rounds, in [0, 1). The
-        state belongs to one fit: every ``fit`` starts from a fresh loss.
+    ${ghm_params}
     objective : str, default="binary:logistic"
         Must stay at its default (``ValueError`` otherwise): GHM-C is the objective.
     **kwargs
@@ -475,43 +359,15 @@ class GHMXGBClassifier(_FocalXGBBase):
     by their crowded bin, often 10 times or more; this default was measured for focal
     loss, not separately for GHM-C), pickling, ``clone`` and grid searches.
 
-    **Class weights.** The bins count weights, so a weight shared by a whole bin cancels
-    in GHM-C's harmonizing weights. Early in training each class fills its own bins, and
-    class weights are then largely undone; GHM-C balances the classes by itself (see
-    :class:`~boostfocal.GHMLoss`).
-
-    **Metric.** Evaluation sets report ``"logloss"``, the weighted mean logistic loss of
-    the margins, minimized by early stopping. It is not the harmonized loss: that one
-    re-weights examples by the model's own current gradients, so its values at two
-    iterations are not comparable (see :class:`~boostfocal.GHMLoss`).
-
-    **Probabilities.** :meth:`predict_proba` is the sigmoid of the margin. GHM-C has no
-    closed-form posterior correction; rankings are sound, but the probabilities of the
-    rare class are typically inflated. Recalibrate if you need ``P(y | x)``.
+    ${ghm_notes}
 
     Examples
     --------
     >>> from sklearn.datasets import make_classification
     >>> from boostfocal.xgboost import GHMXGBClassifier
-    >>> X, y = make_classification(n_samples=500, weights=[0.95], random_state=0)
+    >>> X, y = make_classification(n_samples=500, weights=[0.95], flip_y=0.05,
+    ...                            random_state=0)       # 5% of the labels are noise
     >>> clf = GHMXGBClassifier(ghm_bins=10, n_estimators=20).fit(X, y)
     >>> clf.loss_.n_updates_
     20
     """
-
-    _loss_params = GHM_PARAMS
-    _loss_kinds = ("ghm",)
-
-    def __init__(self, *, ghm_bins: int = 10, ghm_momentum: float = 0.0,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.ghm_bins = ghm_bins
-        self.ghm_momentum = ghm_momentum
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
-    def _make_loss(self, n_classes: int):
-        return make_ghm_loss(n_classes, self.ghm_bins, self.ghm_momentum, type(self).__name__)

@@ -11,15 +11,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._optional import import_optional
 from .._shared import model_io as _model_io
-from .._shared.classifier import (
-    FocalClassifierMixin,
-    constant_margin,
-)
+from .._shared.classifier import FocalClassifierMixin, constant_margin
 from ._adapter import _FocalMetric
+from ._compat import ESTIMATOR_TYPE, XGB_VECTOR_BASE_SCORE
 
 xgb = import_optional("xgboost", "xgboost")
-
-
 
 #: ``min_child_weight`` handed to the booster when the user leaves it at ``None``.
 #: XGBoost's default, 1, is a minimum *sum of Hessians* per leaf, and focal Hessians of
@@ -29,19 +25,6 @@ FOCAL_MIN_CHILD_WEIGHT = 0.01
 
 #: The only value the ``objective`` parameter may hold: the focal loss is the objective.
 DEFAULT_OBJECTIVE = "binary:logistic"
-
-
-def _version_tuple(version: str) -> tuple[int, int]:
-    parts = []
-    for piece in version.split(".")[:2]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)  # type: ignore[return-value]
-
-
-#: XGBoost >= 3.1 takes one ``base_score`` per class for ``multi:softprob``: the
-#: multiclass start can live in the booster. Older versions take a scalar only.
-XGB_VECTOR_BASE_SCORE = _version_tuple(xgb.__version__) >= (3, 1)
 
 
 def user_start(base_score, n_classes: int) -> float | None:
@@ -146,21 +129,16 @@ def focal_xgb_params(estimator, params: dict, loss_params: tuple[str, ...]) -> d
 class XGBModelFileMixin(FocalClassifierMixin):
     """``save_model`` / ``load_model`` of the boostfocal XGBoost estimators.
 
-    It is also :class:`~boostfocal._classifier.FocalClassifierMixin` (XGBoost's
+    It is also :class:`~boostfocal._shared.classifier.FocalClassifierMixin` (XGBoost's
     ``get_params`` skips at most one mixin before the ``XGBModel`` class).
 
     The booster holds the starting score (``base_score``) and, as the booster attribute
     ``boostfocal``, the metadata that rebuilds the estimator (classes, loss, parameters;
-    see ``boostfocal._model_io``). A subclass sets ``_loss_params`` and
+    see ``boostfocal._shared.model_io``). A subclass sets ``_loss_params`` and
     ``_loss_kinds`` and stores its original labels with ``_set_classes``.
     """
 
-    _loss_params: tuple[str, ...] = ()
-    _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
-
-    #: XGBoost 2.1 reads the estimator type from this attribute (``XGBModel._get_type``,
-    #: e.g. for a callable ``eval_metric``), which scikit-learn >= 1.6 no longer defines.
-    _estimator_type = "classifier"
+    _estimator_type = ESTIMATOR_TYPE
 
     def _set_classes(self, classes: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -199,8 +177,8 @@ class XGBModelFileMixin(FocalClassifierMixin):
                 f"{type(self).__name__}().load_model, which restores it.",
                 UserWarning, stacklevel=2)
         # The booster's own save_model: XGBModel.save_model adds a "scikit_learn"
-        # attribute through XGBModel._get_type, which fails on XGBoost 2.1 with
-        # scikit-learn >= 1.6; the boostfocal attribute says more than it anyway.
+        # attribute through XGBModel._get_type (see ESTIMATOR_TYPE in _compat); the
+        # boostfocal attribute says more than it anyway.
         self.get_booster().save_model(fname)
 
     def load_model(self, fname) -> None:

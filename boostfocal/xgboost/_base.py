@@ -1,0 +1,116 @@
+"""The parameter handling of every boostfocal XGBoost estimator, in memory and on Dask.
+
+:class:`XGBFocalMixin` is to the boostfocal estimators what ``XGBClassifierMixIn`` is
+to XGBoost's own: ``FocalXGBClassifier``/``GHMXGBClassifier`` (on ``XGBClassifier``) and
+``DaskFocalXGBClassifier`` (on ``DaskXGBClassifier``) take their booster parameters,
+objective checks, class weights, starting score and fitted state from it, and differ
+only in how they reach the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from .._shared.classifier import (
+    check_default_objective,
+    check_paper_names,
+    scale_pos_weight_multipliers,
+)
+from ._adapter import _FocalMetric, _FocalObjective
+from ._model_file import (
+    DEFAULT_OBJECTIVE,
+    XGBModelFileMixin,
+    booster_base_score,
+    focal_xgb_params,
+    user_start,
+    zero_base_score,
+)
+
+
+class XGBFocalMixin(XGBModelFileMixin):
+    """Booster parameters, checks, class weights, start and fitted state of an estimator.
+
+    A subclass lists its own constructor parameters in ``_loss_params`` (they never
+    reach XGBoost), builds its loss in ``_make_loss(n_classes)`` and stores the original
+    labels with ``_set_classes``. It stands alone before the XGBoost class in the bases
+    (``XGBModel.get_params`` walks the first base that defines ``get_params``).
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        return tags
+
+    def get_xgb_params(self) -> dict[str, Any]:
+        """Parameters handed to the booster.
+
+        The loss parameters (``focal_*``, ``ghm_*``), ``scale_pos_weight`` and
+        ``base_score`` are handled by the estimator and never reach XGBoost;
+        ``min_child_weight=None`` becomes ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters;
+        without a user ``eval_metric``, XGBoost's default metric is disabled (the loss's
+        own metric is reported instead).
+
+        Returns
+        -------
+        dict
+        """
+        return focal_xgb_params(self, super().get_xgb_params(), self._loss_params)
+
+    def _check_objective(self) -> None:
+        check_paper_names(self, "xgboost")
+        check_default_objective(self, DEFAULT_OBJECTIVE)
+
+    def _class_weights(self, n_classes: int) -> np.ndarray | None:
+        """scale_pos_weight as per-class multipliers of the training weights."""
+        return scale_pos_weight_multipliers(self.scale_pos_weight, n_classes)
+
+    def _user_start(self, n_classes: int) -> float | None:
+        return user_start(self.base_score, n_classes)
+
+    @staticmethod
+    def _check_eval_args(eval_set, sample_weight_eval_set, base_margin_eval_set) -> None:
+        """The per-``eval_set`` arguments have one entry per evaluation set."""
+        if eval_set is None:
+            if sample_weight_eval_set is not None or base_margin_eval_set is not None:
+                raise ValueError(
+                    "sample_weight_eval_set and base_margin_eval_set need eval_set")
+            return
+        n_eval = len(eval_set)
+        for arg, value in (("sample_weight_eval_set", sample_weight_eval_set),
+                           ("base_margin_eval_set", base_margin_eval_set)):
+            if value is not None and len(value) != n_eval:
+                raise ValueError(f"{arg} must have one entry per eval_set entry "
+                                 f"({n_eval}), got {len(value)}")
+
+    @contextmanager
+    def _training(self, loss, start, in_booster: bool, n_threads: int | None = None
+                  ) -> Iterator[None]:
+        """While XGBoost's ``fit`` runs: the loss's callables and the start's base_score.
+
+        XGBoost trains on ``self.objective`` / ``self.eval_metric``: the loss's objective
+        and metric stand in for them, and the parameters are restored whatever happens.
+        """
+        saved = self.objective, self.eval_metric
+        self.__dict__["_focal_fit_base_score"] = (
+            booster_base_score(start) if in_booster else zero_base_score(start))
+        try:
+            self.objective = _FocalObjective(loss, n_threads=n_threads)
+            if self.eval_metric is None:
+                self.eval_metric = _FocalMetric(loss, n_threads=n_threads)
+            yield
+        finally:
+            self.objective, self.eval_metric = saved
+            self.__dict__.pop("_focal_fit_base_score", None)
+
+    def _set_fitted(self, classes: np.ndarray, loss, start, in_booster: bool) -> None:
+        """The fitted state after XGBoost's ``fit``, and the metadata in the booster."""
+        self.n_classes_ = classes.shape[0]
+        self._set_classes(classes)
+        self.loss_ = loss
+        self.init_score_ = start
+        self._focal_start_in_booster = in_booster
+        self._store_metadata()
