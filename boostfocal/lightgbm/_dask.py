@@ -13,9 +13,9 @@ from .._optional import import_optional
 from .._shared.classifier import FocalLossMixin
 from .._shared.docs import LIGHTGBM_WORDS, fill_doc
 from .._shared.fitplan import compute_sync, fold_start_into_lgbm, plan_on_cluster
-from ..dask import LGBMSklearnMetric, LGBMSklearnObjective
 from ..dask import _common as dc
 from . import _compat
+from ._adapter import LGBMSklearnMetric, LGBMSklearnObjective
 from ._base import LGBMFocalMixin, booster_fit_params
 from ._estimator import FocalLGBMClassifier
 from ._fit import _eval_item, _with_lgbm_signature, encoded_class_weight
