@@ -26,9 +26,8 @@ What happens distributedly, and what comes back to the client:
   estimator's to within rounding (the sums are taken in a different order).
 - **Margins.** The estimators put the starting score inside the booster, as in memory
   (one fit plan, ``boostfocal._shared.fitplan``): XGBoost's ``base_score``, and for
-  LightGBM the
-  objective and metrics add it to the raw scores during training and it is folded into
-  the first iteration's leaves afterwards. No per-row start travels with the data;
+  LightGBM the objective and metrics add it to the raw scores during training and it is
+  folded into the first iteration's leaves afterwards. No per-row start travels with the data;
   ``save_model`` writes a complete model file. (The native recipes below hand the start
   as a lazy per-block base margin / init score instead.)
 - **Probabilities.** The posterior correction (``focal_proba="posterior"``) is applied
