@@ -58,11 +58,11 @@ SAME_MODEL = {"xgb": {"rtol": 0, "atol": 0}, "lgbm": {"rtol": 1e-9, "atol": 1e-1
 
 #: A weight of 2 is the row repeated, with settings that make the boosters' trees
 #: comparable: XGBoost's exact greedy splits (its gradient pairs are float32, so 1e-5),
-#: LightGBM on integer features with one value per bin (float64 sums, 1e-9).
+#: LightGBM on integer features with one value per bin (float64 sums, 1e-10).
 DUPLICATE_ROWS = {
     "xgb": ({"tree_method": "exact"}, 1e-5),
     "lgbm": ({"num_leaves": 4, "min_child_samples": 1, "min_data_in_bin": 1,
-              "min_child_weight": 1e-6}, 1e-9),
+              "min_child_weight": 1e-6}, 1e-10),
 }
 
 
@@ -585,7 +585,7 @@ def test_scale_pos_weight_is_a_sample_weight_on_the_positives(case):
     labels = np.array(["neg", "pos"])[y]
     spw = case.make(scale_pos_weight=4.0).fit(X, labels)
     weighted = case.make().fit(X, labels, sample_weight=np.where(y == 1, 4.0, 1.0))
-    assert spw.init_score_ == pytest.approx(weighted.init_score_, rel=1e-12)
+    assert spw.init_score_ == weighted.init_score_
     assert_allclose(spw.decision_function(X), weighted.decision_function(X),
                     **SAME_MODEL[case.backend])
 
@@ -692,9 +692,11 @@ def test_paper_names_gamma_and_alpha_are_refused_at_fit(case, param):
     with pytest.raises(ValueError, match=f"got {param}=2.0") as info:
         clf.fit(X, y)
     message = str(info.value)
-    assert (f"focal_{param}=2.0" in message) == (not case.ghm)
+    assert (f"focal_{param}" in message) == (not case.ghm)
     if case.ghm:
         assert "ghm_momentum" in message
+    else:
+        assert re.search(f"got {param}=2.0.*focal_{param}=2.0", message, re.S)
     theirs = BOOSTER_NAMES[case.backend].get(param)
     if theirs:
         assert re.search(f"{param}=2.0.*{theirs}=2.0", message)
@@ -799,6 +801,8 @@ def test_pickle_and_joblib_round_trip(case, task, tmp_path):
         assert other.loss_ == clf.loss_
         if case.ghm:
             assert_array_equal(other.loss_.density_, clf.loss_.density_)
+        if case.backend == "lgbm" and not case.dask:  # the native objective is its loss_
+            assert other.objective_.loss is other.loss_
 
 
 @tasks(IN_MEMORY_ONLY)
