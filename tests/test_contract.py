@@ -13,9 +13,13 @@ distributed class totals) stays in ``test_dask.py``.
 
 The Dask cases run on one module-scoped in-process ``LocalCluster`` (one worker, one
 thread) and are driven through :class:`DaskOnNumpy`, which turns numpy inputs into dask
-arrays and computes what the estimator returns. They take part in the points marked
-``DASK`` in their parametrization; the others (exact weight equivalences, early stopping,
-scikit-learn's estimator checks, grid searches) are in-memory only.
+arrays and computes what the estimator returns. The tests parametrized with ``ALL`` or
+``FOCAL`` run on them too. Those with ``IN_MEMORY_ONLY``, ``FOCAL_IN_MEMORY`` or ``GHM``
+do not, because the point does not apply or is tested in test_dask.py: there are no Dask
+GHM-C estimators; exact weight equivalences, offsets, pandas input, bad-weight messages
+and early stopping are checked against the in-memory models there (the Dask estimators'
+own input errors are Dask's); save_model, n_jobs, grid searches and scikit-learn's
+estimator checks are for in-memory estimators.
 """
 
 from __future__ import annotations
