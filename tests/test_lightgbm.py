@@ -12,7 +12,6 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import make_classification
-from sklearn.exceptions import NotFittedError
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
@@ -432,12 +431,6 @@ def test_is_unbalance_with_scale_pos_weight_is_an_error():
         FocalLGBMClassifier(is_unbalance=True, scale_pos_weight=2.0, **FAST).fit(X, y)
 
 
-def test_zero_weight_for_a_whole_class_is_an_error():
-    X, y = _binary(n=100)
-    with pytest.raises(ValueError, match="sample_weight.*positive total weight"):
-        FocalLGBMClassifier(**FAST).fit(X, y, sample_weight=(y == 0).astype(float))
-
-
 def test_negative_eval_sample_weight_names_the_argument():
     X, y = _binary(n=100)
     with pytest.raises(ValueError, match=r"eval_sample_weight\[0\]"):
@@ -676,41 +669,6 @@ def test_default_estimator_learns_on_rare_positives_like_the_builtin():
     assert ap_focal > ap_builtin - 0.05
     leaves = [t["num_leaves"] for t in focal.booster_.dump_model()["tree_info"]]
     assert np.mean(leaves) > 20  # the trees keep splitting
-
-
-# =====================================================================================
-# focal_alpha="balanced"
-# =====================================================================================
-def test_balanced_alpha_binary_uses_the_effective_training_weights():
-    X, y = _binary(weights=(0.9,))
-    labels = np.array(["neg", "pos"])[y]
-    w = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
-    class_weight = {"neg": 1.0, "pos": 2.5}
-    clf = FocalLGBMClassifier(focal_alpha="balanced", class_weight=class_weight, **FAST)
-    clf.fit(X, labels, sample_weight=w, eval_X=X, eval_y=labels)
-    eff = w * np.where(y == 1, 2.5, 1.0)
-    w0, w1 = eff[y == 0].sum(), eff[y == 1].sum()
-    assert clf.focal_alpha == "balanced"
-    assert clf.focal_alpha_ == pytest.approx(w0 / (w0 + w1), rel=1e-14)
-    assert clf.loss_ == FocalLoss(2.0, clf.focal_alpha_) and clf.objective_.loss == clf.loss_
-    explicit = FocalLGBMClassifier(focal_alpha=clf.focal_alpha_, class_weight=class_weight,
-                                   **FAST).fit(X, labels, sample_weight=w, eval_X=X,
-                                               eval_y=labels)
-    assert clf.init_score_ == explicit.init_score_
-    np.testing.assert_array_equal(clf.decision_function(X), explicit.decision_function(X))
-    assert clf.evals_result_ == explicit.evals_result_
-
-
-def test_balanced_alpha_multiclass_in_class_order():
-    X, y = _multiclass()
-    labels = np.array(["emu", "cat", "dog"])[y]  # classes_ = [cat, dog, emu]
-    w = np.linspace(0.5, 1.5, len(y))
-    clf = FocalLGBMClassifier(focal_alpha="balanced", **FAST).fit(X, labels, sample_weight=w)
-    totals = np.array([w[labels == c].sum() for c in ["cat", "dog", "emu"]])
-    np.testing.assert_allclose(clf.focal_alpha_, totals.sum() / (3 * totals), rtol=1e-14)
-    np.testing.assert_array_equal(clf.loss_.alpha, clf.focal_alpha_)
-    with pytest.raises(NotFittedError):
-        _ = clone(clf).focal_alpha_
 
 
 # =====================================================================================

@@ -12,7 +12,6 @@ import pytest
 import xgboost as xgb
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, logit
-from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
@@ -546,53 +545,8 @@ def test_extreme_gamma_on_one_percent_positives_trains():
 
 
 # =======================================================================================
-# focal_alpha="balanced"
+# focal_alpha="balanced" in the native adapters
 # =======================================================================================
-
-def test_balanced_alpha_binary_resolves_after_sample_and_class_weights():
-    X, y = binary_data()
-    labels = np.array(["neg", "pos"])[y]
-    w = np.where(np.arange(len(y)) % 4 == 0, 2.0, 1.0)
-    clf = FocalXGBClassifier(focal_alpha="balanced", scale_pos_weight=3.0, **SMALL)
-    clf.fit(X, labels, sample_weight=w, eval_set=[(X, labels)], verbose=False)
-    train_w = w * np.where(y == 1, 3.0, 1.0)
-    w0, w1 = train_w[y == 0].sum(), train_w[y == 1].sum()
-    assert clf.focal_alpha == "balanced"            # the parameter is never changed
-    assert clf.focal_alpha_ == pytest.approx(w0 / (w0 + w1), rel=1e-15)
-    assert clf.loss_ == FocalLoss(2.0, clf.focal_alpha_)
-    # the same model as the resolved number given explicitly: objective, metric and start
-    explicit = FocalXGBClassifier(focal_alpha=clf.focal_alpha_, scale_pos_weight=3.0,
-                                  **SMALL).fit(X, labels, sample_weight=w,
-                                               eval_set=[(X, labels)], verbose=False)
-    assert clf.init_score_ == explicit.init_score_
-    assert_array_equal(clf.decision_function(X), explicit.decision_function(X))
-    assert clf.evals_result() == explicit.evals_result()
-    assert_array_equal(clf.predict_proba(X), explicit.predict_proba(X))
-
-
-def test_balanced_alpha_multiclass_in_class_order_and_refit_re_resolves():
-    X, y = multiclass_data()
-    labels = np.array(["c", "a", "b"])[y]  # classes_ = [a, b, c]
-    clf = FocalXGBClassifier(focal_alpha="balanced", **SMALL).fit(X, labels)
-    totals = np.array([np.sum(labels == c) for c in ["a", "b", "c"]], dtype=float)
-    assert_allclose(clf.focal_alpha_, totals.sum() / (3 * totals), rtol=1e-14)
-    assert_array_equal(clf.loss_.alpha, clf.focal_alpha_)
-    # a refit on other data resolves again, from that data
-    keep = (labels != "a") | (np.arange(len(y)) % 3 == 0)
-    clf.fit(X[keep], labels[keep])
-    totals2 = np.array([np.sum(labels[keep] == c) for c in ["a", "b", "c"]], dtype=float)
-    assert_allclose(clf.focal_alpha_, totals2.sum() / (3 * totals2), rtol=1e-14)
-    assert clone(clf).focal_alpha == "balanced"
-    with pytest.raises(Exception, match="not fitted"):
-        _ = clone(clf).focal_alpha_
-
-
-def test_balanced_alpha_with_a_zero_weight_class_names_the_parameter():
-    X, y = binary_data(n=60)
-    with pytest.raises(ValueError, match="focal_alpha='balanced'"):
-        FocalXGBClassifier(focal_alpha="balanced", **SMALL).fit(
-            X, y, sample_weight=np.where(y == 1, 0.0, 1.0))
-
 
 def test_native_adapters_refuse_an_unresolved_balanced_loss():
     with pytest.raises(ValueError, match="resolve"):
