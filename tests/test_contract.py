@@ -790,6 +790,64 @@ def test_ghm_bad_parameters_name_them(case, params, match, error):
         case.make(**params).fit(X, y)
 
 
+#: Input errors whose wording differs between the backends (each names what is wrong in
+#: its booster's own terms): one contract, the message per backend.
+MESSAGES = {
+    "xgb": {
+        "rows": r"inconsistent numbers of samples: \[99, 100\]",
+        "eval_rows": r"inconsistent numbers of samples: \[90, 100\]",
+        "objective": ("binary:logitraw", "objective must stay at its default"),
+        "unseen_eval": r"eval_set\[0\] labels contains labels not seen in y: \['zzz'\]",
+        "spw_multiclass": "scale_pos_weight applies to binary targets only",
+    },
+    "lgbm": {
+        "rows": "X has 99 rows but y has 100 labels",
+        "eval_rows": "eval set 0 has 90 rows but 100 labels",
+        "objective": ("binary", "objective must be None"),
+        "unseen_eval": r"eval_y\[0\] contains labels not seen in y: \['zzz'\]",
+        "spw_multiclass": "scale_pos_weight apply to binary targets only",
+    },
+}
+
+
+@cases(IN_MEMORY_ONLY)
+def test_mismatched_lengths_are_errors(case):
+    X, y = binary_data(n=100)
+    message = MESSAGES[case.backend]
+    with pytest.raises(ValueError, match=message["rows"]):
+        case.make().fit(X[:99], y)
+    with pytest.raises(ValueError, match=message["rows"]):
+        case.make().fit(pd.DataFrame(X[:99]), y)
+    with pytest.raises(ValueError, match=message["eval_rows"]):
+        case.make().fit(X, y, **case.eval_kwargs(X[:90], y))
+
+
+@cases(IN_MEMORY_ONLY)
+def test_objective_must_stay_at_its_default(case):
+    # (the booster's other objective values and aliases: the backend test files)
+    X, y = binary_data(n=50)
+    value, match = MESSAGES[case.backend]["objective"]
+    with pytest.raises(ValueError, match=match):
+        case.make(objective=value).fit(X, y)
+
+
+@cases(IN_MEMORY_ONLY)
+def test_unseen_eval_label_is_an_error_naming_it(case):
+    X, y = binary_data(n=50)
+    labels = np.array(["a", "b"])[y]
+    bad = np.where(y == 1, "zzz", "a")
+    with pytest.raises(ValueError, match=MESSAGES[case.backend]["unseen_eval"]):
+        case.make().fit(X, labels, **case.eval_kwargs(X, bad))
+
+
+@cases(FOCAL_IN_MEMORY)
+def test_scale_pos_weight_rejected_for_multiclass(case):
+    X, y = multiclass_data(n=60)
+    with pytest.raises(ValueError, match=MESSAGES[case.backend]["spw_multiclass"]):
+        case.make(scale_pos_weight=2.0).fit(X, y)
+    case.make(scale_pos_weight=1.0).fit(X, y)  # 1 is no weighting
+
+
 @cases(GHM)
 def test_ghm_multiclass_is_a_clear_error(case):
     X, y = multiclass_data(n=60)

@@ -288,8 +288,9 @@ def test_bad_init_score_shape_names_the_argument():
 # =====================================================================================
 # Parameters: objective, focal parameters never reach the booster
 # =====================================================================================
-@pytest.mark.parametrize("kwargs", [{"objective": "binary"}, {"objective": "multiclass"},
-                                    {"loss": "binary"}, {"application": "xentropy"}])
+# (objective="binary", for every LightGBM estimator: test_contract.py)
+@pytest.mark.parametrize("kwargs", [{"objective": "multiclass"}, {"loss": "binary"},
+                                    {"application": "xentropy"}])
 def test_objective_must_stay_none(kwargs):
     X, y = _binary(n=100)
     with pytest.raises(ValueError, match="objective must be None"):
@@ -342,15 +343,14 @@ def test_eval_labels_are_encoded_with_the_training_classes(path):
         _weighted_mean_loss(clf.loss_, y_va_enc, clf.decision_function(X_va)), rel=1e-9)
 
 
-@pytest.mark.parametrize("path", ["eval_X", "eval_set"])
-def test_unseen_eval_label_is_an_error(path):
+def test_unseen_eval_label_in_eval_set_is_an_error():
+    # (through eval_X/eval_y, for every estimator: test_contract.py)
     X, y = _binary(n=200)
     y_str = np.array(["a", "b"], dtype=object)[y]
     bad = y_str.copy()
     bad[0] = "zzz"
-    kwargs = {"eval_X": X, "eval_y": bad} if path == "eval_X" else {"eval_set": [(X, bad)]}
     with pytest.raises(ValueError, match="zzz"):
-        FocalLGBMClassifier(**FAST).fit(X, y_str, **kwargs)
+        FocalLGBMClassifier(**FAST).fit(X, y_str, eval_set=[(X, bad)])
 
 
 def test_eval_set_and_eval_x_together_is_an_error():
@@ -406,14 +406,11 @@ def test_gamma_zero_is_unbalance_matches_builtin():
     np.testing.assert_allclose(focal.decision_function(X), expected, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"is_unbalance": True}, "binary targets only"),
-    ({"scale_pos_weight": 2.0}, "binary targets only"),
-])
-def test_positive_class_weights_are_binary_only(kwargs, match):
+def test_is_unbalance_is_binary_only():
+    # (scale_pos_weight: test_contract.py)
     X, y = _multiclass(n=150)
-    with pytest.raises(ValueError, match=match):
-        FocalLGBMClassifier(**FAST, **kwargs).fit(X, y)
+    with pytest.raises(ValueError, match="binary targets only"):
+        FocalLGBMClassifier(is_unbalance=True, **FAST).fit(X, y)
 
 
 @pytest.mark.parametrize("cls", [FocalLGBMClassifier, GHMLGBMClassifier])
@@ -590,17 +587,8 @@ def test_init_model_with_init_score_is_an_error():
 
 
 # =====================================================================================
-# Bad input
+# Extreme settings
 # =====================================================================================
-def test_mismatched_lengths_are_an_error():
-    X, y = _binary(n=100)
-    with pytest.raises(ValueError, match="X has 99 rows but y has 100"):
-        FocalLGBMClassifier(**FAST).fit(X[:99], y)
-    df = pd.DataFrame(X[:99])
-    with pytest.raises(ValueError, match="X has 99 rows"):
-        FocalLGBMClassifier(**FAST).fit(df, y)
-
-
 def test_extreme_gamma_and_learning_rate_on_rare_positives():
     X, y = make_classification(n_samples=2000, n_features=10, n_informative=5,
                                weights=[0.99], flip_y=0.005, random_state=0)
@@ -714,12 +702,6 @@ def test_ghm_params_never_reach_the_booster(capfd):
     assert "Using self-defined objective function" in out  # logging was on
     assert "ghm" not in out and "Unknown parameter" not in out
     assert not any(k.startswith("ghm") for k in clf.booster_.params)
-
-
-def test_ghm_objective_must_stay_none():
-    X, y = _binary(n=100)
-    with pytest.raises(ValueError, match="objective must be None"):
-        _ghm(objective="binary").fit(X, y)
 
 
 @pytest.mark.parametrize("multiclass", [False, True])
