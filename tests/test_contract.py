@@ -271,23 +271,6 @@ FOCAL_IN_MEMORY = _params([c for c in IN_MEMORY if not c.ghm])
 GHM = _params([c for c in IN_MEMORY if c.ghm])
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    pytest.importorskip("dask")
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("pyarrow")
-    # One in-process worker: LightGBM's network is per process, and one worker makes
-    # the Dask models the in-memory ones.
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                       dashboard_address=":0", silence_logs=40)
-    client = distributed.Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
-
-
 @pytest.fixture
 def case(request):
     c = request.param
