@@ -1,5 +1,9 @@
 """Dask: the Dask estimators agree with the in-memory ones; the native recipes work.
 
+The estimator contract the Dask estimators share with the in-memory ones (shapes,
+labels, weights, parameter checks, get_params/clone, pickling, focal_proba) runs over
+them in test_contract.py; this module keeps what is Dask's own.
+
 Everything runs on one module-scoped ``LocalCluster`` of two single-threaded worker
 processes (no dashboard, random ports), closed when the module ends. Data are small and
 models have few trees: the whole module takes well under a minute on two cores.
@@ -24,7 +28,6 @@ import dask.dataframe as dd  # noqa: E402
 import pandas as pd  # noqa: E402
 import xgboost.dask as dxgb  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
-from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
@@ -288,32 +291,6 @@ def test_class_totals_keep_tiny_classes_and_refuse_overflow(client):
         class_totals(y, _arr(np.array([1.0, 1e39, 1.0, 1.0] * 50), 50), client=client)
 
 
-@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
-def test_paper_names_gamma_and_alpha_are_refused_at_fit(client, backend):
-    """Issue 13: gamma= / alpha= mean something else to the boosters; fit says so."""
-    X, y, _, _ = _binary(seed=3, n=400)
-    dX, dy = _arr(X, 100), _arr(y, 100)
-    for param in ("gamma", "alpha"):
-        est = _make(backend, client, **{param: 2.0})
-        assert est.get_params()[param] == 2.0
-        with pytest.raises(ValueError, match=f"got {param}=2.0.*focal_{param}=2.0"):
-            est.fit(dX, dy)
-
-
-@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
-def test_weights_beyond_float32_are_errors_naming_the_argument(client, backend):
-    """Issue 13: weights the boosters would store as inf (float32) are refused up front."""
-    X, y, _, _ = _binary(seed=3, n=400)
-    dX, dy = _arr(X, 100), _arr(y, 100)
-    with pytest.raises(ValueError, match="scale_pos_weight"):
-        _make(backend, client, scale_pos_weight=1e300).fit(dX, dy)
-    with pytest.raises(ValueError, match="training weights .*scale_pos_weight"):
-        _make(backend, client, scale_pos_weight=1e30).fit(
-            dX, dy, sample_weight=_arr(np.full(400, 1e10), 100))
-    with pytest.raises(ValueError, match="sample_weight must be at most"):
-        _make(backend, client).fit(dX, dy, sample_weight=_arr(np.full(400, 1e39), 100))
-
-
 # ---------------------------------------------------------------------------------------
 # native use
 # ---------------------------------------------------------------------------------------
@@ -399,36 +376,21 @@ def test_adapters_pickle_and_run_on_a_worker(client):
 # estimator surface
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
-def test_fitted_model_pickles_and_predicts_the_same(client, backend):
+def test_lgbm_to_local_predicts_the_same(client):
+    # (pickling and focal_proba on a fitted model: test_contract.py)
     X, y, X_test, _ = _binary(seed=9, n=800)
-    est = _make(backend, client).fit(_arr(X, 200), _arr(y, 200))
+    est = _make("lgbm", client).fit(_arr(X, 200), _arr(y, 200))
     before = est.predict_proba(_arr(X_test, 200)).compute()
-    copy = pickle.loads(pickle.dumps(est))
-    if backend == "xgb":
-        copy.client = client
-    else:
-        copy.set_params(client=client)
-    assert_allclose(copy.predict_proba(_arr(X_test, 200)).compute(), before)
-    if backend == "lgbm":  # the in-memory twin predicts the same on in-memory data
-        assert_allclose(est.to_local().predict_proba(X_test), before, atol=1e-12)
-    # focal_proba="confidence" is read at prediction time: the raw sigmoid of the margin
-    margin = est.decision_function(_arr(X_test, 200)).compute()
-    confidence = est.set_params(focal_proba="confidence").predict_proba(_arr(X_test, 200))
-    assert_allclose(confidence.compute()[:, 1], 1.0 / (1.0 + np.exp(-margin)), rtol=1e-12)
+    # the in-memory twin predicts the same on in-memory data
+    assert_allclose(est.to_local().predict_proba(X_test), before, atol=1e-12)
 
 
 @pytest.mark.parametrize("backend", ["xgb", "lgbm"])
-def test_params_clone_and_focal_params_never_reach_the_booster(client, backend, capfd):
+def test_focal_params_never_reach_the_booster(client, backend, capfd):
+    # (get_params, clone, and fit leaving the parameters unchanged: test_contract.py)
     X, y, _, _ = _binary(seed=10, n=800)
     est = _make(backend, client, focal_gamma=1.0, focal_alpha=0.3)
-    params = est.get_params()
-    assert {"focal_gamma", "focal_alpha", "focal_hessian", "focal_proba"} <= set(params)
     est.fit(_arr(X, 200), _arr(y, 200))
-    after = est.get_params()
-    for name, value in params.items():
-        assert after[name] is value or after[name] == value, name
-    assert clone(est).get_params()["focal_gamma"] == 1.0
     if backend == "xgb":
         config = est.get_booster().save_config()
     else:
@@ -480,8 +442,6 @@ def test_bad_input_raises(client, backend):
         _make(backend, client).fit(dX, dy, sample_weight=_arr(np.zeros(400), 100))
     with pytest.raises(ValueError, match="at least 2 classes"):
         _make(backend, client).fit(dX, _arr(np.zeros(400, dtype=int), 100))
-    with pytest.raises(ValueError, match="focal_gamma"):
-        _make(backend, client, focal_gamma=-1.0).fit(dX, dy)
     bad_eval = [(dX, _arr(np.where(y == 1, 5, 0), 100))]
     with pytest.raises(ValueError, match="not seen in y"):
         if backend == "xgb":

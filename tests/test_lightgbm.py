@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 import warnings
 
-import joblib
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -13,12 +12,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import make_classification
-from sklearn.exceptions import NotFittedError
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
 from boostfocal.lightgbm import (
@@ -208,38 +202,19 @@ def test_native_objective_rejects_non_loss():
 
 
 # =====================================================================================
-# FocalLGBMClassifier: losses, starting score, offsets
+# FocalLGBMClassifier: what is LightGBM's own. The estimator contract shared with the
+# other estimators (shapes, labels, weights, parameters, persistence, early stopping,
+# GHM-C, scikit-learn's estimator checks) is tested once for all in test_contract.py.
 # =====================================================================================
-def test_binary_fit_uses_focal_loss_and_starting_score():
-    X, y = _binary()
-    clf = FocalLGBMClassifier(focal_gamma=2.0, focal_alpha=0.25, **FAST).fit(X, y)
-    assert clf.loss_ == FocalLoss(2.0, 0.25)
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_native_objective_is_the_loss_and_the_booster_holds_the_start(multiclass):
+    X, y = _multiclass() if multiclass else _binary()
+    clf = FocalLGBMClassifier(focal_gamma=2.0, focal_alpha=None if multiclass else 0.25,
+                              **FAST).fit(X, y)
     assert clf.objective_.loss == clf.loss_  # the native LightGBM objective
-    assert isinstance(clf.init_score_, float)
-    assert clf.init_score_ == pytest.approx(FocalLoss(2.0, 0.25).init_score(y), rel=1e-12)
     # The booster's own raw scores hold the start (in its first iteration's leaves).
     raw = clf.booster_.predict(X, raw_score=True)
     np.testing.assert_allclose(clf.decision_function(X), raw, rtol=1e-12)
-    assert clf.decision_function(X).shape == (len(y),)
-
-
-def test_multiclass_fit_uses_softmax_focal_loss_and_alpha_in_class_order():
-    X, y = _multiclass()
-    labels = np.array(["cat", "dog", "emu"])[y]
-    alpha = [0.5, 1.0, 2.0]
-    clf = FocalLGBMClassifier(focal_alpha=alpha, **FAST).fit(X, labels)
-    assert isinstance(clf.loss_, SoftmaxFocalLoss)
-    assert clf.loss_.alpha.tolist() == alpha
-    assert clf.classes_.tolist() == ["cat", "dog", "emu"]
-    expected = SoftmaxFocalLoss(2.0, alpha).init_score(y, n_classes=3)
-    np.testing.assert_allclose(clf.init_score_, expected, rtol=1e-12)
-    margin = clf.decision_function(X)
-    assert margin.shape == (len(y), 3)
-    np.testing.assert_allclose(margin, clf.booster_.predict(X, raw_score=True), rtol=1e-12)
-    proba = clf.predict_proba(X)
-    assert proba.shape == (len(y), 3)
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
-    assert np.mean(clf.predict(X) == labels) > 0.8
 
 
 @pytest.mark.parametrize("multiclass", [False, True])
@@ -311,24 +286,15 @@ def test_bad_init_score_shape_names_the_argument():
 
 
 # =====================================================================================
-# Parameters: objective, focal parameters never reach the booster, fit keeps params
+# Parameters: objective, focal parameters never reach the booster
 # =====================================================================================
-@pytest.mark.parametrize("kwargs", [{"objective": "binary"}, {"objective": "multiclass"},
-                                    {"loss": "binary"}, {"application": "xentropy"}])
+# (objective="binary", for every LightGBM estimator: test_contract.py)
+@pytest.mark.parametrize("kwargs", [{"objective": "multiclass"}, {"loss": "binary"},
+                                    {"application": "xentropy"}])
 def test_objective_must_stay_none(kwargs):
     X, y = _binary(n=100)
     with pytest.raises(ValueError, match="objective must be None"):
         FocalLGBMClassifier(**FAST, **kwargs).fit(X, y)
-
-
-def test_fit_does_not_change_constructor_params():
-    X, y = _binary()
-    clf = FocalLGBMClassifier(focal_gamma=1.0, class_weight="balanced", metric="auc",
-                              is_unbalance=True, **FAST)
-    before = clf.get_params()
-    clf.fit(X, y, eval_X=X, eval_y=y)
-    assert clf.get_params() == before
-    assert clf.objective is None
 
 
 def test_focal_params_never_reach_the_booster(capfd):
@@ -350,26 +316,12 @@ def test_focal_params_never_reach_the_booster(capfd):
 # =====================================================================================
 # Labels and input types
 # =====================================================================================
-@pytest.mark.parametrize("labels", [np.array(["no", "yes"]), np.array([1, 3]),
-                                    np.array([-1.0, 1.0]), np.array([False, True])])
-def test_arbitrary_binary_labels(labels):
-    X, y = _binary(n=200)
-    y_lab = labels[y]
-    clf = FocalLGBMClassifier(**FAST).fit(X, y_lab)
-    assert clf.classes_.tolist() == labels.tolist()
-    pred = clf.predict(X)
-    assert pred.dtype == y_lab.dtype
-    assert set(pred) <= set(labels.tolist())
-    np.testing.assert_array_equal(pred, labels[(clf.predict_proba(X)[:, 1] > 0.5).astype(int)])
-
-
 @pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 def test_pandas_input_and_series_labels():
     X, y = _binary(n=200)
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     ys = pd.Series(np.array(["neg", "pos"])[y], name="target")
     clf = FocalLGBMClassifier(**FAST).fit(df, ys, eval_X=df, eval_y=ys)
-    assert clf.feature_names_in_.tolist() == df.columns.tolist()
     assert clf.predict(df).tolist() == clf.predict(X).tolist()
     np.testing.assert_allclose(clf.decision_function(df), clf.decision_function(X))
 
@@ -391,15 +343,14 @@ def test_eval_labels_are_encoded_with_the_training_classes(path):
         _weighted_mean_loss(clf.loss_, y_va_enc, clf.decision_function(X_va)), rel=1e-9)
 
 
-@pytest.mark.parametrize("path", ["eval_X", "eval_set"])
-def test_unseen_eval_label_is_an_error(path):
+def test_unseen_eval_label_in_eval_set_is_an_error():
+    # (through eval_X/eval_y, for every estimator: test_contract.py)
     X, y = _binary(n=200)
     y_str = np.array(["a", "b"], dtype=object)[y]
     bad = y_str.copy()
     bad[0] = "zzz"
-    kwargs = {"eval_X": X, "eval_y": bad} if path == "eval_X" else {"eval_set": [(X, bad)]}
     with pytest.raises(ValueError, match="zzz"):
-        FocalLGBMClassifier(**FAST).fit(X, y_str, **kwargs)
+        FocalLGBMClassifier(**FAST).fit(X, y_str, eval_set=[(X, bad)])
 
 
 def test_eval_set_and_eval_x_together_is_an_error():
@@ -411,39 +362,6 @@ def test_eval_set_and_eval_x_together_is_an_error():
 # =====================================================================================
 # Weights: sample_weight, class_weight, is_unbalance, scale_pos_weight
 # =====================================================================================
-def test_sample_weight_is_honoured():
-    X, y = _binary()
-    w = np.where(y == 1, 3.0, 1.0)
-    weighted = FocalLGBMClassifier(**FAST).fit(X, y, sample_weight=w)
-    plain = FocalLGBMClassifier(**FAST).fit(X, y)
-    assert weighted.init_score_ == pytest.approx(weighted.loss_.init_score(y, w), rel=1e-12)
-    assert weighted.init_score_ > plain.init_score_
-    assert np.mean(weighted.predict_proba(X)[:, 1]) > np.mean(plain.predict_proba(X)[:, 1])
-
-
-@pytest.mark.parametrize("multiclass", [False, True])
-def test_sample_weight_two_equals_duplicated_rows(multiclass):
-    """Weights reach the gradients, not only the starting score (integer features: same bins)."""
-    rng = np.random.RandomState(0)
-    X = rng.randint(0, 8, size=(240, 3)).astype(float)
-    score = X[:, 0] + 2 * rng.randn(240)
-    y = np.digitize(score, [3, 6]) if multiclass else (score > 5).astype(int)
-    w = np.ones(240)
-    w[:60] = 2.0
-    X_dup, y_dup = np.vstack([X, X[:60]]), np.concatenate([y, y[:60]])
-    params = dict(FAST, num_leaves=4, min_child_samples=1, min_data_in_bin=1,
-                  min_child_weight=1e-6)
-    weighted = FocalLGBMClassifier(**params).fit(X, y, sample_weight=w)
-    duplicated = FocalLGBMClassifier(**params).fit(X_dup, y_dup)
-    unweighted = FocalLGBMClassifier(**params).fit(X, y)
-    np.testing.assert_allclose(weighted.init_score_, duplicated.init_score_, rtol=1e-12)
-    np.testing.assert_allclose(weighted.decision_function(X), duplicated.decision_function(X),
-                               rtol=0, atol=1e-9)
-    trees_w = weighted.decision_function(X) - weighted.init_score_
-    trees_u = unweighted.decision_function(X) - unweighted.init_score_
-    assert np.max(np.abs(trees_w - trees_u)) > 1e-3
-
-
 @pytest.mark.parametrize("multiclass", [False, True])
 def test_class_weight_equals_the_same_sample_weights(multiclass):
     X, y = _multiclass() if multiclass else _binary()
@@ -467,7 +385,8 @@ def test_class_weight_equals_the_same_sample_weights(multiclass):
                                .init_score_, rtol=1e-12, atol=1e-14)
 
 
-def test_is_unbalance_and_scale_pos_weight_are_honoured():
+def test_is_unbalance_is_honoured():
+    # (scale_pos_weight, a sample weight on the positives: test_contract.py)
     X, y = _binary(weights=(0.9,))
     n_pos, n_neg = int(y.sum()), int((1 - y).sum())
     unbalanced = FocalLGBMClassifier(is_unbalance=True, **FAST).fit(X, y)
@@ -475,11 +394,6 @@ def test_is_unbalance_and_scale_pos_weight_are_honoured():
         y == 1, n_neg / n_pos, 1.0))
     np.testing.assert_allclose(unbalanced.decision_function(X),
                                explicit.decision_function(X), rtol=1e-9, atol=1e-12)
-    spw = FocalLGBMClassifier(scale_pos_weight=4.0, **FAST).fit(X, y)
-    explicit = FocalLGBMClassifier(**FAST).fit(X, y, sample_weight=np.where(y == 1, 4.0, 1.0))
-    np.testing.assert_allclose(spw.decision_function(X), explicit.decision_function(X),
-                               rtol=1e-9, atol=1e-12)
-    assert spw.init_score_ == pytest.approx(explicit.init_score_, rel=1e-12)
 
 
 def test_gamma_zero_is_unbalance_matches_builtin():
@@ -492,78 +406,26 @@ def test_gamma_zero_is_unbalance_matches_builtin():
     np.testing.assert_allclose(focal.decision_function(X), expected, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"is_unbalance": True}, "binary targets only"),
-    ({"scale_pos_weight": 2.0}, "binary targets only"),
-])
-def test_positive_class_weights_are_binary_only(kwargs, match):
+def test_is_unbalance_is_binary_only():
+    # (scale_pos_weight: test_contract.py)
     X, y = _multiclass(n=150)
-    with pytest.raises(ValueError, match=match):
-        FocalLGBMClassifier(**FAST, **kwargs).fit(X, y)
+    with pytest.raises(ValueError, match="binary targets only"):
+        FocalLGBMClassifier(is_unbalance=True, **FAST).fit(X, y)
 
 
 @pytest.mark.parametrize("cls", [FocalLGBMClassifier, GHMLGBMClassifier])
-@pytest.mark.parametrize("param", ["gamma", "alpha"])
-def test_paper_names_gamma_and_alpha_are_refused_at_fit(cls, param):
-    """Issue 13: FocalLGBMClassifier(alpha=0.25) was silently ignored (LightGBM's alpha is
-    the Huber/quantile parameter). The estimator stores it (get_params, clone keep
-    working) and fit refuses it, naming the focal parameter."""
+def test_class_weight_beyond_float32_is_an_error_naming_it(cls):
+    """Issue 13: LightGBM stores the weights as float32, where they became inf (the
+    scale_pos_weight and sample_weight cases: test_contract.py)."""
     X, y = _binary(n=100)
-    clf = clone(cls(**{param: 0.25}, **FAST))
-    assert clf.get_params()[param] == 0.25
-    with pytest.raises(ValueError, match=f"got {param}=0.25") as info:
-        clf.fit(X, y)
-    hint = f"focal_{param}=0.25" if cls is FocalLGBMClassifier else "ghm_momentum"
-    assert hint in str(info.value)
-
-
-@pytest.mark.parametrize("cls", [FocalLGBMClassifier, GHMLGBMClassifier])
-def test_weights_beyond_float32_are_errors_naming_the_argument(cls):
-    """Issue 13: scale_pos_weight=1e300 trained a constant model (LightGBM stores the
-    weights as float32, where they became inf)."""
-    X, y = _binary(n=100)
-    with pytest.raises(ValueError, match="training weights .*scale_pos_weight"):
-        cls(scale_pos_weight=1e300, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="training weights .*class_weight"):
         cls(class_weight={0: 1.0, 1: 1e39}, **FAST).fit(X, y)
-    with pytest.raises(ValueError, match="sample_weight must be at most"):
-        cls(**FAST).fit(X, y, sample_weight=np.where(y == 1, 1e39, 1.0))
-
-
-@pytest.mark.parametrize("cls", [FocalLGBMClassifier, GHMLGBMClassifier])
-def test_extreme_class_weight_ratio_keeps_both_class_totals(cls):
-    """Issue 13: with positives weighted 1e17, W0 = sum(w) - W1 cancelled to 0 and the
-    fit was refused; each class is now summed on its own."""
-    X, y = _binary(n=200)
-    clf = cls(scale_pos_weight=1e17, **FAST).fit(X, y)
-    n1 = int(y.sum())
-    expected = clf.loss_.init_score_from_totals(float(len(y) - n1), 1e17 * n1)
-    assert clf.init_score_ == pytest.approx(expected, rel=1e-12)
-    assert np.all(np.isfinite(clf.predict_proba(X)))
 
 
 def test_is_unbalance_with_scale_pos_weight_is_an_error():
     X, y = _binary(n=100)
     with pytest.raises(ValueError, match="is_unbalance and scale_pos_weight"):
         FocalLGBMClassifier(is_unbalance=True, scale_pos_weight=2.0, **FAST).fit(X, y)
-
-
-@pytest.mark.parametrize("weights,match", [
-    (-np.ones(100), "sample_weight must be >= 0"),
-    (np.zeros(100), "sample_weight must not be all zero"),
-    (np.ones(99), "sample_weight has 99 entries"),
-    (np.full(100, np.nan), "sample_weight contains NaN"),
-])
-def test_bad_sample_weight_names_the_argument(weights, match):
-    X, y = _binary(n=100)
-    with pytest.raises(ValueError, match=match):
-        FocalLGBMClassifier(**FAST).fit(X, y, sample_weight=weights)
-
-
-def test_zero_weight_for_a_whole_class_is_an_error():
-    X, y = _binary(n=100)
-    with pytest.raises(ValueError, match="sample_weight.*positive total weight"):
-        FocalLGBMClassifier(**FAST).fit(X, y, sample_weight=(y == 0).astype(float))
 
 
 def test_negative_eval_sample_weight_names_the_argument():
@@ -576,16 +438,12 @@ def test_negative_eval_sample_weight_names_the_argument():
 # =====================================================================================
 # Metrics and early stopping
 # =====================================================================================
-@pytest.mark.parametrize("how", ["callback", "param"])
-def test_early_stopping_stops_at_the_focal_minimum(how):
+def test_early_stopping_callback_stops_at_the_focal_minimum():
+    # (the early_stopping_round parameter, for every estimator: test_contract.py)
     X, y = _binary(n=600, seed=1)
     X_tr, y_tr, X_va, y_va = X[:400], y[:400], X[400:], y[400:]
     params = {"n_estimators": 200, "learning_rate": 0.5, "n_jobs": 1, "verbose": -1}
-    if how == "param":
-        params["early_stopping_round"] = 5
-        callbacks = None
-    else:
-        callbacks = [lgb.early_stopping(5, verbose=False)]
+    callbacks = [lgb.early_stopping(5, verbose=False)]
     clf = FocalLGBMClassifier(**params).fit(X_tr, y_tr, eval_X=X_va, eval_y=y_va,
                                             callbacks=callbacks)
     result = clf.evals_result_["valid_0"]
@@ -620,23 +478,13 @@ def test_probability_metric_warns():
 # Prediction surface
 # =====================================================================================
 @pytest.mark.parametrize("multiclass", [False, True])
-def test_predict_surface(multiclass):
+def test_raw_score_and_iteration_control(multiclass):
+    # (probabilities, labels and focal_proba: test_contract.py)
     X, y = _multiclass() if multiclass else _binary()
     clf = FocalLGBMClassifier(**FAST).fit(X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # LightGBM's "raw scores" UserWarning must not leak
-        margin = clf.decision_function(X)
-        proba = clf.predict_proba(X)
-        labels = clf.predict(X)
-    n_classes = 3 if multiclass else 2
-    assert proba.shape == (len(y), n_classes)
-    np.testing.assert_allclose(proba, clf.loss_.predict_proba(margin), rtol=1e-12)
-    np.testing.assert_array_equal(labels, clf.classes_[np.argmax(proba, axis=1)])
+    margin = clf.decision_function(X)
     np.testing.assert_array_equal(clf.predict(X, raw_score=True), margin)
     np.testing.assert_array_equal(clf.predict_proba(X, raw_score=True), margin)
-    confidence = clone(clf).set_params(focal_proba="confidence").fit(X, y)
-    np.testing.assert_allclose(confidence.predict_proba(X),
-                               confidence.loss_.predict_confidence(margin), rtol=1e-12)
     # iteration control is kept; iteration 0 holds the start, which start_iteration > 0
     # leaves out of the booster's scores and decision_function adds back
     first = clf.decision_function(X, num_iteration=1)
@@ -674,12 +522,6 @@ def test_pred_contrib_on_sparse_input_includes_the_start(multiclass):
         assert sp.issparse(block)
         np.testing.assert_allclose(np.asarray(block.sum(axis=1)).ravel(), margin[:, k],
                                    rtol=1e-6, atol=1e-8)
-
-
-def test_predict_before_fit_raises_not_fitted():
-    X, _ = _binary(n=20)
-    with pytest.raises(NotFittedError):
-        FocalLGBMClassifier().predict_proba(X)
 
 
 # =====================================================================================
@@ -745,49 +587,8 @@ def test_init_model_with_init_score_is_an_error():
 
 
 # =====================================================================================
-# Bad input
+# Extreme settings
 # =====================================================================================
-@pytest.mark.parametrize("kwargs,match", [
-    ({"focal_gamma": -1.0}, "focal_gamma"),
-    ({"focal_gamma": np.nan}, "focal_gamma"),
-    ({"focal_gamma": np.inf}, "focal_gamma"),
-    ({"focal_alpha": 0.0}, "focal_alpha"),
-    ({"focal_alpha": 1.0}, "focal_alpha"),
-    ({"focal_alpha": 1.5}, "focal_alpha"),
-    ({"focal_alpha": [0.5, 0.5]}, "focal_alpha"),
-    ({"focal_hessian": "newton"}, "focal_hessian"),
-    ({"focal_proba": "raw"}, "focal_proba"),
-])
-def test_bad_focal_params_name_the_argument(kwargs, match):
-    X, y = _binary(n=100)
-    with pytest.raises(ValueError, match=match):
-        FocalLGBMClassifier(**FAST, **kwargs).fit(X, y)
-
-
-def test_multiclass_alpha_of_wrong_length_names_the_argument():
-    X, y = _multiclass(n=150)
-    with pytest.raises(ValueError, match="focal_alpha.*3 classes"):
-        FocalLGBMClassifier(focal_alpha=[1.0, 2.0], **FAST).fit(X, y)
-
-
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_non_finite_labels_are_an_error(bad):
-    X, y = _binary(n=100)
-    y = y.astype(float)
-    y[3] = bad
-    with pytest.raises(ValueError, match="NaN or infinite"):
-        FocalLGBMClassifier(**FAST).fit(X, y)
-
-
-def test_mismatched_lengths_are_an_error():
-    X, y = _binary(n=100)
-    with pytest.raises(ValueError, match="X has 99 rows but y has 100"):
-        FocalLGBMClassifier(**FAST).fit(X[:99], y)
-    df = pd.DataFrame(X[:99])
-    with pytest.raises(ValueError, match="X has 99 rows"):
-        FocalLGBMClassifier(**FAST).fit(df, y)
-
-
 def test_extreme_gamma_and_learning_rate_on_rare_positives():
     X, y = make_classification(n_samples=2000, n_features=10, n_informative=5,
                                weights=[0.99], flip_y=0.005, random_state=0)
@@ -805,51 +606,12 @@ def test_extreme_gamma_and_learning_rate_on_rare_positives():
 # =====================================================================================
 # scikit-learn integration
 # =====================================================================================
-@pytest.mark.parametrize("multiclass", [False, True])
-def test_pickle_and_joblib_round_trip(multiclass, tmp_path):
-    X, y = _multiclass() if multiclass else _binary()
-    clf = FocalLGBMClassifier(**FAST).fit(X, np.array(["x", "y", "z"])[y])
-    restored = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
-    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
-    path = tmp_path / "model.joblib"
-    joblib.dump(clf, path)
-    np.testing.assert_array_equal(joblib.load(path).decision_function(X),
-                                  clf.decision_function(X))
-
-
 def test_clone_keeps_params():
     clf = FocalLGBMClassifier(focal_gamma=1.5, focal_alpha=0.3, num_leaves=7,
                               min_data_in_bin=2, **FAST)
     params = clone(clf).get_params()
     assert params == clf.get_params()
     assert params["focal_gamma"] == 1.5 and params["min_data_in_bin"] == 2
-
-
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_grid_search_over_focal_gamma(n_jobs):
-    X, y = _binary(n=300, weights=(0.9,))
-    pipe = make_pipeline(StandardScaler(), FocalLGBMClassifier(**FAST))
-    search = GridSearchCV(pipe, {"focallgbmclassifier__focal_gamma": [0.0, 2.0]},
-                          scoring="average_precision", cv=3, n_jobs=n_jobs)
-    search.fit(X, y)
-    scores = search.cv_results_["mean_test_score"]
-    assert np.all(np.isfinite(scores)) and np.all(scores > 0.5)
-    assert search.best_params_["focallgbmclassifier__focal_gamma"] in (0.0, 2.0)
-
-
-#: Why a check fails, for each check FocalLGBMClassifier is expected to fail.
-EXPECTED_FAILED_CHECKS = {
-    "check_no_attributes_set_in_init": (
-        "inherited from LGBMClassifier: LGBMModel.__init__ sets private attributes "
-        "(LightGBM issue #2628); LGBMClassifier fails this check too"),
-}
-
-
-@parametrize_with_checks([FocalLGBMClassifier(n_estimators=5, n_jobs=1, verbose=-1)],
-                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 # =====================================================================================
@@ -898,41 +660,6 @@ def test_default_estimator_learns_on_rare_positives_like_the_builtin():
 
 
 # =====================================================================================
-# focal_alpha="balanced"
-# =====================================================================================
-def test_balanced_alpha_binary_uses_the_effective_training_weights():
-    X, y = _binary(weights=(0.9,))
-    labels = np.array(["neg", "pos"])[y]
-    w = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
-    class_weight = {"neg": 1.0, "pos": 2.5}
-    clf = FocalLGBMClassifier(focal_alpha="balanced", class_weight=class_weight, **FAST)
-    clf.fit(X, labels, sample_weight=w, eval_X=X, eval_y=labels)
-    eff = w * np.where(y == 1, 2.5, 1.0)
-    w0, w1 = eff[y == 0].sum(), eff[y == 1].sum()
-    assert clf.focal_alpha == "balanced"
-    assert clf.focal_alpha_ == pytest.approx(w0 / (w0 + w1), rel=1e-14)
-    assert clf.loss_ == FocalLoss(2.0, clf.focal_alpha_) and clf.objective_.loss == clf.loss_
-    explicit = FocalLGBMClassifier(focal_alpha=clf.focal_alpha_, class_weight=class_weight,
-                                   **FAST).fit(X, labels, sample_weight=w, eval_X=X,
-                                               eval_y=labels)
-    assert clf.init_score_ == explicit.init_score_
-    np.testing.assert_array_equal(clf.decision_function(X), explicit.decision_function(X))
-    assert clf.evals_result_ == explicit.evals_result_
-
-
-def test_balanced_alpha_multiclass_in_class_order():
-    X, y = _multiclass()
-    labels = np.array(["emu", "cat", "dog"])[y]  # classes_ = [cat, dog, emu]
-    w = np.linspace(0.5, 1.5, len(y))
-    clf = FocalLGBMClassifier(focal_alpha="balanced", **FAST).fit(X, labels, sample_weight=w)
-    totals = np.array([w[labels == c].sum() for c in ["cat", "dog", "emu"]])
-    np.testing.assert_allclose(clf.focal_alpha_, totals.sum() / (3 * totals), rtol=1e-14)
-    np.testing.assert_array_equal(clf.loss_.alpha, clf.focal_alpha_)
-    with pytest.raises(NotFittedError):
-        _ = clone(clf).focal_alpha_
-
-
-# =====================================================================================
 # GHM-C: native adapters and GHMLGBMClassifier
 # =====================================================================================
 def test_native_ghm_lightgbm_trains_on_a_copy_of_the_loss():
@@ -956,36 +683,14 @@ def _ghm(**kwargs):
     return GHMLGBMClassifier(**{**FAST, **kwargs})
 
 
-def test_ghm_fit_attributes_and_predictions():
+def test_ghm_native_objective_is_the_loss_and_the_booster_holds_the_start():
+    # (the GHM-C estimator contract: test_contract.py)
     X, y = _binary()
-    labels = np.array(["no", "yes"])[y]
-    clf = _ghm(ghm_bins=30, ghm_momentum=0.5).fit(X, labels)
-    assert clf.classes_.tolist() == ["no", "yes"]
-    assert clf.loss_ == GHMLoss(30, 0.5) and clf.objective_.loss is clf.loss_
-    assert clf.loss_.n_updates_ == FAST["n_estimators"]  # one update per round
-    assert clf.init_score_ == pytest.approx(np.log(y.mean() / (1 - y.mean())), rel=1e-14)
+    clf = _ghm(ghm_bins=30, ghm_momentum=0.5).fit(X, np.array(["no", "yes"])[y])
+    assert clf.objective_.loss is clf.loss_
     margin = clf.decision_function(X)
     np.testing.assert_allclose(margin, clf.booster_.predict(X, raw_score=True), rtol=1e-12)
-    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-margin)),
-                               rtol=1e-12)
-    np.testing.assert_array_equal(clf.predict(X),
-                                  clf.classes_[(clf.predict_proba(X)[:, 1] > 0.5).astype(int)])
-    assert roc_auc_score(y, margin) > 0.85
     assert repr(_ghm(ghm_bins=5)).startswith("GHMLGBMClassifier(ghm_bins=5")
-
-
-def test_ghm_one_bin_is_the_logistic_focal_estimator():
-    X, y = _binary()
-    ghm = _ghm(ghm_bins=1).fit(X, y)
-    logistic = FocalLGBMClassifier(focal_gamma=0.0, **FAST).fit(X, y)
-    np.testing.assert_allclose(ghm.decision_function(X), logistic.decision_function(X),
-                               rtol=0, atol=1e-12)
-
-
-def test_ghm_multiclass_is_a_clear_error():
-    X, y = _multiclass(n=90)
-    with pytest.raises(ValueError, match="GHMLGBMClassifier: Only binary classification"):
-        _ghm().fit(X, y)
 
 
 def test_ghm_params_never_reach_the_booster(capfd):
@@ -997,106 +702,6 @@ def test_ghm_params_never_reach_the_booster(capfd):
     assert "Using self-defined objective function" in out  # logging was on
     assert "ghm" not in out and "Unknown parameter" not in out
     assert not any(k.startswith("ghm") for k in clf.booster_.params)
-
-
-@pytest.mark.parametrize("kwargs,match", [({"ghm_bins": 0}, "ghm_bins"),
-                                          ({"ghm_momentum": 1.5}, "ghm_momentum"),
-                                          ({"objective": "binary"}, "objective must be None")])
-def test_ghm_bad_params_name_the_argument(kwargs, match):
-    X, y = _binary(n=100)
-    with pytest.raises(ValueError, match=match):
-        _ghm(**kwargs).fit(X, y)
-
-
-def test_ghm_refit_is_fresh_and_clones_are_independent():
-    X, y = _binary()
-    clf = _ghm(ghm_momentum=0.75)
-    first = clf.fit(X, y).decision_function(X)
-    first_loss = clf.loss_
-    np.testing.assert_array_equal(clf.fit(X, y).decision_function(X), first)
-    assert clf.loss_ is not first_loss and clf.loss_.n_updates_ == FAST["n_estimators"]
-    twin = clone(clf)
-    X2, y2 = _binary(seed=4)
-    twin.fit(X2, y2)
-    assert twin.loss_ is not clf.loss_
-    np.testing.assert_array_equal(clf.decision_function(X), first)
-
-
-def test_ghm_sample_weight_two_equals_duplicated_rows():
-    rng = np.random.RandomState(0)
-    X = rng.randint(0, 8, size=(200, 3)).astype(float)
-    y = ((X[:, 0] + 2 * rng.randn(200)) > 5).astype(int)
-    w = np.ones(200)
-    w[:50] = 2.0
-    X_dup, y_dup = np.vstack([X, X[:50]]), np.concatenate([y, y[:50]])
-    params = dict(min_child_samples=1, min_data_in_bin=1, num_leaves=4, ghm_momentum=0.5)
-    weighted = _ghm(**params).fit(X, y, sample_weight=w)
-    duplicated = _ghm(**params).fit(X_dup, y_dup)
-    np.testing.assert_allclose(weighted.loss_.density_, duplicated.loss_.density_,
-                               rtol=1e-12)
-    np.testing.assert_allclose(weighted.decision_function(X),
-                               duplicated.decision_function(X), atol=1e-10)
-    plain = _ghm(**params).fit(X, y)
-    assert np.max(np.abs(weighted.decision_function(X) - plain.decision_function(X))) > 1e-3
-
-
-def test_ghm_early_stopping_on_logloss():
-    X, y = _binary(n=600, seed=3)
-    flip = np.random.RandomState(0).rand(len(y)) < 0.2
-    y = np.where(flip, 1 - y, y)
-    X_tr, y_tr, X_va, y_va = X[:400], y[:400], X[400:], y[400:]
-    clf = GHMLGBMClassifier(n_estimators=200, learning_rate=0.3, n_jobs=1, verbose=-1)
-    clf.fit(X_tr, y_tr, eval_X=X_va, eval_y=y_va,
-            callbacks=[lgb.early_stopping(5, verbose=False)])
-    curve = clf.evals_result_["valid_0"]["logloss"]
-    assert list(clf.evals_result_["valid_0"]) == ["logloss"]
-    assert clf.best_iteration_ == int(np.argmin(curve)) + 1 < 200
-    assert curve[clf.best_iteration_ - 1] == pytest.approx(
-        _weighted_mean_loss(clf.loss_, y_va, clf.decision_function(X_va)), rel=1e-9)
-    assert clf.loss_.n_updates_ == len(curve)
-
-
-def test_ghm_pickle_round_trip(tmp_path):
-    X, y = _binary()
-    clf = _ghm(ghm_momentum=0.5).fit(X, np.array(["a", "b"])[y])
-    path = tmp_path / "ghm.joblib"
-    joblib.dump(clf, path)
-    for other in (pickle.loads(pickle.dumps(clf)), joblib.load(path)):
-        np.testing.assert_array_equal(other.predict_proba(X), clf.predict_proba(X))
-        np.testing.assert_array_equal(other.loss_.density_, clf.loss_.density_)
-        assert other.objective_.loss is other.loss_
-
-
-def test_ghm_grid_search_in_parallel():
-    X, y = _binary(n=300, weights=(0.9,))
-    search = GridSearchCV(make_pipeline(StandardScaler(), _ghm()),
-                          {"ghmlgbmclassifier__ghm_bins": [5, 30],
-                           "ghmlgbmclassifier__ghm_momentum": [0.0, 0.75]},
-                          scoring="average_precision", cv=3, n_jobs=2)
-    search.fit(X, y)
-    scores = search.cv_results_["mean_test_score"]
-    assert scores.shape == (4,) and np.all(np.isfinite(scores)) and np.all(scores > 0.5)
-    assert search.best_estimator_[-1].loss_.n_updates_ == FAST["n_estimators"]
-
-
-#: GHMLGBMClassifier's expected failures: FocalLGBMClassifier's, plus one that is GHM-C.
-GHM_EXPECTED_FAILED_CHECKS = {
-    **EXPECTED_FAILED_CHECKS,
-    "check_class_weight_classifiers": (
-        "GHM-C by design: its bins count weights (a weight is a repeated row), so a class "
-        "weight that is constant over class-pure bins cancels in the harmonizing weights. "
-        "With this check's class_weight={0: 1000, 1: 1e-4} training starts at the "
-        "weighted prior log-odds, -16, where each positive has a harmonized gradient of "
-        "order 1 but a logistic Hessian of 1e-7: the first Newton step overshoots and "
-        "every test row is predicted positive. See test_ghm.py::"
-        "test_class_weights_cancel_in_class_pure_bins."),
-}
-
-
-@parametrize_with_checks([GHMLGBMClassifier(n_estimators=5, n_jobs=1, verbose=-1)],
-                         expected_failed_checks=lambda est: GHM_EXPECTED_FAILED_CHECKS)
-def test_ghm_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 @pytest.mark.parametrize("multiclass", [False, True])
