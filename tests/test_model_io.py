@@ -359,21 +359,6 @@ def test_lightgbm_init_model_continues_and_lowers_the_loss(tmp_path, multiclass,
 
 # --------------------------------------------------------------------------- Dask
 
-@pytest.fixture(scope="module")
-def dask_client():
-    pytest.importorskip("dask")
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("pyarrow")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                       dashboard_address=":0", silence_logs=40)
-    client = distributed.Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
-
-
 @pytest.mark.xdist_group("dask")
 @pytest.mark.parametrize("backend", ["xgb", "lgbm"])
 @pytest.mark.parametrize("multiclass", [False, True])

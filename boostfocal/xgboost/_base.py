@@ -52,13 +52,19 @@ class XGBFocalMixin(XGBModelFileMixin):
         ``base_score`` are handled by the estimator and never reach XGBoost;
         ``min_child_weight=None`` becomes ``FOCAL_MIN_CHILD_WEIGHT`` for tree boosters;
         without a user ``eval_metric``, XGBoost's default metric is disabled (the loss's
-        own metric is reported instead).
+        own metric is reported instead). Outside ``fit`` the ``objective`` is left out:
+        it is a placeholder (the loss is the objective), and ``XGBModel.set_params``
+        hands these parameters to a fitted booster, whose own objective (for example
+        ``multi:softprob``) must stay.
 
         Returns
         -------
         dict
         """
-        return focal_xgb_params(self, super().get_xgb_params(), self._loss_params)
+        params = focal_xgb_params(self, super().get_xgb_params(), self._loss_params)
+        if "_focal_fit_base_score" not in self.__dict__:  # not inside fit (_training)
+            params.pop("objective", None)
+        return params
 
     def _check_objective(self) -> None:
         check_paper_names(self, "xgboost")
