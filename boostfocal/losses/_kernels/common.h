@@ -1,12 +1,12 @@
 /*
  * What every translation unit of the compiled kernels shares: the types, the parameter
  * blocks and the always-inline workers (elementary functions, the binary loop, the
- * softmax chunk steps). _kernels_isa.h turns them into the block functions of one
- * instruction set; _kernels_baseline.c, _kernels_avx2.c and _kernels_avx512.c each
- * include it once (separate translation units, so that a parallel build compiles them
- * at the same time), and _kernels.c holds the Python bindings and the dispatch.
- * Together they are the extension module boostfocal.losses._ckernels (the Python
- * driver is _kernels.py).
+ * softmax chunk steps). isa.h turns them into the block functions of one instruction
+ * set; isa_baseline.c, isa_avx2.c and isa_avx512.c each include it once (separate
+ * translation units, so that a parallel build compiles them at the same time), and
+ * _ckernels.c holds the Python bindings and the dispatch. Together they are the
+ * extension module boostfocal.losses._kernels._ckernels (the Python driver is
+ * _kernels/__init__.py).
  *
  * One pass over the data, no temporaries: each element's log-sigmoids, focal factor,
  * gradient and curvature live in registers, and the input checks (labels, finiteness,
@@ -26,7 +26,7 @@
  * Exactness: compiled without -ffast-math; fused multiply-adds only where written (fma()),
  * so every code path (scalar or any vector width) gives the same bits. On x86-64 with GCC
  * or clang, the block functions are also compiled for AVX2+FMA and for AVX-512, and the
- * best one the CPU runs is picked at import (_kernels.c); elsewhere the code is plain C.
+ * best one the CPU runs is picked at import (_ckernels.c); elsewhere the code is plain C.
  */
 
 #ifndef BOOSTFOCAL_KERNELS_COMMON_H
@@ -58,7 +58,7 @@
 #define BF_UNUSED
 #endif
 
-/* Per-ISA builds of the block functions (_kernels_isa.h, included once per instruction
+/* Per-ISA builds of the block functions (isa.h, included once per instruction
  * set): on x86-64 with GCC or clang, AVX2+FMA and AVX-512 versions beside the baseline
  * one, picked at import from the CPU's features (__builtin_cpu_supports; not
  * target_clones("arch=..."), which dispatches on the CPU model and so never picks the
@@ -74,7 +74,7 @@
 #define MIN_CURVATURE 1e-16
 #define FLOOR_EPSILON 1e-6
 
-/* Flags returned by the kernels (mirrored in _kernels.py). */
+/* Flags returned by the kernels (mirrored in _kernels/__init__.py). */
 #define BAD_LABEL 1
 #define BAD_MARGIN 2
 #define BAD_WEIGHT 4
@@ -87,7 +87,7 @@
 
 /* ------------------------------------------------------------------------------------
  * Elementary functions: branch-free, fma-based, vectorizable. The polynomial
- * coefficients are made by tools/kernel_polynomials.py (Chebyshev interpolation in 60-digit
+ * coefficients are made by _kernels/polynomials.py (Chebyshev interpolation in 60-digit
  * mpmath, rounded to float64); tests/test_kernel_polynomials.py checks they match.
  * ------------------------------------------------------------------------------------ */
 BF_INLINE double f64_from_bits(uint64_t b)
@@ -481,7 +481,7 @@ BF_INLINE void sm_labels(const int yt, const int wt, const int has_alpha, const 
 
 /* The scratch arrays of one chunk: zc and ez are (K, R) (logits then gradients; e_j then
  * curvatures), the others hold one value per row. They are passed to the helpers as
- * parameters, restrict-qualified in the non-inlined softmax_chunk of _kernels_isa.h:
+ * parameters, restrict-qualified in the non-inlined softmax_chunk of isa.h:
  * GCC ignores restrict on local pointers, and without it the loops would need more
  * run-time overlap checks than it is willing to insert (and would not vectorize). */
 #define SM_ROW_ARRAYS(X)                                                                  \
@@ -651,7 +651,7 @@ BF_INLINE void sm_grad(const sparams_t *P, Py_ssize_t nr, Py_ssize_t R, SM_PARAM
 }
 
 /* ------------------------------------------------------------------------------------
- * The block functions of each instruction set (defined in _kernels_<isa>.c)
+ * The block functions of each instruction set (defined in isa_<isa>.c)
  * ------------------------------------------------------------------------------------ */
 typedef void (*binary_fn)(int, int, int, Py_ssize_t, const void *, const void *,
                           const void *, void *, void *, const bparams_t *, counts_t *);
