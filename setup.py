@@ -119,6 +119,7 @@ setup(
         # 2-job build runs AVX-512 beside AVX2-then-baseline
         [KERNELS + "isa_avx512.c", KERNELS + "isa_avx2.c", KERNELS + "isa_baseline.c",
          KERNELS + "_ckernels.c"],
-        depends=[KERNELS + "common.h", KERNELS + "isa.h"])],
+        depends=[KERNELS + h for h in ("common.h", "elementary.h", "binary.h", "softmax.h",
+                                       "isa.h")])],
     cmdclass={"build_ext": BuildExt},
 )

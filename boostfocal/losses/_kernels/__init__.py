@@ -1,14 +1,15 @@
 """Fused kernels behind the loss objects: the Python driver, the backend and the threads.
 
-The kernels themselves are C (``_ckernels.c``, ``common.h``, ``isa.h`` and one
-``isa_*.c`` per instruction set, built into the extension module ``_ckernels`` of this
-package when the package is installed): one pass over the data,
-no temporaries; each element's log-sigmoids, focal factor, gradient and curvature live in
-registers, and the input checks (labels, finiteness, weights) are folded into the same
-pass. There is no just-in-time compiler and nothing to compile at run time: every variant
-(the dtypes of the labels, margins, weights and outputs; loss or gradient; integer or
-general gamma) is compiled ahead of time into a straight, branch-free loop that the
-compiler vectorizes, with AVX2 and AVX-512 builds picked at load time on x86-64.
+The kernels themselves are C (``common.h`` with ``elementary.h``, ``binary.h`` and
+``softmax.h``; ``isa.h`` and one ``isa_*.c`` per instruction set; the bindings in
+``_ckernels.c``), built into the extension module ``_ckernels`` of this package when the
+package is installed: one pass over the data, no temporaries; each element's
+log-sigmoids, focal factor, gradient and curvature live in registers, and the input
+checks (labels, finiteness, weights) are folded into the same pass. There is no
+just-in-time compiler and nothing to compile at run time: every variant (the dtypes of
+the labels, margins, weights and outputs; loss or gradient; integer or general gamma) is
+compiled ahead of time into a straight, branch-free loop that the compiler vectorizes,
+with AVX2 and AVX-512 builds picked at load time on x86-64.
 Inputs are read in their own dtype (float32 stays float32 in memory; the arithmetic is
 float64), never copied, except a strided 1-D or a misaligned input, copied here.
 

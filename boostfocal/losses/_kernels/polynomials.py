@@ -1,6 +1,6 @@
 """Regenerate (or check) the polynomial coefficients of the compiled kernels' exp and log1p.
 
-The compiled kernels (``common.h`` in this folder) evaluate ``exp`` and ``log1p``
+The compiled kernels (``elementary.h`` in this folder) evaluate ``exp`` and ``log1p``
 with branch-free polynomials so that their loops vectorize (a libm call inside a loop
 stops the vectorizer). Both polynomials interpolate their function at the Chebyshev
 nodes of the first kind (near-minimax), computed in 60-digit mpmath arithmetic and
