@@ -39,6 +39,17 @@ raw_prediction : array-like of shape (n,)
     "raw_multiclass": """\
 raw_prediction : array-like of shape (n, K)
     Raw logits, in any memory layout.""",
+    "data_any": """\
+y_true : array-like of shape (n,)
+    Labels in {0, 1} (binary losses) or class indices 0..K-1 (multiclass).
+raw_prediction : array-like of shape (n,) or (n, K)
+    Raw margins (log-odds) of a binary loss, or raw logits (any memory layout).""",
+    "raw_offset_any": """\
+raw_offset : float or array-like of shape (K,), default=None
+    A constant added to every raw margin, or K constants to every row's logits,
+    first: the model's starting score, where the booster's raw predictions leave it
+    out (the LightGBM estimators train so, instead of storing it per row as an init
+    score).""",
     "sample_weight": """\
 sample_weight : array-like of shape (n,), default=None
     Non-negative weights.""",

@@ -227,6 +227,25 @@ class BaseLoss:
             raise ValueError("invalid input")  # pragma: no cover - the checks above raise
         return out
 
+    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None,  # noqa: D417
+             n_threads: int | None = None) -> np.ndarray:
+        """Per-example loss times the sample weight (the formula is the loss class's).
+
+        Parameters
+        ----------
+        %(data_any)s
+        %(sample_weight)s
+        %(raw_offset_any)s
+        %(n_threads)s
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            Same dtype as ``raw_prediction``.
+        """
+        return self._run(y_true, raw_prediction, sample_weight, want_loss=True,
+                         raw_offset=raw_offset, n_threads=n_threads)[0]
+
     # ------------------------------------------------------------------ probabilities
     def _posterior_raw(self, z: np.ndarray) -> np.ndarray:
         """Raw predictions whose inverse link is the class posterior (float64 in, out).

@@ -29,6 +29,9 @@ __all__ = ["FocalLoss"]
 class FocalLoss(BinaryLoss):
     """Binary focal loss on raw margins, with exact derivatives and a safe curvature.
 
+    The loss of an example of weight ``w`` is ``w alpha_t (1 - p_t)^gamma (-log p_t)``,
+    where ``p_t`` is the probability that the sigmoid of its margin gives its class.
+
     Parameters
     ----------
     %(gamma)s
@@ -101,25 +104,6 @@ class FocalLoss(BinaryLoss):
                           want_loss, **arrays)
 
     # ------------------------------------------------------------------ public API
-    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None,  # noqa: D417
-             n_threads: int | None = None) -> np.ndarray:
-        """Per-example focal loss ``w alpha_t (1 - p_t)^gamma (-log p_t)``.
-
-        Parameters
-        ----------
-        %(data_binary)s
-        %(sample_weight)s
-        %(raw_offset_binary)s
-        %(n_threads)s
-
-        Returns
-        -------
-        ndarray of shape (n,)
-            Same dtype as ``raw_prediction``.
-        """
-        return self._run(y_true, raw_prediction, sample_weight, want_loss=True,
-                         raw_offset=raw_offset, n_threads=n_threads)[0]
-
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,  # noqa: D417
                          gradient_out=None, hessian_out=None, *, raw_offset=None,
                          n_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -47,6 +47,9 @@ __all__ = ["SoftmaxFocalLoss"]
 class SoftmaxFocalLoss(BaseLoss):
     """Multiclass softmax focal loss on raw logits.
 
+    The loss of an example of weight ``w`` and class ``y`` is
+    ``w alpha_y (1 - p_y)^gamma (-log p_y)``, with ``p = softmax(z)`` of its logits.
+
     Parameters
     ----------
     %(gamma)s
@@ -115,24 +118,6 @@ class SoftmaxFocalLoss(BaseLoss):
         return run_softmax(y, z, w, alpha, self.gamma, self.hessian, want_loss, **arrays)
 
     # ------------------------------------------------------------------ public API
-    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None,  # noqa: D417
-             n_threads: int | None = None) -> np.ndarray:
-        """Per-example loss ``w alpha_y (1 - p_y)^gamma (-log p_y)``.
-
-        Parameters
-        ----------
-        %(data_multiclass)s
-        %(sample_weight)s
-        %(raw_offset_multiclass)s
-        %(n_threads)s
-
-        Returns
-        -------
-        ndarray of shape (n,)
-        """
-        return self._run(y_true, raw_prediction, sample_weight, want_loss=True,
-                         raw_offset=raw_offset, n_threads=n_threads)[0]
-
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,  # noqa: D417
                          gradient_out=None, hessian_out=None, *, hessian_scale: float = 1.0,
                          raw_offset=None, n_threads: int | None = None
