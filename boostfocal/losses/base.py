@@ -52,9 +52,10 @@ class BaseLoss:
 
     Subclasses set :attr:`_parameters` (the constructor's arguments, stored under the
     same names), :attr:`link` and :attr:`_raw_ndim`, and implement :meth:`class_totals`,
-    ``init_score_from_totals`` and :meth:`loss` / :meth:`gradient_hessian`. Losses with
-    class weights (``alpha``) implement :meth:`_balanced_alpha`; losses with a posterior
-    correction override :meth:`_posterior_raw`. The ``%(name)s`` lines of a subclass's
+    ``init_score_from_totals``, ``gradient_hessian`` and either :meth:`_kernel` (the
+    fused kernel behind :meth:`loss` and :meth:`_run`) or :meth:`loss` itself. Losses
+    with class weights (``alpha``) implement :meth:`_balanced_alpha`; losses with a
+    posterior correction override :meth:`_posterior_raw`. The ``%(name)s`` lines of a subclass's
     docstrings are filled with the shared fragments of ``_docs.py`` when it is defined.
 
     Methods take ``(y_true, raw_prediction, sample_weight=None)`` in that order, as
