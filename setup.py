@@ -30,7 +30,8 @@ UNIX_FLAGS = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off
 #: functions stay in the dynamic symbol table).
 STRIP_FLAGS = {"linux": ["-s"], "darwin": ["-Wl,-S,-x"]}
 
-KERNELS = "boostfocal/losses/"
+#: The C sources of the extension (the bindings and one file per instruction set).
+KERNELS = "boostfocal/losses/_kernels/"
 
 
 def _require_kernels() -> bool:
@@ -113,11 +114,12 @@ class BuildExt(build_ext):
 
 setup(
     ext_modules=[Extension(
-        "boostfocal.losses._ckernels",
+        "boostfocal.losses._kernels._ckernels",
         # longest first (gcc 12, -O3: about 42, 37, 17 and 0.5 CPU-seconds), so that a
         # 2-job build runs AVX-512 beside AVX2-then-baseline
-        [KERNELS + "_kernels_avx512.c", KERNELS + "_kernels_avx2.c",
-         KERNELS + "_kernels_baseline.c", KERNELS + "_kernels.c"],
-        depends=[KERNELS + "_kernels_common.h", KERNELS + "_kernels_isa.h"])],
+        [KERNELS + "isa_avx512.c", KERNELS + "isa_avx2.c", KERNELS + "isa_baseline.c",
+         KERNELS + "_ckernels.c"],
+        depends=[KERNELS + h for h in ("common.h", "elementary.h", "binary.h", "softmax.h",
+                                       "isa.h")])],
     cmdclass={"build_ext": BuildExt},
 )

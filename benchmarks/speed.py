@@ -477,7 +477,8 @@ def instruction_sets(n: int, repeats: int) -> tuple[list, list]:
     from scipy.special import expit
 
     from boostfocal import FocalLoss, SoftmaxFocalLoss
-    from boostfocal.losses import _ckernels, _kernels
+    from boostfocal.losses import _kernels
+    from boostfocal.losses._kernels import _ckernels
 
     rng = np.random.default_rng(SEED)
     z = rng.normal(-2.0, 2.0, n)

@@ -10,7 +10,7 @@ so that a shared machine's load drifts over both alike.
 Example (the base commit extracted to /tmp/base, its compiled kernels copied in)::
 
     git archive 0cd151c --prefix=base/ | tar -x -C /tmp
-    cp boostfocal/losses/_ckernels*.so /tmp/base/boostfocal/losses/
+    cp boostfocal/losses/_kernels/_ckernels*.so /tmp/base/boostfocal/losses/
     python benchmarks/speed_ab.py --before /tmp/base --after . --rows 1000000 --repeats 1
 """
 

@@ -23,12 +23,20 @@ def is_balanced(alpha) -> bool:
     return isinstance(alpha, str) and alpha == BALANCED
 
 
+def _number(value, name: str, what: str, kind: type = numbers.Real):
+    """``value`` if it is a number of ``kind`` (bool excluded), else a TypeError.
+
+    The error says that ``name`` must be ``what``, and what it got instead.
+    """
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be {what}, got {value!r} of type "
+                        f"{type(value).__name__}")
+    return value
+
+
 def check_gamma(gamma: float, name: str = "gamma") -> float:
     """Return ``gamma`` as a float after checking it is finite and >= 0."""
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"{name} must be a real number >= 0, got {gamma!r} of type "
-                        f"{type(gamma).__name__}")
-    gamma = float(gamma)
+    gamma = float(_number(gamma, name, "a real number >= 0"))
     if not np.isfinite(gamma) or gamma < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {gamma!r}")
     return gamma
@@ -38,10 +46,7 @@ def check_binary_alpha(alpha: float | str | None, name: str = "alpha") -> float 
     """Return ``alpha``: None, ``"balanced"``, or a float in the open interval (0, 1)."""
     if alpha is None or is_balanced(alpha):
         return alpha
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"{name} must be None, 'balanced' or a number in (0, 1), got "
-                        f"{alpha!r} of type {type(alpha).__name__}")
-    alpha = float(alpha)
+    alpha = float(_number(alpha, name, "None, 'balanced' or a number in (0, 1)"))
     if not (0.0 < alpha < 1.0):
         raise ValueError(
             f"{name} must be None or a number strictly between 0 and 1 (the weight of the "
@@ -74,9 +79,7 @@ def check_class_alpha(alpha: Sequence[float] | np.ndarray | str | None,
 
 def check_bins(bins: int, name: str = "bins") -> int:
     """Return the number of GHM bins after checking it is an integer >= 1."""
-    if isinstance(bins, bool) or not isinstance(bins, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 1, got {bins!r} of type "
-                        f"{type(bins).__name__}")
+    _number(bins, name, "an integer >= 1", numbers.Integral)
     if bins < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {bins!r}")
     return int(bins)
@@ -84,10 +87,7 @@ def check_bins(bins: int, name: str = "bins") -> int:
 
 def check_momentum(momentum: float, name: str = "momentum") -> float:
     """Return the GHM momentum as a float after checking it lies in [0, 1)."""
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1), got {momentum!r} of type "
-                        f"{type(momentum).__name__}")
-    momentum = float(momentum)
+    momentum = float(_number(momentum, name, "a number in [0, 1)"))
     if not 0.0 <= momentum < 1.0:
         raise ValueError(f"{name} must be a number in [0, 1) (0: no smoothing across "
                          f"rounds), got {momentum!r}")
@@ -103,16 +103,7 @@ def check_hessian(hessian: str, name: str = "hessian") -> str:
 
 def as_float_array(x, name: str, ndim: int) -> np.ndarray:
     """Convert to a float32/float64 ndarray of the given rank; reject non-finite values."""
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # pragma: no cover - exotic inputs
-        raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
-    if arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float64)
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    arr = as_array(x, name, ndim)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr
@@ -212,9 +203,7 @@ def check_n_threads(n_threads, name: str = "n_threads") -> int | None:
     """Return ``n_threads``: None (the default count) or a nonzero integer (-1: all CPUs)."""
     if n_threads is None:
         return None
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
-        raise TypeError(f"{name} must be None or a nonzero integer (-1: all CPUs), got "
-                        f"{n_threads!r} of type {type(n_threads).__name__}")
+    _number(n_threads, name, "None or a nonzero integer (-1: all CPUs)", numbers.Integral)
     if n_threads == 0:
         raise ValueError(f"{name} must be None or a nonzero integer (-1: all CPUs, -2: all "
                          "but one, ...), got 0")
@@ -223,10 +212,7 @@ def check_n_threads(n_threads, name: str = "n_threads") -> int | None:
 
 def check_hessian_scale(scale: float, name: str = "hessian_scale") -> float:
     """Return ``scale`` as a float after checking it is finite and > 0."""
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"{name} must be a real number > 0, got {scale!r} of type "
-                        f"{type(scale).__name__}")
-    scale = float(scale)
+    scale = float(_number(scale, name, "a real number > 0"))
     if not (np.isfinite(scale) and scale > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {scale!r}")
     return scale
@@ -240,8 +226,7 @@ def check_raw_offset(offset, n_classes: int | None = None, name: str = "raw_offs
     if n_classes is None:
         if offset is None:
             return 0.0
-        if isinstance(offset, bool) or not isinstance(offset, numbers.Real):
-            raise TypeError(f"{name} must be None or a real number, got {offset!r}")
+        _number(offset, name, "None or a real number")
         if not np.isfinite(offset):
             raise ValueError(f"{name} must be finite, got {offset!r}")
         return float(offset)

@@ -260,7 +260,7 @@ def test_posterior_monotone_finite_and_ranking_preserved(gamma, alpha):
         assert np.all(np.isfinite(p))
         np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
         assert np.all(np.diff(p[:, 1].astype(np.float64)) >= 0)
-    t = FocalLoss(gamma, alpha)._posterior_log_odds(np.linspace(-20, 20, 4001))
+    t = FocalLoss(gamma, alpha)._posterior_raw(np.linspace(-20, 20, 4001))
     assert np.all(np.diff(t) > 0)  # strictly increasing log-odds
     rng = np.random.default_rng(5)
     zz = rng.normal(scale=3, size=500)
@@ -273,7 +273,7 @@ def test_posterior_against_mpmath():
     gamma, alpha = 2.0, 0.3
     loss = FocalLoss(gamma, alpha)
     zs = np.array([-40.0, -5.0, -0.3, 0.0, 2.0, 12.0, 60.0])
-    got = loss._posterior_log_odds(zs)
+    got = loss._posterior_raw(zs)
     with mp.workdps(40):
         for zi, gi in zip(zs, got, strict=True):
             q = 1 / (1 + mp.exp(-mp.mpf(zi)))

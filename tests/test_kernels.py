@@ -203,8 +203,8 @@ def test_log_within_one_ulp():
 # ---------------------------------------------------------------- the compiled extension
 def test_compiled_constants_mirror_python(backend):
     _compiled_only(backend)
-    from boostfocal.losses import _ckernels
     from boostfocal.losses._curvature import FLOOR_EPSILON, MIN_CURVATURE
+    from boostfocal.losses._kernels import _ckernels
 
     assert _ckernels.MIN_CURVATURE == MIN_CURVATURE
     assert _ckernels.FLOOR_EPSILON == FLOOR_EPSILON
@@ -247,7 +247,7 @@ def _softmax_inputs(n=3000, k=4, seed=11):
 @pytest.mark.parametrize("isa", ["baseline", "avx2", "avx512"])
 def test_instruction_sets_agree_bit_for_bit(isa, backend):
     _compiled_only(backend)
-    from boostfocal.losses import _ckernels
+    from boostfocal.losses._kernels import _ckernels
 
     if isa not in _ckernels.isas():
         pytest.skip(f"{isa} not available on this machine")

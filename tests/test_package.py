@@ -122,7 +122,7 @@ def test_missing_extension_falls_back_to_numpy_with_one_warning():
     # sys.modules makes the import fail) and check the import warns exactly once.
     res = _run("""
         import sys, warnings
-        sys.modules["boostfocal.losses._ckernels"] = None
+        sys.modules["boostfocal.losses._kernels._ckernels"] = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             import boostfocal
@@ -163,7 +163,7 @@ def test_boostfocal_kernels_env_var():
     required = _run("""
         import os, sys
         os.environ["BOOSTFOCAL_KERNELS"] = "compiled"
-        sys.modules["boostfocal.losses._ckernels"] = None
+        sys.modules["boostfocal.losses._kernels._ckernels"] = None
         from boostfocal import FocalLoss
     """)
     assert required.returncode != 0 and "BOOSTFOCAL_KERNELS=compiled" in required.stderr

@@ -10,7 +10,6 @@ import numpy as np
 from scipy.special import logsumexp
 
 __all__ = [
-    "log_sigmoid",
     "softplus",
     "log_softplus",
     "log_softmax",
@@ -20,11 +19,6 @@ __all__ = [
 def softplus(x: np.ndarray) -> np.ndarray:
     """``log(1 + exp(x))`` without overflow."""
     return np.logaddexp(0.0, x)
-
-
-def log_sigmoid(x: np.ndarray) -> np.ndarray:
-    """``log(sigmoid(x)) = -softplus(-x)``, exact in both tails."""
-    return -np.logaddexp(0.0, -x)
 
 
 def log_softplus(x: np.ndarray) -> np.ndarray:

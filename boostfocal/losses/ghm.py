@@ -30,7 +30,6 @@ from scipy.special import expit
 
 from .._validation import (
     as_float_array,
-    binary_class_totals,
     check_binary_labels,
     check_bins,
     check_momentum,
@@ -42,11 +41,12 @@ from .._validation import (
 )
 from ._curvature import MIN_CURVATURE
 from ._stable import softplus
+from .base import BinaryLoss
 
 __all__ = ["GHMLoss"]
 
 
-class GHMLoss:
+class GHMLoss(BinaryLoss):
     """Binary GHM-C loss on raw margins: the logistic loss with gradient-density weights.
 
     Parameters
@@ -142,10 +142,12 @@ class GHMLoss:
 
     Methods take ``(y_true, raw_prediction, sample_weight=None)`` in that order.
     ``raw_prediction`` may be float32 or float64; outputs keep its dtype (the arithmetic
-    is carried out in float64).
+    is carried out in float64). The API shared by all losses (:meth:`class_totals`,
+    :meth:`init_score`, ``repr`` and ``==``) is :class:`~boostfocal.losses.base.BaseLoss`'s;
+    GHM-C has no class weights, so :meth:`resolve` returns the loss unchanged.
     """
 
-    n_classes = 2
+    _parameters = ("bins", "momentum")
 
     def __init__(self, bins: int = 10, momentum: float = 0.0) -> None:
         self.bins = check_bins(bins)
@@ -162,17 +164,6 @@ class GHMLoss:
         self.density_: np.ndarray | None = None
         self.n_updates_ = 0
         return self
-
-    def __repr__(self) -> str:
-        return f"GHMLoss(bins={self.bins!r}, momentum={self.momentum!r})"
-
-    def __eq__(self, other: object) -> bool:
-        """Same loss function: equal ``bins`` and ``momentum`` (the state is ignored)."""
-        return isinstance(other, GHMLoss) and (
-            (self.bins, self.momentum) == (other.bins, other.momentum))
-
-    def __hash__(self) -> int:
-        return hash((GHMLoss, self.bins, self.momentum))
 
     # ------------------------------------------------------------------ internals
     def _inputs(self, y_true, raw_prediction, sample_weight, raw_offset=None):
@@ -209,16 +200,18 @@ class GHMLoss:
         norm = float(np.sum(current[occupied] * inv[occupied]))
         return inv[idx] / norm
 
+    def _batch_beta(self, u: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        """``beta`` from this batch's histogram alone (no momentum, no state)."""
+        idx, current = self._histogram(expit(-u), w)
+        return self._beta(idx, current, current)
+
     # ------------------------------------------------------------------ public API
-    def bin_weights(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+    def bin_weights(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:  # noqa: D417
         """``beta`` of every example from these margins alone (no momentum, no state).
 
         Parameters
         ----------
-        y_true : array-like of shape (n,)
-            Labels in {0, 1}.
-        raw_prediction : array-like of shape (n,)
-            Raw margins (log-odds).
+        %(data_binary)s
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights; they count in the bin totals.
 
@@ -229,10 +222,9 @@ class GHMLoss:
             value of their bin if it holds weight, else 0.
         """
         _, u, w, _ = self._inputs(y_true, raw_prediction, sample_weight)
-        idx, current = self._histogram(expit(-u), w)
-        return self._beta(idx, current, current)
+        return self._batch_beta(u, w)
 
-    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None,
+    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None,  # noqa: D417
              n_threads: int | None = None) -> np.ndarray:
         """Per-example logistic loss ``w log(1 + exp(-u))``: what GHM-C is scored by.
 
@@ -241,20 +233,10 @@ class GHMLoss:
 
         Parameters
         ----------
-        y_true : array-like of shape (n,)
-            Labels in {0, 1}.
-        raw_prediction : array-like of shape (n,)
-            Raw margins (log-odds).
-        sample_weight : array-like of shape (n,), default=None
-            Non-negative weights.
-
-        raw_offset : float, default=None
-            A constant added to every raw margin first: the model's starting score,
-            where the booster's raw predictions leave it out (the LightGBM estimators
-            train so, instead of storing it per row as an init score).
-        n_threads : int, default=None
-            Accepted (and checked) for the signature the focal losses share, so that the
-            adapters pass it to every loss; GHM-C's numpy code runs on the calling thread.
+        %(data_binary)s
+        %(sample_weight)s
+        %(raw_offset_binary)s
+        %(n_threads_ghm)s
 
         Returns
         -------
@@ -263,12 +245,9 @@ class GHMLoss:
         """
         check_n_threads(n_threads)
         _, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight, raw_offset)
-        out = softplus(-u)
-        if w is not None:
-            out *= w
-        return out.astype(dtype, copy=False)
+        return _weighted(softplus(-u), w, dtype)
 
-    def harmonized_loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+    def harmonized_loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:  # noqa: D417
         """Per-example GHM-C loss ``w beta log(1 + exp(-u))``, ``beta`` from these margins.
 
         Uses :meth:`bin_weights` (no momentum; the state is neither read nor changed).
@@ -278,12 +257,8 @@ class GHMLoss:
 
         Parameters
         ----------
-        y_true : array-like of shape (n,)
-            Labels in {0, 1}.
-        raw_prediction : array-like of shape (n,)
-            Raw margins (log-odds).
-        sample_weight : array-like of shape (n,), default=None
-            Non-negative weights.
+        %(data_binary)s
+        %(sample_weight)s
 
         Returns
         -------
@@ -291,13 +266,9 @@ class GHMLoss:
             Same dtype as ``raw_prediction``.
         """
         _, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight)
-        idx, current = self._histogram(expit(-u), w)
-        out = self._beta(idx, current, current) * softplus(-u)
-        if w is not None:
-            out *= w
-        return out.astype(dtype, copy=False)
+        return _weighted(self._batch_beta(u, w) * softplus(-u), w, dtype)
 
-    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
+    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,  # noqa: D417
                          gradient_out=None, hessian_out=None, *, raw_offset=None,
                          n_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """GHM-C gradient and curvature for one boosting round; advances the moving average.
@@ -311,28 +282,20 @@ class GHMLoss:
 
         Parameters
         ----------
-        y_true : array-like of shape (n,)
-            Labels in {0, 1}.
-        raw_prediction : array-like of shape (n,)
-            Raw margins (log-odds).
+        %(data_binary)s
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights: they count in the bin totals and multiply both outputs.
-        gradient_out, hessian_out : ndarray of shape (n,), default=None
-            Contiguous float32 or float64 arrays to write the results into, as in
-            :meth:`FocalLoss.gradient_hessian <boostfocal.FocalLoss.gradient_hessian>`.
-        raw_offset : float, default=None
-            A constant added to every raw margin first: the model's starting score,
-            where the booster's raw predictions leave it out (the LightGBM estimators
-            train so, instead of storing it per row as an init score).
-        n_threads : int, default=None
-            Accepted (and checked) for the signature the focal losses share, so that the
-            adapters pass it to every loss; GHM-C's numpy code runs on the calling thread.
+        %(outputs_binary)s
+        %(raw_offset_binary)s
+        %(n_threads_ghm)s
 
         Returns
         -------
         gradient : ndarray of shape (n,)
+            ``w beta (sigmoid(z) - y)``.
         hessian : ndarray of shape (n,)
-            Same dtype as ``raw_prediction`` (or as the arrays passed in).
+            ``w beta sigmoid(z) (1 - sigmoid(z))``, floored as above. Both have the dtype
+            of ``raw_prediction`` (or of the arrays passed in).
         """
         check_n_threads(n_threads)
         y, u, w, dtype = self._inputs(y_true, raw_prediction, sample_weight, raw_offset)
@@ -355,64 +318,35 @@ class GHMLoss:
         return _into(grad, gradient_out, dtype), _into(hess, hessian_out, dtype)
 
     # ------------------------------------------------------------------ start, proba
-    def class_totals(self, y_true, sample_weight=None) -> tuple[float, float]:
-        """Weighted class totals ``(W0, W1)``: all that :meth:`init_score` depends on."""
-        return binary_class_totals(y_true, sample_weight)
-
-    def init_score(self, y_true, sample_weight=None) -> float:
-        """The constant margin minimizing the weighted mean of :meth:`loss`.
-
-        ``log(W1 / W0)``, the weighted prior log-odds.
-
-        Parameters
-        ----------
-        y_true : array-like of shape (n,)
-            Labels in {0, 1}; both classes must have positive total weight.
-        sample_weight : array-like of shape (n,), default=None
-            Non-negative weights.
-
-        Returns
-        -------
-        float
-        """
-        w0, w1 = self.class_totals(y_true, sample_weight)
-        return self.init_score_from_totals(w0, w1)
-
     def init_score_from_totals(self, w0: float, w1: float) -> float:
-        """``log(W1 / W0)`` for weighted class totals ``W0``, ``W1``."""
-        if not (np.isfinite(w0) and np.isfinite(w1)) or w0 <= 0 or w1 <= 0:
-            raise ValueError(
-                "init_score needs both classes with positive total weight, got "
-                f"W0={w0!r}, W1={w1!r}; with a single class the optimal margin is infinite"
-            )
+        """``log(W1 / W0)`` for weighted class totals ``W0``, ``W1``.
+
+        The weighted prior log-odds: the constant margin minimizing the weighted mean of
+        :meth:`loss`.
+        """
+        self._check_start_totals(w0, w1)
         return float(np.log(w1) - np.log(w0))
 
-    def predict_proba(self, raw_prediction) -> np.ndarray:
+    def predict_proba(self, raw_prediction) -> np.ndarray:  # noqa: D417
         """``[1 - sigmoid(z), sigmoid(z)]``: a score on the probability scale.
 
         GHM-C has no closed-form posterior correction (see the class Notes): this ranks
         examples like the margin but is not calibrated to ``P(y | x)``.
 
-        Parameters
-        ----------
-        raw_prediction : array-like of shape (n,)
-            Raw margins.
-
-        Returns
-        -------
-        ndarray of shape (n, 2)
-            Same dtype as ``raw_prediction``.
+        %(proba_binary)s
         """
-        z = as_float_array(raw_prediction, "raw_prediction", 1)
-        z64 = z.astype(np.float64, copy=False)
-        out = np.empty((z.shape[0], 2))
-        out[:, 1] = expit(z64)
-        out[:, 0] = expit(-z64)
-        return out.astype(result_dtype(z), copy=False)
+        return super().predict_proba(raw_prediction)
 
     def predict_confidence(self, raw_prediction) -> np.ndarray:
         """Same as :meth:`predict_proba`: GHM-C has no correction to undo."""
         return self.predict_proba(raw_prediction)
+
+
+def _weighted(values: np.ndarray, w: np.ndarray | None, dtype) -> np.ndarray:
+    """``values`` times the weights (if any, in place), as ``dtype``."""
+    if w is not None:
+        values *= w
+    return values.astype(dtype, copy=False)
 
 
 def _into(values: np.ndarray, out: np.ndarray | None, dtype) -> np.ndarray:

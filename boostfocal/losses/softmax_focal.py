@@ -27,34 +27,32 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .._validation import (
-    as_array,
     as_float_array,
     check_class_alpha,
     check_class_labels,
     check_gamma,
     check_hessian,
     check_hessian_scale,
-    check_n_threads,
-    check_output,
-    check_raw_offset,
     check_sample_weight,
     is_balanced,
-    result_dtype,
-    unresolved_alpha,
 )
+from ._kernels import run_softmax
 from ._stable import log_softmax, log_softplus, softplus
+from .base import BaseLoss
+from .link import SoftmaxLink
 
 __all__ = ["SoftmaxFocalLoss"]
 
 
-class SoftmaxFocalLoss:
+class SoftmaxFocalLoss(BaseLoss):
     """Multiclass softmax focal loss on raw logits.
+
+    The loss of an example of weight ``w`` and class ``y`` is
+    ``w alpha_y (1 - p_y)^gamma (-log p_y)``, with ``p = softmax(z)`` of its logits.
 
     Parameters
     ----------
-    gamma : float, default=2.0
-        Focusing parameter, ``>= 0``. ``gamma=0`` with ``alpha=None`` is exactly the
-        softmax cross-entropy.
+    %(gamma)s
     alpha : sequence of float, "balanced" or None, default=None
         Per-class weights in class order (length K, each > 0). ``None`` weights every
         class by 1. ``"balanced"`` means ``alpha_k = W / (K W_k)`` for the weighted class
@@ -75,8 +73,14 @@ class SoftmaxFocalLoss:
 
     Notes
     -----
-    ``y_true`` holds class indices 0..K-1 and ``raw_prediction`` has shape (n, K).
+    ``y_true`` holds class indices 0..K-1 and ``raw_prediction`` has shape (n, K). The API
+    shared by all losses (:meth:`resolve`, :meth:`class_totals`, :meth:`init_score`,
+    ``repr`` and ``==``) is :class:`~boostfocal.losses.base.BaseLoss`'s.
     """
+
+    _parameters = ("gamma", "alpha", "hessian")
+    link = SoftmaxLink()
+    _raw_ndim = 2
 
     def __init__(self, gamma: float = 2.0, alpha: Sequence[float] | str | None = None,
                  hessian: str = "majorizer") -> None:
@@ -93,69 +97,12 @@ class SoftmaxFocalLoss:
         """The numeric class weights, or None; ``"balanced"`` counts as not fixed yet."""
         return None if self.alpha is None or is_balanced(self.alpha) else self.alpha
 
-    def _numeric_alpha(self) -> np.ndarray | None:
-        """``alpha`` for the math; an unresolved ``"balanced"`` is an error."""
-        if is_balanced(self.alpha):
-            raise unresolved_alpha(self)
-        return self.alpha
-
-    def resolve(self, y_true, sample_weight=None, n_classes: int | None = None
-                ) -> SoftmaxFocalLoss:
-        """The loss with ``alpha="balanced"`` replaced by its values on these labels.
-
-        ``alpha_k = W / (K W_k)`` with ``W_k`` the class totals of ``sample_weight`` (class
-        weights folded into the sample weights count) and ``W = sum_k W_k``. Call it once,
-        on the training data; the result is what the objective, the metric,
-        :meth:`init_score` and :meth:`predict_proba` all use. A loss whose ``alpha`` is
-        numeric or None is returned unchanged.
-
-        Parameters
-        ----------
-        y_true : array-like of shape (n,)
-            Training class indices 0..K-1.
-        sample_weight : array-like of shape (n,), default=None
-            Non-negative training weights.
-        n_classes : int, default=None
-            K; by default ``max(y_true) + 1``.
-
-        Returns
-        -------
-        SoftmaxFocalLoss
-            A new loss with numeric ``alpha`` (or ``self`` if there was nothing to resolve).
-        """
-        if not is_balanced(self.alpha):
-            return self
-        totals = self.class_totals(y_true, sample_weight, n_classes)
-        if not np.all(totals > 0):
-            raise ValueError("alpha='balanced' needs every class with positive total "
-                             f"weight, got class totals {totals.tolist()}")
-        alpha = totals.sum() / (totals.shape[0] * totals)
-        return SoftmaxFocalLoss(self.gamma, alpha, self.hessian)
-
-    def __repr__(self) -> str:
-        alpha = self.alpha if self._alpha_array() is None else self.alpha.tolist()
-        return (f"SoftmaxFocalLoss(gamma={self.gamma!r}, alpha={alpha!r}, "
-                f"hessian={self.hessian!r})")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SoftmaxFocalLoss):
-            return False
-        a, b = self._alpha_array(), other._alpha_array()
-        if a is None or b is None:
-            same_alpha = a is None and b is None and (
-                is_balanced(self.alpha) == is_balanced(other.alpha))
-        else:
-            same_alpha = np.array_equal(a, b)
-        return same_alpha and (self.gamma, self.hessian) == (other.gamma, other.hessian)
-
-    def __hash__(self) -> int:
-        alpha = self._alpha_array()
-        alpha = self.alpha if alpha is None else tuple(alpha.tolist())
-        return hash((SoftmaxFocalLoss, self.gamma, alpha, self.hessian))
+    def _balanced_alpha(self, totals: np.ndarray) -> np.ndarray:
+        """``alpha_k = W / (K W_k)`` with ``W = sum_k W_k``."""
+        return totals.sum() / (totals.shape[0] * totals)
 
     # ------------------------------------------------------------------ validation
-    def _check_logits(self, raw_prediction) -> np.ndarray:
-        z = as_float_array(raw_prediction, "raw_prediction", 2)
+    def _check_columns(self, z: np.ndarray) -> None:
         if z.shape[1] < 2:
             raise ValueError(f"raw_prediction must have one column per class (K >= 2), "
                              f"got shape {z.shape}")
@@ -163,110 +110,35 @@ class SoftmaxFocalLoss:
         if alpha is not None and z.shape[1] != alpha.shape[0]:
             raise ValueError(f"alpha has {alpha.shape[0]} class weights but "
                              f"raw_prediction has {z.shape[1]} columns")
-        return z
 
-    def _run(self, y_true, raw_prediction, sample_weight, want_loss: bool, gradient_out=None,
-             hessian_out=None, hessian_scale: float = 1.0, raw_offset=None, n_threads=None):
-        """Validate cheaply, run the fused kernel, and turn its flags into errors."""
-        # imported on first use, so that ``import boostfocal`` does not load the compiled
-        # kernels until a loss is computed
-        from ._kernels import BAD_LABEL, BAD_MARGIN, BAD_WEIGHT, SAW_POSITIVE_WEIGHT, run_softmax
+    def _check_labels(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return check_class_labels(y, z.shape[1], z.shape[0])
 
-        z = as_array(raw_prediction, "raw_prediction", 2)
-        if z.shape[1] < 2:
-            raise ValueError(f"raw_prediction must have one column per class (K >= 2), "
-                             f"got shape {z.shape}")
-        alpha = self._numeric_alpha()
-        if alpha is not None and z.shape[1] != alpha.shape[0]:
-            raise ValueError(f"alpha has {alpha.shape[0]} class weights but "
-                             f"raw_prediction has {z.shape[1]} columns")
-        n = z.shape[0]
-        y = as_array(y_true, "y_true", 1, n)
-        w = None if sample_weight is None else as_array(sample_weight, "sample_weight", 1, n)
-        out, flags = run_softmax(
-            y, z, w, alpha, self.gamma, self.hessian, want_loss,
-            grad=check_output(gradient_out, "gradient_out", z.shape),
-            hess=check_output(hessian_out, "hessian_out", z.shape),
-            hess_scale=check_hessian_scale(hessian_scale),
-            offset=check_raw_offset(raw_offset, z.shape[1]),
-            n_threads=check_n_threads(n_threads))
-        if flags & (BAD_LABEL | BAD_MARGIN | BAD_WEIGHT) or (
-                w is not None and n and not flags & SAW_POSITIVE_WEIGHT):
-            # the error path: the detailed validators say exactly what is wrong
-            as_float_array(z, "raw_prediction", 2)
-            check_class_labels(y, z.shape[1], n)
-            check_sample_weight(w, n)
-            raise ValueError("invalid input")  # pragma: no cover - the checks above raise
-        return out
+    def _kernel(self, alpha, y, z, w, want_loss: bool, **arrays):
+        return run_softmax(y, z, w, alpha, self.gamma, self.hessian, want_loss, **arrays)
 
     # ------------------------------------------------------------------ public API
-    def loss(self, y_true, raw_prediction, sample_weight=None, *, raw_offset=None,
-             n_threads: int | None = None) -> np.ndarray:
-        """Per-example loss ``w alpha_y (1 - p_y)^gamma (-log p_y)``.
-
-        Parameters
-        ----------
-        y_true : array-like of shape (n,)
-            Class indices 0..K-1.
-        raw_prediction : array-like of shape (n, K)
-            Raw logits.
-        sample_weight : array-like of shape (n,), default=None
-            Non-negative weights.
-
-        raw_offset : array-like of shape (K,), default=None
-            Constants added to every row's logits first: the model's starting score,
-            where the booster's raw predictions leave it out (the LightGBM estimators
-            train so, instead of storing it per row as an init score).
-        n_threads : int, default=None
-            Threads of the kernel: None for the usable CPUs (limited by
-            ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all of
-            them, else that many (as in scikit-learn's ``_loss``); never more than the
-            CPUs or the limit set through threadpoolctl. Inputs under 131,072 rows run on
-            the calling thread.
-
-        Returns
-        -------
-        ndarray of shape (n,)
-        """
-        return self._run(y_true, raw_prediction, sample_weight, want_loss=True,
-                         raw_offset=raw_offset, n_threads=n_threads)[0]
-
-    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,
+    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None,  # noqa: D417
                          gradient_out=None, hessian_out=None, *, hessian_scale: float = 1.0,
                          raw_offset=None, n_threads: int | None = None
                          ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and diagonal curvature with respect to the logits.
 
-        One fused pass over the rows (see ``_kernels.py``); the only allocations are the
+        One fused pass over the rows (see ``_kernels/``); the only allocations are the
         two outputs, and none when they are passed in (as in scikit-learn's ``_loss``
         module).
 
         Parameters
         ----------
-        y_true : array-like of shape (n,)
-            Class indices 0..K-1.
-        raw_prediction : array-like of shape (n, K)
-            Raw logits, in any memory layout.
-        sample_weight : array-like of shape (n,), default=None
-            Non-negative weights; both outputs are multiplied by them.
-        gradient_out, hessian_out : ndarray of shape (n, K), default=None
-            C- or Fortran-contiguous float32 or float64 arrays to write the results into
-            (float32 is what XGBoost and LightGBM store). By default they are allocated
-            with ``raw_prediction``'s float dtype and memory order.
+        %(data_multiclass)s
+        %(sample_weight_outputs)s
+        %(outputs_multiclass)s
         hessian_scale : float, default=1.0
             A positive factor on the curvature. The boosters' own softmax objectives
             scale the exact diagonal (XGBoost by 2, LightGBM by K/(K-1)); the adapters
             pass their booster's factor, so that ``gamma=0`` reproduces it exactly.
-        raw_offset : array-like of shape (K,), default=None
-            Constants added to every row's logits first: the model's starting score,
-            where the booster's raw predictions leave it out (the LightGBM estimators
-            train so, instead of storing it per row as an init score).
-        n_threads : int, default=None
-            Threads of the kernel: None for the usable CPUs (limited by
-            ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all of
-            them, else that many (as in scikit-learn's ``_loss``); never more than the
-            CPUs or the limit set through threadpoolctl. Inputs under 131,072 rows run on
-            the calling thread.
+        %(raw_offset_multiclass)s
+        %(n_threads)s
 
         Returns
         -------
@@ -276,13 +148,24 @@ class SoftmaxFocalLoss:
         """
         grad, hess = self._run(y_true, raw_prediction, sample_weight, want_loss=False,
                                gradient_out=gradient_out, hessian_out=hessian_out,
-                               hessian_scale=hessian_scale, raw_offset=raw_offset,
-                               n_threads=n_threads)
+                               raw_offset=raw_offset, n_threads=n_threads,
+                               hess_scale=check_hessian_scale(hessian_scale))
         return grad, hess
 
-    def class_totals(self, y_true, sample_weight=None, n_classes: int | None = None
+    def class_totals(self, y_true, sample_weight=None, n_classes: int | None = None  # noqa: D417
                      ) -> np.ndarray:
-        """Weighted class totals ``W_k`` (shape (K,)): all :meth:`init_score` needs."""
+        """Weighted class totals ``W_k`` (shape (K,)): all :meth:`init_score` needs.
+
+        Parameters
+        ----------
+        %(y_true_multiclass)s
+        %(sample_weight)s
+        %(n_classes)s
+
+        Returns
+        -------
+        ndarray of shape (K,)
+        """
         k = self._resolve_n_classes(y_true, n_classes)
         y = check_class_labels(y_true, k)
         w = check_sample_weight(sample_weight, y.shape[0])
@@ -306,26 +189,6 @@ class SoftmaxFocalLoss:
             raise ValueError(f"n_classes must be >= 2, got {n_classes}")
         return int(n_classes)
 
-    def init_score(self, y_true, sample_weight=None, n_classes: int | None = None
-                   ) -> np.ndarray:
-        """Constant logits (mean zero) minimizing the weighted mean focal loss.
-
-        Parameters
-        ----------
-        y_true : array-like of shape (n,)
-            Class indices 0..K-1.
-        sample_weight : array-like of shape (n,), default=None
-            Non-negative weights.
-        n_classes : int, default=None
-            K; by default the length of ``alpha``, else ``max(y_true) + 1``.
-
-        Returns
-        -------
-        ndarray of shape (K,)
-        """
-        self._numeric_alpha()  # an unresolved "balanced" alpha is reported first
-        return self.init_score_from_totals(self.class_totals(y_true, sample_weight, n_classes))
-
     def init_score_from_totals(self, totals) -> np.ndarray:
         """Optimal constant logits for weighted class totals ``W_k``.
 
@@ -336,10 +199,8 @@ class SoftmaxFocalLoss:
         is fixed by ``sum q_k = 1``: two nested monotone root searches.
         """
         totals = np.asarray(totals, dtype=np.float64)
-        if not np.all(np.isfinite(totals)) or np.any(totals <= 0):
-            raise ValueError(
-                "init_score needs every class with positive total weight, got class totals "
-                f"{totals.tolist()}; a class with zero weight has an optimal logit of -inf")
+        self._check_totals(totals, "init_score",
+                           "; a class with zero weight has an optimal logit of -inf")
         k = totals.shape[0]
         alpha = self._numeric_alpha()
         alpha = np.ones(k) if alpha is None else alpha
@@ -380,7 +241,7 @@ class SoftmaxFocalLoss:
         log_q = -softplus(-t)
         return log_q - log_q.mean()
 
-    def _posterior_log_unnormalized(self, z: np.ndarray) -> np.ndarray:
+    def _posterior_raw(self, z: np.ndarray) -> np.ndarray:
         """``-log alpha_k - log g(q_k)`` for softmax outputs ``q = softmax(z)``.
 
         ``log g(q) = (gamma - 1) log(1-q) + log((1-q)/q - gamma log q)``: both terms of the
@@ -399,29 +260,20 @@ class SoftmaxFocalLoss:
             out -= np.log(alpha)
         return out
 
-    def predict_proba(self, raw_prediction) -> np.ndarray:
+    def predict_proba(self, raw_prediction) -> np.ndarray:  # noqa: D417
         """Class posterior estimated from focal-trained logits, shape (n, K).
 
         ``eta_k`` is proportional to ``1 / (alpha_k g(q_k))`` with ``q = softmax(z)``,
         computed in log space. It is the identity (the softmax) at ``gamma = 0,
         alpha = None``, and maps :meth:`init_score` back to the weighted class priors.
 
-        Parameters
-        ----------
-        raw_prediction : array-like of shape (n, K)
-            Raw logits.
-
-        Returns
-        -------
-        ndarray of shape (n, K)
+        %(proba_multiclass)s
         """
-        z = self._check_logits(raw_prediction)
-        s = self._posterior_log_unnormalized(z.astype(np.float64, copy=False))
-        log_eta, _ = log_softmax(s)
-        return np.exp(log_eta).astype(result_dtype(z), copy=False)
+        return super().predict_proba(raw_prediction)
 
-    def predict_confidence(self, raw_prediction) -> np.ndarray:
-        """The uncorrected focal "probability" ``softmax(z)``, shape (n, K)."""
-        z = self._check_logits(raw_prediction)
-        log_q, _ = log_softmax(z.astype(np.float64, copy=False))
-        return np.exp(log_q).astype(result_dtype(z), copy=False)
+    def predict_confidence(self, raw_prediction) -> np.ndarray:  # noqa: D417
+        """The uncorrected focal "probability" ``softmax(z)``, shape (n, K).
+
+        %(proba_multiclass)s
+        """
+        return super().predict_confidence(raw_prediction)

@@ -1,9 +1,23 @@
 /*
  * The block functions of the kernels, compiled once per instruction set: the includer
- * (_kernels_<isa>.c, one translation unit each) defines BF_ISA_ATTR (a target attribute,
- * or nothing) and BF_ISA_NAME(f) (f's name for this instruction set). Everything they call is always-inline, so each build
- * is a complete, independently vectorized copy of the kernels.
+ * (isa_<isa>.c, one translation unit each) defines BF_ISA_ATTR (a target attribute, or
+ * nothing) and BF_ISA_NAME(f) (f's name for this instruction set). Everything they call
+ * is always-inline, so each build is a complete, independently vectorized copy of the
+ * kernels.
  */
+
+/* M(T, L) with the float type t (T_F32 or T_F64) and the memory layout l as
+ * compile-time constants, so that each combination is its own straight loop. */
+#define BF_BY_TYPE_LAYOUT(t, l, M)                          \
+    if ((t) == T_F32) {                                     \
+        if ((l) == LAYOUT_ROW) M(T_F32, LAYOUT_ROW);        \
+        else if ((l) == LAYOUT_COL) M(T_F32, LAYOUT_COL);   \
+        else M(T_F32, LAYOUT_ANY);                          \
+    } else {                                                \
+        if ((l) == LAYOUT_ROW) M(T_F64, LAYOUT_ROW);        \
+        else if ((l) == LAYOUT_COL) M(T_F64, LAYOUT_COL);   \
+        else M(T_F64, LAYOUT_ANY);                          \
+    }
 
 BF_ISA_ATTR
 void BF_ISA_NAME(binary_block)(int key, int loss, int has_frac, Py_ssize_t n, const void *y,
@@ -25,15 +39,7 @@ static void BF_ISA_NAME(softmax_chunk)(const sparams_t *P, Py_ssize_t lo, Py_ssi
                                        SM_PARAMS)
 {
 #define LOADZ(ZT, L) sm_load_z(ZT, L, P, lo, nr, zc, R)
-    if (P->zt == T_F32) {
-        if (zlayout == LAYOUT_ROW) LOADZ(T_F32, LAYOUT_ROW);
-        else if (zlayout == LAYOUT_COL) LOADZ(T_F32, LAYOUT_COL);
-        else LOADZ(T_F32, LAYOUT_ANY);
-    } else {
-        if (zlayout == LAYOUT_ROW) LOADZ(T_F64, LAYOUT_ROW);
-        else if (zlayout == LAYOUT_COL) LOADZ(T_F64, LAYOUT_COL);
-        else LOADZ(T_F64, LAYOUT_ANY);
-    }
+    BF_BY_TYPE_LAYOUT(P->zt, zlayout, LOADZ)
 #undef LOADZ
     sm_chunk_core(P, nr, R, c, SM_ARGS);
 #define LABELS(YT, WT)                                             \
@@ -65,15 +71,7 @@ static void BF_ISA_NAME(softmax_chunk)(const sparams_t *P, Py_ssize_t lo, Py_ssi
     else sm_rows(0, 0, T_F64, P, lo, nr, SM_ARGS);
     sm_grad(P, nr, R, SM_ARGS);
 #define STORE(OT, L) sm_store(OT, L, P, lo, nr, zc, ez, R)
-    if (P->ot == T_F32) {
-        if (olayout == LAYOUT_ROW) STORE(T_F32, LAYOUT_ROW);
-        else if (olayout == LAYOUT_COL) STORE(T_F32, LAYOUT_COL);
-        else STORE(T_F32, LAYOUT_ANY);
-    } else {
-        if (olayout == LAYOUT_ROW) STORE(T_F64, LAYOUT_ROW);
-        else if (olayout == LAYOUT_COL) STORE(T_F64, LAYOUT_COL);
-        else STORE(T_F64, LAYOUT_ANY);
-    }
+    BF_BY_TYPE_LAYOUT(P->ot, olayout, STORE)
 #undef STORE
 }
 

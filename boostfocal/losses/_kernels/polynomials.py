@@ -1,6 +1,6 @@
 """Regenerate (or check) the polynomial coefficients of the compiled kernels' exp and log1p.
 
-The compiled kernels (``boostfocal/losses/_kernels.c``) evaluate ``exp`` and ``log1p``
+The compiled kernels (``elementary.h`` in this folder) evaluate ``exp`` and ``log1p``
 with branch-free polynomials so that their loops vectorize (a libm call inside a loop
 stops the vectorizer). Both polynomials interpolate their function at the Chebyshev
 nodes of the first kind (near-minimax), computed in 60-digit mpmath arithmetic and
@@ -14,10 +14,11 @@ rounded to float64:
     ``atanh(s) = s + s^3 p(s^2)`` with ``p(t) ~ (atanh(s) / s - 1) / s^2
     = sum_j t^j / (2j + 3)`` of degree 9 on ``0 <= t <= 1/9``.
 
-Run ``python tools/kernel_polynomials.py`` to print the coefficients (constant term
-first) with their interpolation error, or ``--check`` to verify that every coefficient
-appears, as Python's shortest repr of the float64, in the C sources; the test suite runs
-the check (``tests/test_kernel_polynomials.py``). Needs mpmath (in the ``test`` extra).
+Run ``python -m boostfocal.losses._kernels.polynomials`` to print the coefficients
+(constant term first) with their interpolation error, or ``--check`` to verify that every
+coefficient appears, as Python's shortest repr of the float64, in the C sources; the test
+suite runs the check (``tests/test_kernel_polynomials.py``). Needs mpmath (in the ``test``
+extra); nothing in the package imports this module.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import sys
 import mpmath as mp
 
 DIGITS = 60
-C_SOURCES = pathlib.Path(__file__).resolve().parents[1] / "boostfocal" / "losses"
+#: The folder of the C sources: this one.
+C_SOURCES = pathlib.Path(__file__).resolve().parent
 
 
 def _q_exp(r):

@@ -1,9 +1,9 @@
 """The kernels in plain numpy: the fallback when the compiled extension is missing.
 
 Same functions, arguments and results as the compiled module ``_ckernels`` (see
-``_kernels.c``): :func:`binary`, :func:`softmax` and :func:`elementary` read their inputs in
+``_ckernels.c``): :func:`binary`, :func:`softmax` and :func:`elementary` read their inputs in
 place, write preallocated outputs, and return the same ``BAD_*`` flags, so that
-``_kernels.py`` drives either one. The arithmetic is the same sequence of operations
+the driver (``__init__.py``) drives either one. The arithmetic is the same sequence of operations
 (log-sigmoids from one ``exp(-|u|)``, the focal factor as products of ``1 - p_t`` times
 ``exp(frac log(1 - p_t))``, the softmax through its top logit) with numpy's ``exp``,
 ``log`` and ``log1p`` in place of the C code's polynomials, so results agree with the
@@ -16,16 +16,16 @@ usual special cases (no ``alpha``, no weights, integer ``gamma``) skip their pas
 costs several times the compiled one, and the training-time cost is measured in
 ``benchmarks/speed.py`` (section ``fallback``).
 
-Only this module's callers (``_kernels.py``) use it; it assumes checked arguments.
+Only the driver (``__init__.py``) uses it; it assumes checked arguments.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._curvature import FLOOR_EPSILON, MIN_CURVATURE
+from .._curvature import FLOOR_EPSILON, MIN_CURVATURE
 
-#: Flags returned by the kernels (mirrors ``_kernels.c``).
+#: Flags returned by the kernels (mirrors ``common.h``).
 BAD_LABEL = 1
 BAD_MARGIN = 2
 BAD_WEIGHT = 4
@@ -130,7 +130,7 @@ class _BinaryScratch:
 def binary(y, z, w, grad, hess, out, alpha_pos: float, alpha_neg: float, n_bits: int,
            frac: float | None, gamma: float, policy: int, hess_scale: float,
            offset: float) -> int:
-    """The binary focal kernel over all rows (see ``binary`` in ``_kernels.c``)."""
+    """The binary focal kernel over all rows (see ``binary`` in ``_ckernels.c``)."""
     n = z.shape[0]
     want_loss = out is not None
     block = min(n, BINARY_BLOCK)
@@ -253,7 +253,7 @@ def binary(y, z, w, grad, hess, out, alpha_pos: float, alpha_neg: float, n_bits:
 
 def softmax(y, z, w, grad, hess, out, alpha, n_bits: int, frac: float | None, gamma: float,
             policy: int, rows: int, hess_scale: float, offset) -> int:
-    """The softmax focal kernel over all rows (see ``softmax`` in ``_kernels.c``).
+    """The softmax focal kernel over all rows (see ``softmax`` in ``_ckernels.c``).
 
     ``rows`` (the compiled kernel's chunk length) is not used: numpy's blocks are longer.
     """

@@ -1,13 +1,15 @@
 """Fused kernels behind the loss objects: the Python driver, the backend and the threads.
 
-The kernels themselves are C (``_kernels.c``, built into the extension module
-``boostfocal.losses._ckernels`` when the package is installed): one pass over the data,
-no temporaries; each element's log-sigmoids, focal factor, gradient and curvature live in
-registers, and the input checks (labels, finiteness, weights) are folded into the same
-pass. There is no just-in-time compiler and nothing to compile at run time: every variant
-(the dtypes of the labels, margins, weights and outputs; loss or gradient; integer or
-general gamma) is compiled ahead of time into a straight, branch-free loop that the
-compiler vectorizes, with AVX2 and AVX-512 builds picked at load time on x86-64.
+The kernels themselves are C (``common.h`` with ``elementary.h``, ``binary.h`` and
+``softmax.h``; ``isa.h`` and one ``isa_*.c`` per instruction set; the bindings in
+``_ckernels.c``), built into the extension module ``_ckernels`` of this package when the
+package is installed: one pass over the data, no temporaries; each element's
+log-sigmoids, focal factor, gradient and curvature live in registers, and the input
+checks (labels, finiteness, weights) are folded into the same pass. There is no
+just-in-time compiler and nothing to compile at run time: every variant (the dtypes of
+the labels, margins, weights and outputs; loss or gradient; integer or general gamma) is
+compiled ahead of time into a straight, branch-free loop that the compiler vectorizes,
+with AVX2 and AVX-512 builds picked at load time on x86-64.
 Inputs are read in their own dtype (float32 stays float32 in memory; the arithmetic is
 float64), never copied, except a strided 1-D or a misaligned input, copied here.
 
@@ -16,11 +18,11 @@ same kernels run in plain numpy (``_npkernels.py``: same arguments, results and 
 slower), and loading them warns once (:class:`KernelFallbackWarning`). The
 environment variable ``BOOSTFOCAL_KERNELS`` chooses: ``numpy`` forces the fallback (for
 debugging and for CI), ``compiled`` requires the extension (ImportError without it),
-unset or ``auto`` takes the extension when it is there.
+unset or ``auto`` takes the extension when it is there (``_backend.py``).
 
 **Threads.** This module runs the kernel blocks in parallel over blocks of rows on a small
 thread pool (the compiled code releases the GIL), hands out the blocks on demand
-(:func:`_blocks`), and allocates or checks the outputs. The number of threads
+(:func:`_blocks`), and allocates or checks the outputs (``_arrays.py``). The number of threads
 (:func:`resolve_threads`) is the caller's ``n_threads`` (the estimators pass their
 ``n_jobs``), by default the usable CPUs limited by ``BOOSTFOCAL_NUM_THREADS`` or
 ``OMP_NUM_THREADS``; either way at most the limit set through threadpoolctl (the compiled
@@ -30,7 +32,9 @@ kernels register themselves with it as user API ``"boostfocal"``, so
 The arithmetic is the one documented in ``focal.py`` and ``softmax_focal.py``; the tests
 hold both backends to a plain, obviously correct numpy implementation (``tests/reference``)
 to 1e-12 relative in float64, and the compiled elementary functions (:func:`_exp_neg`,
-:func:`_log1p_small`, :func:`_log_ge1`) to 1 ulp of 40-digit mpmath values.
+:func:`_log1p_small`, :func:`_log_ge1`) to 1 ulp of 40-digit mpmath values. Their
+polynomial coefficients come from ``polynomials.py`` (run ``python -m
+boostfocal.losses._kernels.polynomials``; the tests check the C sources hold them).
 """
 
 from __future__ import annotations
@@ -39,59 +43,22 @@ import contextlib
 import itertools
 import os
 import threading
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .._curvature import FLOOR_EPSILON, MIN_CURVATURE
 from . import _npkernels
-from ._curvature import FLOOR_EPSILON, MIN_CURVATURE
+from ._arrays import kernel_inputs, kernel_outputs
+from ._backend import (  # noqa: F401 - part of this module's interface
+    FALLBACK_COST,
+    HOW_TO_BUILD,
+    KernelFallbackWarning,
+    load_compiled,
+    register_with_threadpoolctl,
+)
 
-
-class KernelFallbackWarning(UserWarning):
-    """The compiled kernels are missing: the slower numpy kernels run instead."""
-
-
-#: How to get the compiled kernels, for the fallback warning and :func:`show_config`.
-HOW_TO_BUILD = (
-    "install a C compiler (gcc or clang; on Windows the Microsoft C++ Build Tools) and "
-    "reinstall boostfocal (`pip install --force-reinstall --no-deps .` from the source, or "
-    "`pip install -e .` in a checkout), or install a prebuilt wheel")
-
-#: What the fallback costs, measured in benchmarks/speed.py (see benchmarks/RESULTS.md).
-FALLBACK_COST = ("the numpy kernels take 6 to 10 times as long per gradient call as the "
-                 "compiled ones (binary training at 1M rows measured 1.06x the built-in "
-                 "objective's time with XGBoost and 1.46x with LightGBM, on a loaded 2-core "
-                 "machine)")
-
-
-def _load_compiled():
-    """The compiled extension, or None (and why) where it is missing or disabled."""
-    choice = os.environ.get("BOOSTFOCAL_KERNELS", "auto").strip().lower() or "auto"
-    if choice not in ("auto", "compiled", "numpy"):
-        raise ImportError(f"BOOSTFOCAL_KERNELS must be 'auto', 'compiled' or 'numpy', got "
-                          f"{os.environ['BOOSTFOCAL_KERNELS']!r}")
-    if choice == "numpy":
-        return None, "BOOSTFOCAL_KERNELS=numpy"
-    try:
-        from . import _ckernels
-    except ImportError as exc:  # depends on how the package was installed
-        if choice == "compiled":
-            raise ImportError(
-                "BOOSTFOCAL_KERNELS=compiled, but boostfocal's compiled kernels "
-                f"(boostfocal.losses._ckernels) are missing from {os.path.dirname(__file__)}"
-                f" ({exc}); to get them, {HOW_TO_BUILD}") from exc
-        warnings.warn(
-            "boostfocal's compiled kernels are missing (the C extension was not built when "
-            "boostfocal was installed, or this is an unbuilt source checkout), so the "
-            f"numpy fallback runs instead: {FALLBACK_COST}. To get them, {HOW_TO_BUILD}. "
-            "Set BOOSTFOCAL_KERNELS=numpy to choose the fallback without this warning.",
-            KernelFallbackWarning, stacklevel=2)
-        return None, "the compiled extension is missing"
-    return _ckernels, None
-
-
-_ckernels, FALLBACK_REASON = _load_compiled()
+_ckernels, FALLBACK_REASON = load_compiled()
 
 #: Curvature policy codes used inside the kernels.
 POLICY_CODES = {"exact": 0, "majorizer": 1, "floor": 2}
@@ -149,9 +116,6 @@ def use_backend(name: str):
         yield
     finally:
         _impl = previous
-
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ---------------------------------------------------------------------------------------
@@ -271,45 +235,9 @@ def _forget_pool() -> None:  # a forked child inherits the pool object but not i
 os.register_at_fork(after_in_child=_forget_pool)
 
 
-def _register_with_threadpoolctl() -> None:
-    """Let threadpoolctl find and limit the compiled kernels (user API ``"boostfocal"``).
-
-    threadpoolctl finds libraries among the loaded shared objects by file name and calls
-    their C functions; the extension exports ``boostfocal_get_num_threads`` and
-    ``boostfocal_set_num_threads`` for it. Without threadpoolctl (or with a version that
-    has no ``register``), nothing happens.
-    """
-    if _ckernels is None:
-        return
-    try:
-        import threadpoolctl
-    except ImportError:  # pragma: no cover - scikit-learn depends on it
-        return
-    if not hasattr(threadpoolctl, "register") or not hasattr(threadpoolctl, "LibController"):
-        return  # pragma: no cover - threadpoolctl < 3.0
-
-    class BoostfocalController(threadpoolctl.LibController):
-        user_api = "boostfocal"
-        internal_api = "boostfocal"
-        filename_prefixes = ("_ckernels.",)
-        check_symbols = ("boostfocal_get_num_threads", "boostfocal_set_num_threads")
-
-        def get_num_threads(self):
-            return self.dynlib.boostfocal_get_num_threads()
-
-        def set_num_threads(self, num_threads):
-            return self.dynlib.boostfocal_set_num_threads(int(num_threads))
-
-        def get_version(self):
-            from .. import __version__
-            return __version__
-
-    threadpoolctl.register(BoostfocalController)
-
-
 if _ckernels is not None:
     _ckernels.set_default_threads(usable_cpus())
-    _register_with_threadpoolctl()
+    register_with_threadpoolctl()
 
 
 def _blocks(block, n: int, rows: tuple, args: tuple, n_threads: int | None = None) -> int:
@@ -354,10 +282,6 @@ def _blocks(block, n: int, rows: tuple, args: tuple, n_threads: int | None = Non
     return flags
 
 
-def _out_dtype(z: np.ndarray) -> type:
-    return np.float32 if z.dtype == np.float32 else np.float64
-
-
 def gamma_split(gamma: float) -> tuple[int, float | None]:
     """``gamma = n + f``: ``q^n`` by products (``0 <= n <= 15``), ``q^f = exp(f log q)``.
 
@@ -371,79 +295,12 @@ def gamma_split(gamma: float) -> tuple[int, float | None]:
     return n, (frac if frac else None)
 
 
-def _input(a, name: str, ndim: int) -> np.ndarray:
-    """``a`` as a native float32/float64 array the kernels can read in place.
-
-    1-D arrays must be contiguous (a strided view is copied: rare); 2-D arrays may have
-    any strides. A misaligned array (a buffer at an odd offset) is copied. Other dtypes
-    are converted to float64 (the loss objects already did). ``name`` is the caller's
-    argument, for the errors.
-    """
-    if not isinstance(a, np.ndarray) or a.dtype not in _FLOATS:
-        a = np.asarray(a)
-        a = a.astype(np.float64) if a.dtype not in _FLOATS else a
-    if a.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {a.shape}")
-    if not a.flags.aligned:
-        a = np.array(a, order="C" if ndim == 1 else "K")  # a copy is aligned
-    elif ndim == 1 and not a.flags.c_contiguous:
-        a = np.ascontiguousarray(a)
-    return a
-
-
-def _output(a, name: str, shape: tuple, inputs: tuple) -> np.ndarray:
-    """Check a preallocated output: float32/float64, ``shape``, writable, contiguous."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array, got {type(a).__name__}")
-    if a.dtype not in _FLOATS:
-        raise ValueError(f"{name} must be float32 or float64, got dtype {a.dtype}")
-    if a.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
-    if not a.flags.writeable:
-        raise ValueError(f"{name} is read-only")
-    if not (a.flags.c_contiguous or a.flags.f_contiguous):
-        raise ValueError(f"{name} must be C- or F-contiguous" if a.ndim == 2
-                         else f"{name} must be contiguous")
-    if not a.flags.aligned:
-        raise ValueError(f"{name} must be aligned to its item size ({a.itemsize} bytes); "
-                         "numpy allocates arrays so, a buffer at an odd offset is not")
-    for x in inputs:
-        if x is not None and np.may_share_memory(a, x):
-            raise ValueError(f"{name} overlaps an input array")
-    return a
-
-
-def _grad_hess(grad, hess, shape: tuple, dtype, order: str, inputs: tuple):
-    """The preallocated or new ``(grad, hess)``; a missing one is made like the other."""
-    if grad is not None:
-        grad = _output(grad, "gradient_out", shape, inputs)
-    if hess is not None:
-        hess = _output(hess, "hessian_out", shape, inputs)
-        if grad is not None:
-            if hess.dtype != grad.dtype:
-                raise ValueError(f"gradient_out and hessian_out must have the same dtype, "
-                                 f"got {grad.dtype} and {hess.dtype}")
-            if np.may_share_memory(grad, hess):
-                raise ValueError("gradient_out and hessian_out overlap")
-    like = grad if grad is not None else hess
-    if like is not None:
-        dtype = like.dtype
-        if like.ndim == 2 and like.flags.f_contiguous and not like.flags.c_contiguous:
-            order = "F"
-    if grad is None:
-        grad = np.empty(shape, dtype=dtype, order=order)
-    if hess is None:
-        hess = np.empty(shape, dtype=dtype, order=order)
-    return grad, hess
-
-
-def _no_extra(want_loss: bool, out, grad, hess) -> None:
-    if want_loss and (grad is not None or hess is not None):
-        raise ValueError("gradient_out and hessian_out are outputs of want_loss=False; "
-                         "pass out instead")
-    if not want_loss and out is not None:
-        raise ValueError("out is the output of want_loss=True; pass gradient_out and "
-                         "hessian_out instead")
+def _run(block, y, z, w, args: tuple, want_loss: bool, out, grad, hess,
+         n_threads: int | None):
+    """Run ``block`` over all rows into the given or new outputs: ``(outputs, flags)``."""
+    outputs = kernel_outputs(want_loss, out, grad, hess, z, (y, z, w))
+    rows = (y, z, w, None, None, outputs[0]) if want_loss else (y, z, w, *outputs, None)
+    return outputs, _blocks(block, z.shape[0], rows, args, n_threads)
 
 
 def run_binary(y, z, w, alpha_pos: float, alpha_neg: float, gamma: float, policy: str,
@@ -462,24 +319,21 @@ def run_binary(y, z, w, alpha_pos: float, alpha_neg: float, gamma: float, policy
 
     Returns ``((out,), flags)`` or ``((grad, hess), flags)``.
     """
-    z = _input(z, "raw_prediction", 1)
-    y = _input(y, "y_true", 1)
-    w = None if w is None else _input(w, "sample_weight", 1)
-    n = z.shape[0]
-    if y.shape[0] != n or (w is not None and w.shape[0] != n):
-        raise ValueError("y_true, raw_prediction and sample_weight must have the same length")
-    _no_extra(want_loss, out, grad, hess)
+    y, z, w = kernel_inputs(y, z, w, 1)
     n_bits, frac = gamma_split(gamma)
     args = (float(alpha_pos), float(alpha_neg), n_bits, frac, float(gamma),
             POLICY_CODES[policy], float(hess_scale), float(offset))
-    if want_loss:
-        out = (np.empty(n, dtype=_out_dtype(z)) if out is None
-               else _output(out, "out", (n,), (y, z, w)))
-        flags = _blocks(_impl.binary, n, (y, z, w, None, None, out), args, n_threads)
-        return (out,), flags
-    grad, hess = _grad_hess(grad, hess, (n,), _out_dtype(z), "C", (y, z, w))
-    flags = _blocks(_impl.binary, n, (y, z, w, grad, hess, None), args, n_threads)
-    return (grad, hess), flags
+    return _run(_impl.binary, y, z, w, args, want_loss, out, grad, hess, n_threads)
+
+
+def _per_class(values, name: str, k: int) -> np.ndarray | None:
+    """None, or ``values`` as a contiguous float64 array of shape (K,)."""
+    if values is None:
+        return None
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if values.shape != (k,):
+        raise ValueError(f"{name} must have shape ({k},), got {values.shape}")
+    return values
 
 
 def run_softmax(y, z, w, alpha, gamma: float, policy: str, want_loss: bool, *, out=None,
@@ -497,31 +351,9 @@ def run_softmax(y, z, w, alpha, gamma: float, policy: str, want_loss: bool, *, o
 
     Returns ``((out,), flags)`` or ``((grad, hess), flags)``.
     """
-    z = _input(z, "raw_prediction", 2)
-    y = _input(y, "y_true", 1)
-    w = None if w is None else _input(w, "sample_weight", 1)
-    n, k = z.shape
-    if y.shape[0] != n or (w is not None and w.shape[0] != n):
-        raise ValueError("y_true, raw_prediction and sample_weight must have the same "
-                         "number of rows")
-    _no_extra(want_loss, out, grad, hess)
-    if alpha is not None:
-        alpha = np.ascontiguousarray(alpha, dtype=np.float64)
-        if alpha.shape != (k,):
-            raise ValueError(f"alpha must have shape ({k},), got {alpha.shape}")
-    if offset is not None:
-        offset = np.ascontiguousarray(offset, dtype=np.float64)
-        if offset.shape != (k,):
-            raise ValueError(f"offset must have shape ({k},), got {offset.shape}")
+    y, z, w = kernel_inputs(y, z, w, 2)
+    k = z.shape[1]
     n_bits, frac = gamma_split(gamma)
-    args = (alpha, n_bits, frac, float(gamma), POLICY_CODES[policy], chunk_rows(k),
-            float(hess_scale), offset)
-    if want_loss:
-        out = (np.empty(n, dtype=_out_dtype(z)) if out is None
-               else _output(out, "out", (n,), (y, z, w)))
-        flags = _blocks(_impl.softmax, n, (y, z, w, None, None, out), args, n_threads)
-        return (out,), flags
-    order = "F" if z.flags.f_contiguous and not z.flags.c_contiguous else "C"
-    grad, hess = _grad_hess(grad, hess, (n, k), _out_dtype(z), order, (y, z, w))
-    flags = _blocks(_impl.softmax, n, (y, z, w, grad, hess, None), args, n_threads)
-    return (grad, hess), flags
+    args = (_per_class(alpha, "alpha", k), n_bits, frac, float(gamma), POLICY_CODES[policy],
+            chunk_rows(k), float(hess_scale), _per_class(offset, "offset", k))
+    return _run(_impl.softmax, y, z, w, args, want_loss, out, grad, hess, n_threads)

@@ -1,12 +1,12 @@
 /*
  * Fused focal-loss kernels, compiled ahead of time: the extension module
- * boostfocal.losses._ckernels (the Python driver is _kernels.py). This file holds the
- * Python bindings and the choice of instruction set; the kernels are in
- * _kernels_common.h, built once per instruction set by _kernels_baseline.c,
- * _kernels_avx2.c and _kernels_avx512.c (see _kernels_common.h for the design).
+ * boostfocal.losses._kernels._ckernels (the Python driver is _kernels/__init__.py). This
+ * file holds the Python bindings and the choice of instruction set; the kernels are in
+ * common.h, built once per instruction set by isa_baseline.c, isa_avx2.c and
+ * isa_avx512.c (see common.h for the design).
  */
 
-#include "_kernels_common.h"
+#include "common.h"
 
 /* ------------------------------------------------------------------------------------
  * The choice among the instruction sets
@@ -161,6 +161,40 @@ static int check_roles(const arg_buf_t *b)
     return loss;
 }
 
+/* The start of a block call: nargs checked, the buffers cleared, and b[0..5] = y, z, w,
+ * grad, hess, out read from args[0..5] (z required, of rank ndim; in the 2-D case grad
+ * and hess have z's K >= 2 columns). Returns 1 for the loss and 0 for the gradient (see
+ * check_roles), or -1 with an exception set. */
+static int get_block_arrays(const char *fn, PyObject *const *args, Py_ssize_t nargs,
+                            arg_buf_t *b, int count, int ndim)
+{
+    Py_ssize_t n, k;
+    memset(b, 0, sizeof *b * (size_t)count);
+    if (nargs != 14) {
+        PyErr_Format(PyExc_TypeError, "%s() takes 14 arguments", fn);
+        return -1;
+    }
+    if (get_array(args[1], &b[1], "z", 0, ndim, -1, -1) < 0)
+        return -1;
+    if (b[1].type == T_NONE) {
+        PyErr_SetString(PyExc_TypeError, "z must be an array");
+        return -1;
+    }
+    n = b[1].view.shape[0];
+    k = ndim == 2 ? b[1].view.shape[1] : -1;
+    if (ndim == 2 && k < 2) {
+        PyErr_SetString(PyExc_ValueError, "z needs at least 2 columns");
+        return -1;
+    }
+    if (get_array(args[0], &b[0], "y", 0, 1, n, -1) < 0
+        || get_array(args[2], &b[2], "w", 0, 1, n, -1) < 0
+        || get_array(args[3], &b[3], "grad", 1, ndim, n, k) < 0
+        || get_array(args[4], &b[4], "hess", 1, ndim, n, k) < 0
+        || get_array(args[5], &b[5], "out", 1, 1, n, -1) < 0)
+        return -1;
+    return check_roles(b);
+}
+
 /* binary(y, z, w, grad, hess, out, alpha_pos, alpha_neg, n_bits, gamma_frac, gamma, policy,
  *        hess_scale, offset) -> flags */
 static PyObject *py_binary(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -171,26 +205,9 @@ static PyObject *py_binary(PyObject *self, PyObject *const *args, Py_ssize_t nar
     Py_ssize_t n;
     int loss, has_frac, key;
     (void)self;
-    if (nargs != 14) {
-        PyErr_SetString(PyExc_TypeError, "binary() takes 14 arguments");
-        return NULL;
-    }
-    memset(b, 0, sizeof b);
-    if (get_array(args[1], &b[1], "z", 0, 1, -1, -1) < 0)
+    if ((loss = get_block_arrays("binary", args, nargs, b, 6, 1)) < 0)
         goto fail;
-    if (b[1].type == T_NONE) {
-        PyErr_SetString(PyExc_TypeError, "z must be an array");
-        goto fail;
-    }
     n = b[1].view.shape[0];
-    if (get_array(args[0], &b[0], "y", 0, 1, n, -1) < 0
-        || get_array(args[2], &b[2], "w", 0, 1, n, -1) < 0
-        || get_array(args[3], &b[3], "grad", 1, 1, n, -1) < 0
-        || get_array(args[4], &b[4], "hess", 1, 1, n, -1) < 0
-        || get_array(args[5], &b[5], "out", 1, 1, n, -1) < 0)
-        goto fail;
-    if ((loss = check_roles(b)) < 0)
-        goto fail;
     has_frac = args[9] != Py_None;
     P.frac = 0.0;
     if (get_double(args[6], &P.alpha_pos) < 0 || get_double(args[7], &P.alpha_neg) < 0
@@ -223,32 +240,12 @@ static PyObject *py_softmax(PyObject *self, PyObject *const *args, Py_ssize_t na
     double *buf = NULL, *zeros = NULL;
     int loss, has_frac, rows;
     (void)self;
-    if (nargs != 14) {
-        PyErr_SetString(PyExc_TypeError, "softmax() takes 14 arguments");
-        return NULL;
-    }
-    memset(b, 0, sizeof b);
-    if (get_array(args[1], &b[1], "z", 0, 2, -1, -1) < 0)
+    if ((loss = get_block_arrays("softmax", args, nargs, b, 8, 2)) < 0)
         goto fail;
-    if (b[1].type == T_NONE) {
-        PyErr_SetString(PyExc_TypeError, "z must be an array");
-        goto fail;
-    }
     n = b[1].view.shape[0];
     k = b[1].view.shape[1];
-    if (k < 2) {
-        PyErr_SetString(PyExc_ValueError, "z needs at least 2 columns");
-        goto fail;
-    }
-    if (get_array(args[0], &b[0], "y", 0, 1, n, -1) < 0
-        || get_array(args[2], &b[2], "w", 0, 1, n, -1) < 0
-        || get_array(args[3], &b[3], "grad", 1, 2, n, k) < 0
-        || get_array(args[4], &b[4], "hess", 1, 2, n, k) < 0
-        || get_array(args[5], &b[5], "out", 1, 1, n, -1) < 0
-        || get_array(args[6], &b[6], "alpha", 0, 1, k, -1) < 0
+    if (get_array(args[6], &b[6], "alpha", 0, 1, k, -1) < 0
         || get_array(args[13], &b[7], "offset", 0, 1, k, -1) < 0)
-        goto fail;
-    if ((loss = check_roles(b)) < 0)
         goto fail;
     if ((b[6].held && b[6].type != T_F64) || (b[7].held && b[7].type != T_F64)) {
         PyErr_SetString(PyExc_TypeError, "alpha and offset must be float64");
@@ -348,10 +345,11 @@ fail:
 }
 
 /* The thread limit set through threadpoolctl (0: none), and the count reported to it when
- * there is none (the usable CPUs, set by _kernels.py at import). threadpoolctl finds this
- * module by its file name and calls these two exported functions (see
- * _register_with_threadpoolctl in _kernels.py); _kernels.py reads the limit through
- * thread_limit(). Plain int stores: a racing reader sees the old or the new value. */
+ * there is none (the usable CPUs, set by _kernels/__init__.py at import). threadpoolctl
+ * finds this module by its file name and calls these two exported functions (see
+ * _register_with_threadpoolctl in _kernels/_backend.py); _kernels/__init__.py reads the
+ * limit through thread_limit(). Plain int stores: a racing reader sees the old or the new
+ * value. */
 static volatile int bf_thread_limit = 0;
 static volatile int bf_default_threads = 1;
 
@@ -463,7 +461,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT, "_ckernels",
-    "Compiled fused focal-loss kernels (see boostfocal/losses/_kernels.c).", -1, methods,
+    "Compiled fused focal-loss kernels (see boostfocal/losses/_kernels/_ckernels.c).", -1,
+    methods,
     NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__ckernels(void)
