@@ -21,7 +21,6 @@ from boostfocal._shared.adapter import (
     Layout,
     NativeMetric,
     NativeObjective,
-    fill_doc,
     name_value,
     weights_or_none,
 )
@@ -198,24 +197,13 @@ def test_user_metric_is_left_alone_without_start_or_with_an_odd_signature():
 # docstrings and lazy module attributes
 # ---------------------------------------------------------------------------------------
 
-def test_fill_doc_indents_the_fragment_as_its_line():
-    @fill_doc(params="a : int\n    The a.")
-    def f():
-        """Summary.
-
-        {params}
-        """
-
-    assert f.__doc__.splitlines()[2:4] == ["        a : int", "            The a."]
-
-
 @pytest.mark.parametrize("backend, threads", [("xgboost", "XGBoost's ``nthread``"),
                                               ("lightgbm", "LightGBM's ``num_threads``")])
 def test_make_functions_document_their_parameters(backend, threads):
     module = pytest.importorskip(f"boostfocal.{backend}")
     for func in (module.make_objective, module.make_metric):
         doc = inspect.getdoc(func)
-        assert "{" + "parameters}" not in doc
+        assert "${" not in doc
         assert "\nloss : FocalLoss, SoftmaxFocalLoss or GHMLoss\n" in doc
         assert "\nn_threads : int, default=None\n" in doc
         assert threads in doc

@@ -99,18 +99,18 @@ def _documented_parameters(doc: str) -> set[str]:
 
 @pytest.mark.parametrize("cls", list(DOCUMENTED), ids=lambda c: c.__name__)
 def test_rendered_docstrings_document_every_parameter(cls):
-    assert "%(" not in cls.__doc__
+    assert "${" not in cls.__doc__
     for name in DOCUMENTED[cls]:
         method = getattr(cls, name)
         doc = method.__doc__
-        assert "%(" not in doc, (cls.__name__, name)
+        assert "${" not in doc, (cls.__name__, name)
         expected = set(inspect.signature(method).parameters) - {"self"}
         assert _documented_parameters(doc) == expected, (cls.__name__, name)
 
 
 def test_help_renders_the_fragments_in_numpydoc_layout():
     text = pydoc.render_doc(FocalLoss.gradient_hessian, renderer=pydoc.plaintext)
-    assert "%(" not in text
+    assert "${" not in text
     doc = inspect.cleandoc(FocalLoss.gradient_hessian.__doc__)
     # a fragment lands at the section's indentation, its description 4 spaces further
     assert "\nraw_offset : float, default=None\n    A constant added to every raw margin" in doc
@@ -122,12 +122,12 @@ def test_help_renders_the_fragments_in_numpydoc_layout():
 
 
 def test_fill_docstring_indents_fragments_and_rejects_unknown_names():
-    doc = "Summary.\n\n    Parameters\n    ----------\n    %(sample_weight)s\n    "
+    doc = "Summary.\n\n    Parameters\n    ----------\n    ${sample_weight}\n    "
     filled = fill_docstring(doc)
     first, rest = FRAGMENTS["sample_weight"].split("\n", 1)
     assert f"\n    {first}\n        {rest.strip()}\n" in filled
     assert fill_docstring(None) is None
-    assert fill_docstring("100% plain, {0, 1} and %(inline)s stay as they are") == \
-        "100% plain, {0, 1} and %(inline)s stay as they are"
+    assert fill_docstring("100% plain, {0, 1}, $x and ${inline} stay as they are") == \
+        "100% plain, {0, 1}, $x and ${inline} stay as they are"
     with pytest.raises(KeyError):
-        fill_docstring("x\n    %(no_such_fragment)s\n")
+        fill_docstring("x\n    ${no_such_fragment}\n")

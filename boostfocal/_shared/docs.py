@@ -8,9 +8,7 @@ line, with the backend's words (``${booster}``, ...) filled in. Only the text of
 
 from __future__ import annotations
 
-import re
-import textwrap
-from string import Template
+from .._docstrings import filler
 
 #: The focal-loss parameters of every focal estimator (numpydoc "Parameters" entries).
 FOCAL_PARAMS = """\
@@ -94,84 +92,42 @@ y : dask array or dask Series of shape (n,)
 sample_weight : dask array or dask Series of shape (n,), default=None
     Finite weights ``>= 0``, not all zero, partitioned like ``X``."""
 
+#: The Parameters section of the backends' ``make_objective`` / ``make_metric``.
+_ADAPTER_PARAMS = """\
+Parameters
+----------
+loss : FocalLoss, SoftmaxFocalLoss or GHMLoss
+${loss_role}
+n_threads : int, default=None
+    Threads of boostfocal's kernels: None for the usable CPUs (limited by
+    ``BOOSTFOCAL_NUM_THREADS`` or ``OMP_NUM_THREADS`` where set), -1 for all, else
+    that many; give it ${booster_threads} to keep both on the same cores."""
+OBJECTIVE_PARAMS = _ADAPTER_PARAMS.replace("${loss_role}", """\
+    The loss to train on. A focal loss with ``alpha="balanced"`` must be resolved
+    first (``loss.resolve(y_train, sample_weight)``). A :class:`~boostfocal.GHMLoss`
+    carries the state of one training run: use a fresh one for every ``train`` call.""")
+METRIC_PARAMS = _ADAPTER_PARAMS.replace("${loss_role}", """\
+    The loss to report: the weighted mean focal loss (``"focal_loss"``), or for
+    :class:`~boostfocal.GHMLoss` the weighted mean logistic loss (``"logloss"``).""")
+
 FRAGMENTS = {"focal_params": FOCAL_PARAMS, "ghm_summary": GHM_SUMMARY,
              "ghm_params": GHM_PARAMS, "ghm_notes": GHM_NOTES,
-             "dask_attributes": DASK_ATTRIBUTES, "dask_fit_data": DASK_FIT_DATA}
+             "dask_attributes": DASK_ATTRIBUTES, "dask_fit_data": DASK_FIT_DATA,
+             "objective_params": OBJECTIVE_PARAMS, "metric_params": METRIC_PARAMS}
 
 #: The backends' words for the fragments' ``${...}`` fields.
 XGBOOST_WORDS = {
     "booster": "the booster", "base": "xgboost.XGBClassifier",
+    "booster_threads": "XGBoost's ``nthread``",
     "training_weights": "``sample_weight`` times ``scale_pos_weight``",
     "data_weights": "``scale_pos_weight``, which re-weights"}
 LIGHTGBM_WORDS = {
     "booster": "LightGBM", "base": "lightgbm.LGBMClassifier",
+    "booster_threads": "LightGBM's ``num_threads``",
     "training_weights": "``sample_weight`` with ``class_weight``, ``is_unbalance`` and "
                         "``scale_pos_weight`` folded in",
     "data_weights": "``class_weight``, ``is_unbalance`` and ``scale_pos_weight``, which "
                     "re-weight"}
 
-_BLOCK = re.compile(r"^( *)\$\{(\w+)\}$", re.MULTILINE)
-
-#: Width of a filled docstring line, its indentation included.
-_WIDTH = 90
-
-
-def _fill(fragment: str, words: dict, indent: str) -> str:
-    """The fragment with its fields filled; the paragraphs they lengthen are re-wrapped.
-
-    A paragraph is a run of lines with the same indentation; a numpydoc entry's first
-    line (``name : type``) stands alone.
-    """
-    paragraphs: list[list[str]] = []
-    for line in fragment.splitlines():
-        depth = len(line) - len(line.lstrip())
-        head = paragraphs[-1][0] if paragraphs else None
-        starts = (not line.strip() or head is None or not head.strip()
-                  or depth != len(head) - len(head.lstrip()) or " : " in head
-                  or " : " in line)
-        if starts:
-            paragraphs.append([line])
-        else:
-            paragraphs[-1].append(line)
-    out = []
-    for lines in paragraphs:
-        text = "\n".join(lines)
-        filled = Template(text).substitute(words)
-        if filled != text:
-            depth = " " * (len(lines[0]) - len(lines[0].lstrip()))
-            # a literal (``...``) is never broken across lines
-            words_ = re.sub(r"``[^`]*``", lambda m: m.group().replace(" ", "\0"),
-                            " ".join(filled.split()))
-            filled = textwrap.fill(words_, _WIDTH - len(indent), initial_indent=depth,
-                                   subsequent_indent=depth, break_long_words=False,
-                                   break_on_hyphens=False).replace("\0", " ")
-        out.append(filled)
-    return textwrap.indent("\n".join(out), indent, lambda line: line.strip() != "")
-
-
-def fill_doc(**words: str):
-    """Decorator: put the fragments named in ``__doc__`` there, filled with ``words``.
-
-    A line holding only ``${name}`` becomes the fragment ``name`` of :data:`FRAGMENTS`,
-    indented like that line, with its ``${field}`` filled from ``words``; a missing
-    field is a ``KeyError`` when the class is defined.
-
-    Parameters
-    ----------
-    **words : str
-        The values of the fragments' fields (see :data:`XGBOOST_WORDS`).
-
-    Returns
-    -------
-    callable
-        The decorator (for a class or a function); it returns the object itself.
-    """
-    def block(match: re.Match) -> str:
-        indent, name = match.groups()
-        return _fill(FRAGMENTS[name], words, indent)
-
-    def decorate(obj):
-        if obj.__doc__:
-            obj.__doc__ = _BLOCK.sub(block, obj.__doc__)
-        return obj
-    return decorate
+#: ``fill_doc(**words)``: fills ``${name}`` lines of a docstring from :data:`FRAGMENTS`.
+fill_doc = filler(FRAGMENTS)

@@ -22,11 +22,10 @@ from .._shared.adapter import (
     NativeMetric,
     NativeObjective,
     SignatureOf,
-    fill_doc,
     name_value_minimized,
-    parameters_doc,
     weights_or_none,
 )
+from .._shared.docs import LIGHTGBM_WORDS, fill_doc
 
 
 def lightgbm_softmax_factor(n_classes: int) -> float:
@@ -114,11 +113,11 @@ class _FitObjective(LGBMObjective):
         return self
 
 
-@fill_doc(parameters=parameters_doc("objective", "LightGBM's ``num_threads``"))
+@fill_doc(**LIGHTGBM_WORDS)
 def make_objective(loss, n_threads: int | None = None) -> LGBMObjective:
     """Objective for ``lightgbm.train(params={"objective": ...})``.
 
-    {parameters}
+    ${objective_params}
 
     Returns
     -------
@@ -138,11 +137,11 @@ def make_objective(loss, n_threads: int | None = None) -> LGBMObjective:
     return LGBMObjective(loss, n_threads=n_threads)
 
 
-@fill_doc(parameters=parameters_doc("metric", "LightGBM's ``num_threads``"))
+@fill_doc(**LIGHTGBM_WORDS)
 def make_metric(loss, n_threads: int | None = None) -> LGBMMetric:
     """Metric for ``lightgbm.train(feval=...)``: the loss's weighted mean.
 
-    {parameters}
+    ${metric_params}
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Docstring fragments shared by the loss objects: each parameter described once.
 
-A docstring names a fragment as ``%(name)s`` on a line of its own; :func:`fill_doc`
+A docstring names a fragment as ``${name}`` on a line of its own; :func:`fill_doc`
 (applied to every loss class by ``BaseLoss.__init_subclass__``) replaces every such line
 of the class's and its methods' docstrings with the fragment, indented as the
 placeholder is (the way scikit-learn and pandas share their parameter descriptions). An
@@ -13,8 +13,8 @@ rendered docstrings document every parameter.)
 from __future__ import annotations
 
 import inspect
-import re
-import textwrap
+
+from .._docstrings import fill
 
 FRAGMENTS = {
     "gamma": """\
@@ -130,15 +130,9 @@ FRAGMENTS["data_multiclass"] = (f"{FRAGMENTS['y_true_multiclass']}\n"
 FRAGMENTS["labels_parameters"] = (f"Parameters\n----------\n{FRAGMENTS['y_true_train']}\n"
                                   f"{FRAGMENTS['sample_weight']}\n{FRAGMENTS['n_classes']}")
 
-_PLACEHOLDER = re.compile(r"^([ \t]*)%\((\w+)\)s[ \t]*$", re.MULTILINE)
-
-
 def fill_docstring(doc: str | None) -> str | None:
-    """``doc`` with every ``%(name)s`` line replaced by its fragment, indented alike."""
-    if not doc:
-        return doc  # None under python -OO
-    return _PLACEHOLDER.sub(lambda m: textwrap.indent(FRAGMENTS[m.group(2)], m.group(1)),
-                            doc)
+    """``doc`` with every ``${name}`` line replaced by its fragment, indented alike."""
+    return fill(doc, FRAGMENTS)
 
 
 def fill_doc(cls: type) -> type:

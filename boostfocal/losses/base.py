@@ -55,8 +55,9 @@ class BaseLoss:
     ``init_score_from_totals``, ``gradient_hessian`` and either :meth:`_kernel` (the
     fused kernel behind :meth:`loss` and :meth:`_run`) or :meth:`loss` itself. Losses
     with class weights (``alpha``) implement :meth:`_balanced_alpha`; losses with a
-    posterior correction override :meth:`_posterior_raw`. The ``%(name)s`` lines of a subclass's
-    docstrings are filled with the shared fragments of ``_docs.py`` when it is defined.
+    posterior correction override :meth:`_posterior_raw`. The ``${name}`` lines of a
+    subclass's docstrings are filled with the shared fragments of ``_docs.py`` when it is
+    defined.
 
     Methods take ``(y_true, raw_prediction, sample_weight=None)`` in that order, as
     scikit-learn's ``sklearn._loss`` does. ``raw_prediction`` may be float32 or float64;
@@ -121,7 +122,7 @@ class BaseLoss:
         :meth:`predict_proba` all use. A loss with nothing to resolve (a numeric or None
         ``alpha``, or no ``alpha`` at all) is returned unchanged.
 
-        %(labels_parameters)s
+        ${labels_parameters}
 
         Returns
         -------
@@ -142,7 +143,7 @@ class BaseLoss:
         Each class is summed on its own (no total is a difference of others); a total
         that overflows float64 is an error naming ``sample_weight``.
 
-        %(labels_parameters)s
+        ${labels_parameters}
 
         Returns
         -------
@@ -169,7 +170,7 @@ class BaseLoss:
         loss. The loss it minimizes is :meth:`loss` (the logistic loss for
         :class:`GHMLoss`, which is what GHM-C is scored by).
 
-        %(labels_parameters)s
+        ${labels_parameters}
 
         Returns
         -------
@@ -234,10 +235,10 @@ class BaseLoss:
 
         Parameters
         ----------
-        %(data_any)s
-        %(sample_weight)s
-        %(raw_offset_any)s
-        %(n_threads)s
+        ${data_any}
+        ${sample_weight}
+        ${raw_offset_any}
+        ${n_threads}
 
         Returns
         -------
@@ -259,7 +260,7 @@ class BaseLoss:
     def predict_proba(self, raw_prediction) -> np.ndarray:  # noqa: D417
         """Class posterior estimated from raw predictions: the link of the corrected margins.
 
-        %(proba_any)s
+        ${proba_any}
         """
         z = self._check_raw_prediction(raw_prediction)
         t = self._posterior_raw(z.astype(np.float64, copy=False))
@@ -268,7 +269,7 @@ class BaseLoss:
     def predict_confidence(self, raw_prediction) -> np.ndarray:  # noqa: D417
         """The link applied to the raw predictions as they are (no posterior correction).
 
-        %(proba_any)s
+        ${proba_any}
         """
         z = self._check_raw_prediction(raw_prediction)
         return self.link.inverse(z.astype(np.float64, copy=False)).astype(result_dtype(z),
@@ -291,8 +292,8 @@ class BinaryLoss(BaseLoss):
 
         Parameters
         ----------
-        %(y_true_binary)s
-        %(sample_weight)s
+        ${y_true_binary}
+        ${sample_weight}
         n_classes : int, default=None
             None or 2: accepted for the signature all losses share.
 

@@ -34,7 +34,7 @@ class FocalLoss(BinaryLoss):
 
     Parameters
     ----------
-    %(gamma)s
+    ${gamma}
     alpha : float, "balanced" or None, default=None
         Weight of the positive class, strictly between 0 and 1; the negative class
         gets ``1 - alpha``. ``None`` weights both classes by 1. ``"balanced"`` means
@@ -114,11 +114,11 @@ class FocalLoss(BinaryLoss):
 
         Parameters
         ----------
-        %(data_binary)s
-        %(sample_weight_outputs)s
-        %(outputs_binary)s
-        %(raw_offset_binary)s
-        %(n_threads)s
+        ${data_binary}
+        ${sample_weight_outputs}
+        ${outputs_binary}
+        ${raw_offset_binary}
+        ${n_threads}
 
         Returns
         -------
@@ -191,7 +191,7 @@ class FocalLoss(BinaryLoss):
         identity at ``gamma = 0, alpha = None``; and it maps :meth:`init_score` back
         to the weighted base rate.
 
-        %(proba_binary)s
+        ${proba_binary}
         """
         return super().predict_proba(raw_prediction)
 
@@ -202,6 +202,6 @@ class FocalLoss(BinaryLoss):
         (with 5% positives and ``gamma = 2`` the best constant predicts 0.25); use
         :meth:`predict_proba` for probabilities.
 
-        %(proba_binary)s
+        ${proba_binary}
         """
         return super().predict_confidence(raw_prediction)

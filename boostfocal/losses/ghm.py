@@ -211,7 +211,7 @@ class GHMLoss(BinaryLoss):
 
         Parameters
         ----------
-        %(data_binary)s
+        ${data_binary}
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights; they count in the bin totals.
 
@@ -233,10 +233,10 @@ class GHMLoss(BinaryLoss):
 
         Parameters
         ----------
-        %(data_binary)s
-        %(sample_weight)s
-        %(raw_offset_binary)s
-        %(n_threads_ghm)s
+        ${data_binary}
+        ${sample_weight}
+        ${raw_offset_binary}
+        ${n_threads_ghm}
 
         Returns
         -------
@@ -257,8 +257,8 @@ class GHMLoss(BinaryLoss):
 
         Parameters
         ----------
-        %(data_binary)s
-        %(sample_weight)s
+        ${data_binary}
+        ${sample_weight}
 
         Returns
         -------
@@ -282,12 +282,12 @@ class GHMLoss(BinaryLoss):
 
         Parameters
         ----------
-        %(data_binary)s
+        ${data_binary}
         sample_weight : array-like of shape (n,), default=None
             Non-negative weights: they count in the bin totals and multiply both outputs.
-        %(outputs_binary)s
-        %(raw_offset_binary)s
-        %(n_threads_ghm)s
+        ${outputs_binary}
+        ${raw_offset_binary}
+        ${n_threads_ghm}
 
         Returns
         -------
@@ -333,7 +333,7 @@ class GHMLoss(BinaryLoss):
         GHM-C has no closed-form posterior correction (see the class Notes): this ranks
         examples like the margin but is not calibrated to ``P(y | x)``.
 
-        %(proba_binary)s
+        ${proba_binary}
         """
         return super().predict_proba(raw_prediction)
 

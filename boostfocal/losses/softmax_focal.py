@@ -52,7 +52,7 @@ class SoftmaxFocalLoss(BaseLoss):
 
     Parameters
     ----------
-    %(gamma)s
+    ${gamma}
     alpha : sequence of float, "balanced" or None, default=None
         Per-class weights in class order (length K, each > 0). ``None`` weights every
         class by 1. ``"balanced"`` means ``alpha_k = W / (K W_k)`` for the weighted class
@@ -130,15 +130,15 @@ class SoftmaxFocalLoss(BaseLoss):
 
         Parameters
         ----------
-        %(data_multiclass)s
-        %(sample_weight_outputs)s
-        %(outputs_multiclass)s
+        ${data_multiclass}
+        ${sample_weight_outputs}
+        ${outputs_multiclass}
         hessian_scale : float, default=1.0
             A positive factor on the curvature. The boosters' own softmax objectives
             scale the exact diagonal (XGBoost by 2, LightGBM by K/(K-1)); the adapters
             pass their booster's factor, so that ``gamma=0`` reproduces it exactly.
-        %(raw_offset_multiclass)s
-        %(n_threads)s
+        ${raw_offset_multiclass}
+        ${n_threads}
 
         Returns
         -------
@@ -158,9 +158,9 @@ class SoftmaxFocalLoss(BaseLoss):
 
         Parameters
         ----------
-        %(y_true_multiclass)s
-        %(sample_weight)s
-        %(n_classes)s
+        ${y_true_multiclass}
+        ${sample_weight}
+        ${n_classes}
 
         Returns
         -------
@@ -267,13 +267,13 @@ class SoftmaxFocalLoss(BaseLoss):
         computed in log space. It is the identity (the softmax) at ``gamma = 0,
         alpha = None``, and maps :meth:`init_score` back to the weighted class priors.
 
-        %(proba_multiclass)s
+        ${proba_multiclass}
         """
         return super().predict_proba(raw_prediction)
 
     def predict_confidence(self, raw_prediction) -> np.ndarray:  # noqa: D417
         """The uncorrected focal "probability" ``softmax(z)``, shape (n, K).
 
-        %(proba_multiclass)s
+        ${proba_multiclass}
         """
         return super().predict_confidence(raw_prediction)

@@ -16,12 +16,11 @@ from .._shared.adapter import (
     Layout,
     NativeMetric,
     NativeObjective,
-    fill_doc,
     name_value,
-    parameters_doc,
     value_only,
     weights_or_none,
 )
+from .._shared.docs import XGBOOST_WORDS, fill_doc
 
 
 def xgboost_softmax_factor(n_classes: int) -> float:
@@ -89,11 +88,11 @@ class _FocalMetric(NativeMetric):
     layout = XGB_SKLEARN
 
 
-@fill_doc(parameters=parameters_doc("objective", "XGBoost's ``nthread``"))
+@fill_doc(**XGBOOST_WORDS)
 def make_objective(loss, n_threads: int | None = None) -> XGBObjective:
     """Objective for ``xgboost.train(obj=...)``.
 
-    {parameters}
+    ${objective_params}
 
     Returns
     -------
@@ -114,11 +113,11 @@ def make_objective(loss, n_threads: int | None = None) -> XGBObjective:
     return XGBObjective(loss, n_threads=n_threads)
 
 
-@fill_doc(parameters=parameters_doc("metric", "XGBoost's ``nthread``"))
+@fill_doc(**XGBOOST_WORDS)
 def make_metric(loss, n_threads: int | None = None) -> XGBMetric:
     """Metric for ``xgboost.train(custom_metric=...)``: the loss's weighted mean.
 
-    {parameters}
+    ${metric_params}
 
     Returns
     -------
