@@ -62,6 +62,12 @@ def child(tree: str, model: str, stem: str) -> None:
                       "fit_s": seconds}))
 
 
+def _pair_ratio(res: dict, a: str, b: str) -> float:
+    """Median over the repeats of the fit-time ratio of arm ``a`` to arm ``b``."""
+    return statistics.median(x["fit_s"] / y["fit_s"] for x, y in zip(res[a], res[b],
+                                                                      strict=True))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", help="checkout of the old boostfocal (required)")
@@ -86,9 +92,10 @@ def main(argv: list[str] | None = None) -> None:
     speed = _speed_module(arms["after"][0])
     mib = 2.0 ** 20
     print("| library | task | rows | peak before | peak after | peak built-in | "
-          "after/built-in | before/built-in | fit s before | fit s after | "
-          "after/before time | load |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "after/built-in | before/built-in | fit s before | fit s after | fit s built-in | "
+          "time after/built-in | time before/built-in | after/before time | load |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+          "| ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         for n_classes in args.classes:
             for n in args.rows:
@@ -108,8 +115,7 @@ def main(argv: list[str] | None = None) -> None:
                     peak = {a: statistics.median(x["peak"] for x in v) / mib
                             for a, v in res.items()}
                     fit = {a: statistics.median(x["fit_s"] for x in v) for a, v in res.items()}
-                    pairs = zip(res["after"], res["before"], strict=True)
-                    ratio = statistics.median(a["fit_s"] / b["fit_s"] for a, b in pairs)
+                    ratio = _pair_ratio(res, "after", "before")
                     load = os.getloadavg()[0]
                     lib = "XGBoost" if backend == "xgb" else "LightGBM"
                     task = "binary" if n_classes == 2 else f"{n_classes} classes"
@@ -117,7 +123,10 @@ def main(argv: list[str] | None = None) -> None:
                           f"{peak['after']:.0f} | {peak['builtin']:.0f} | "
                           f"**{peak['after'] / peak['builtin']:.3f}** | "
                           f"{peak['before'] / peak['builtin']:.3f} | {fit['before']:.2f} | "
-                          f"{fit['after']:.2f} | **{ratio:.3f}** | {load:.1f} |", flush=True)
+                          f"{fit['after']:.2f} | {fit['builtin']:.2f} | "
+                          f"**{_pair_ratio(res, 'after', 'builtin'):.3f}** | "
+                          f"{_pair_ratio(res, 'before', 'builtin'):.3f} | **{ratio:.3f}** | "
+                          f"{load:.1f} |", flush=True)
                     if args.out:
                         with open(args.out, "a") as f:
                             f.write(json.dumps({"backend": backend, "classes": n_classes,
