@@ -36,10 +36,10 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from estimator_data import binary_data, duplicate, multiclass_data
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, logit
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
@@ -76,15 +76,6 @@ DUPLICATE_ROWS = {
 # Data
 # =======================================================================================
 
-def binary_data(n=300, pos=0.15, seed=0, **kwargs):
-    params = {"n_features": 6, "n_informative": 4, "n_redundant": 0, "random_state": seed}
-    params.update(kwargs)
-    return make_classification(n_samples=n, weights=[1 - pos], **params)
-
-
-def multiclass_data(n=300, seed=0):
-    return make_classification(n_samples=n, n_features=6, n_informative=4, n_redundant=0,
-                               n_classes=3, n_clusters_per_class=1, random_state=seed)
 
 
 def task_data(task, **kwargs):
@@ -100,10 +91,6 @@ def integer_data(multiclass, n=240):
     return X, y
 
 
-def _duplicate(X, y, w):
-    """Rows with weight 2 repeated once: the data that weights of 2 stand for."""
-    rows = np.repeat(np.arange(len(y)), w.astype(int))
-    return X[rows], y[rows]
 
 
 def _mean_loss(loss, y, margin, w=None):
@@ -550,7 +537,7 @@ def test_weights_of_two_equal_duplicated_rows(case, task):
     """Weights reach the gradients (and GHM-C's bin totals), not only the start."""
     X, y = integer_data(task == "multiclass")
     w = np.where(np.arange(len(y)) % 4 == 0, 2.0, 1.0)
-    X2, y2 = _duplicate(X, y, w)
+    X2, y2 = duplicate(X, y, w)
     params, atol = DUPLICATE_ROWS[case.backend]
     if case.ghm:
         params = dict(params, ghm_momentum=0.5)

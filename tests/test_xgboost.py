@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xgboost as xgb
+from estimator_data import binary_data, duplicate, multiclass_data
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, logit
 from sklearn.datasets import make_classification
@@ -37,21 +38,8 @@ NATIVE = {"max_depth": 3, "eta": 0.3, "nthread": 1, "disable_default_eval_metric
 HISTORY_ABS = 1e-6
 
 
-def binary_data(n=300, pos=0.15, seed=0, **kwargs):
-    params = {"n_features": 6, "n_informative": 4, "n_redundant": 0, "random_state": seed}
-    params.update(kwargs)
-    return make_classification(n_samples=n, weights=[1 - pos], **params)
 
 
-def multiclass_data(n=300, seed=0):
-    return make_classification(n_samples=n, n_features=6, n_informative=4, n_redundant=0,
-                               n_classes=3, n_clusters_per_class=1, random_state=seed)
-
-
-def _duplicate(X, y, w):
-    """Rows with weight 2 repeated once: the data that weights of 2 stand for."""
-    rows = np.repeat(np.arange(len(y)), w.astype(int))
-    return X[rows], y[rows]
 
 
 # =======================================================================================
@@ -123,7 +111,7 @@ def test_native_weights_of_two_equal_duplicated_rows(multiclass):
     if multiclass:
         params.update(objective="multi:softprob", num_class=3)
     w = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
-    X2, y2 = _duplicate(X, y, w)
+    X2, y2 = duplicate(X, y, w)
     start = loss.init_score(y, w)
     assert np.allclose(start, loss.init_score(y2))
 
