@@ -102,6 +102,7 @@ import numbers
 import numpy as np
 
 from .._lazy import lazy_attributes
+from .._shared.fitplan import start_from_totals
 from ..losses import FocalLoss, SoftmaxFocalLoss
 from ._common import (
     ClassStats,
@@ -109,7 +110,6 @@ from ._common import (
     as_column,
     block_stats,
     get_client,
-    start_from_totals,
     start_margin,
 )
 

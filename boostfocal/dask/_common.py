@@ -21,7 +21,6 @@ from .._shared.classifier import (
     encode_eval_labels,
     encode_labels,
 )
-from .._shared.fitplan import start_from_totals  # noqa: F401 - re-exported
 
 dask = import_optional("dask", "dask")
 da = import_optional("dask.array", "dask")

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._shared.adapter import metric_name
 from .._shared.classifier import check_paper_names
+from ._adapter import _with_start
 from ._compat import aliases, param_value, user_value
 from ._fit import (
     _PROBABILITY_METRICS,
@@ -24,7 +25,6 @@ from ._fit import (
     _as_list,
     _is_true,
     _metric_names,
-    _with_start,
     lgbm_class_multipliers,
 )
 from ._model_file import LGBMModelFileMixin

@@ -16,14 +16,12 @@ from .._shared.classifier import (
 from .._shared.docs import LIGHTGBM_WORDS, fill_doc
 from .._shared.fitplan import fold_start_into_lgbm, plan_in_memory
 from . import _compat
-from ._adapter import make_objective
+from ._adapter import _FitObjective, _FocalEvalMetric, make_objective
 from ._base import LGBMFocalMixin
 from ._fit import (
     _as_offset,
     _eval_item,
     _FitContext,
-    _FitObjective,
-    _FocalEvalMetric,
     _init_model_start,
     _n_rows,
     _with_lgbm_signature,

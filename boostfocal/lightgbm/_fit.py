@@ -1,7 +1,8 @@
 """What a LightGBM fit needs besides the estimator.
 
-Parameter checks, offsets, class multipliers, the metric and objective wrappers of the fit,
-and ``init_model``'s start.
+Parameter checks, offsets, class multipliers, the fit context (which metric the fit
+reports) and ``init_model``'s start. The objective and metric wrappers of the fit are
+adapters: they live in ``_adapter.py``.
 """
 
 from __future__ import annotations
@@ -9,17 +10,17 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._optional import import_optional
 from .._shared import model_io as _model_io
-from ._adapter import _FitObjective, _FocalEvalMetric, _with_start  # noqa: F401 (re-exported)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._adapter import _FitObjective
 
 lgb = import_optional("lightgbm", "lightgbm")
-
-
-
 
 
 #: LightGBM starts every child's Hessian sum at ``kEpsilon`` (1e-15), so a split with an
