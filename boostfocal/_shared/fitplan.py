@@ -83,8 +83,6 @@ def resolve_alpha(loss, totals: np.ndarray):
         return loss
     k = totals.shape[0]
     try:
-        if isinstance(loss, FocalLoss):
-            return loss.resolve(np.arange(k), totals)
         return loss.resolve(np.arange(k), totals, n_classes=k)
     except ValueError as exc:
         raise ValueError(f"focal_alpha='balanced': {exc}") from exc
