@@ -181,16 +181,40 @@ def run(data: Data, entries: list[Entry], settings: Settings, progress=None) -> 
     return Results(kept, fold_rows, {e.name: oof[e.name] for e in kept}, notes)
 
 
-def _execute(tasks: list[tuple], n_jobs: int):
-    """Yield :func:`_fit_one` results as they complete, in parallel when ``n_jobs != 1``."""
+def _ignore_interrupts() -> None:
+    """Make a worker process ignore SIGINT (Ctrl-C reaches the whole process group).
+
+    The parent process turns Ctrl-C into one line and exit status 130 and ends the workers;
+    a worker that took the SIGINT itself would print a traceback from wherever it was
+    (joblib's worker loop included, between two tasks), so workers ignore it.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _in_worker(function, *args):
+    """Call ``function(*args)`` in a worker, with SIGINT ignored from then on."""
+    _ignore_interrupts()
+    return function(*args)
+
+
+def _execute(tasks: list[tuple], n_jobs: int, function=None):
+    """Yield ``function(*task)`` (default :func:`_fit_one`) as the calls complete.
+
+    With ``n_jobs != 1`` the calls run in worker processes, which ignore SIGINT (the
+    parent process handles Ctrl-C and ends them).
+    """
+    function = _fit_one if function is None else function
     if n_jobs == 1:
         for task in tasks:
-            yield _fit_one(*task)
+            yield function(*task)
         return
     from joblib import Parallel, delayed
 
-    try:
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    except ValueError:  # joblib < 1.4
+    try:  # the initializer covers a worker from its start (joblib >= 1.3)
+        parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered",
+                            initializer=_ignore_interrupts)
+    except (TypeError, ValueError):  # older joblib: each task sets it (_in_worker)
         parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    yield from parallel(delayed(_fit_one)(*task) for task in tasks)
+    yield from parallel(delayed(_in_worker)(function, *task) for task in tasks)
