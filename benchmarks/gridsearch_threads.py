@@ -8,9 +8,14 @@ searches fit the same number of models on the same folds: focal over ``focal_gam
 nothing without subsampling: the same work five times). Tree settings make the tree work
 independent of the gradients, as in ``speed.py`` (XGBoost ``max_depth=6``,
 ``min_child_weight=0``; LightGBM ``num_leaves=63``, ``min_child_weight=1e-12``), so the
-focal/built-in ratio measures the objective's cost, not different trees. Estimators keep
-their default ``n_jobs``. The two searches alternate A B A B; times are medians, the ratio
-is the median of the per-pair ratios. With 200k rows, the training folds (133k rows) are
+focal/built-in ratio measures the objective's cost, not different trees. XGBoost estimators
+keep their default ``n_jobs`` (None: OpenMP's default, which follows ``OMP_NUM_THREADS``).
+LightGBM estimators get ``n_jobs=1``: LightGBM reads ``n_jobs=None`` as the number of
+physical cores whatever ``OMP_NUM_THREADS`` says, so each of the two workers runs two
+spinning OpenMP threads on the two cores, on both sides, and a search takes many times
+longer (``--lgb-default-n-jobs`` measures that too). The two searches alternate A B A B;
+times are medians, the ratio is the median of the per-pair ratios, and every pair's ratio
+is printed so that runs can be pooled. With 200k rows, the training folds (133k rows) are
 large enough for the kernels to use their thread pool if nothing stopped them.
 
 Run::
@@ -33,7 +38,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 SEED = 0
 
 
-def searches(lib: str, n_estimators: int):
+def searches(lib: str, n_estimators: int, lgb_default_n_jobs: bool = False):
     if lib == "xgb":
         import xgboost as xgb
 
@@ -49,6 +54,8 @@ def searches(lib: str, n_estimators: int):
     from boostfocal import FocalLGBMClassifier
     common = {"n_estimators": n_estimators, "num_leaves": 63, "min_child_weight": 1e-12,
               "verbose": -1}
+    if not lgb_default_n_jobs:
+        common["n_jobs"] = 1
     return (FocalLGBMClassifier(**common), {"focal_gamma": [0.0, 0.5, 1.0, 2.0, 5.0]},
             lgb.LGBMClassifier(**common), {"random_state": [0, 1, 2, 3, 4]})
 
@@ -59,6 +66,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--n-estimators", type=int, default=100)
     parser.add_argument("--libs", default="xgb,lgb")
+    parser.add_argument("--lgb-default-n-jobs", action="store_true",
+                        help="keep LightGBM's n_jobs=None (physical cores: oversubscribed)")
     args = parser.parse_args()
     X, y = make_classification(args.rows, 20, n_informative=8, weights=[0.95],
                                random_state=SEED)
@@ -69,7 +78,8 @@ def main() -> None:
     print("| library | focal s | built-in s | ratio (min-max) |")
     print("| --- | ---: | ---: | ---: |")
     for lib in args.libs.split(","):
-        focal, focal_grid, builtin, builtin_grid = searches(lib, args.n_estimators)
+        focal, focal_grid, builtin, builtin_grid = searches(lib, args.n_estimators,
+                                                            args.lgb_default_n_jobs)
         arms = {"focal": GridSearchCV(focal, focal_grid, cv=cv, n_jobs=2, scoring="roc_auc"),
                 "built-in": GridSearchCV(builtin, builtin_grid, cv=cv, n_jobs=2,
                                          scoring="roc_auc")}
@@ -86,6 +96,7 @@ def main() -> None:
         print(f"| {name} | {statistics.median(times['focal']):.1f} | "
               f"{statistics.median(times['built-in']):.1f} | **{statistics.median(ratios):.3f}**"
               f" ({min(ratios):.2f}-{max(ratios):.2f}) |", flush=True)
+        print(f"  {name} per-pair ratios: {', '.join(f'{r:.3f}' for r in ratios)}", flush=True)
 
 
 if __name__ == "__main__":
