@@ -2,15 +2,22 @@
 
 import signal
 
-import pytest
-
 from boostfocal.compare import _crossval
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="no SIGINT")
 def test_workers_ignore_sigint_from_their_start():
-    """A terminal's Ctrl-C reaches the workers too; each must ignore it, before and
-    between tasks (a worker that took it printed a traceback from joblib's worker loop)."""
+    """A terminal's Ctrl-C reaches the workers too; each must ignore it before its first
+    task and between tasks (a worker that took it printed a traceback from joblib's worker
+    loop, in loky's memory check between two tasks). Called without the per-task wrapper:
+    the initializer alone must do it."""
+    import joblib
+
+    seen = list(_crossval._parallel(2)(joblib.delayed(signal.getsignal)(signal.SIGINT)
+                                       for _ in range(4)))
+    assert seen == [signal.SIG_IGN] * 4
+
+
+def test_the_tasks_of_compare_run_in_workers_that_ignore_sigint():
     seen = list(_crossval._execute([(signal.SIGINT,)] * 4, 2, function=signal.getsignal))
     assert seen == [signal.SIG_IGN] * 4
 

@@ -199,6 +199,21 @@ def _in_worker(function, *args):
     return function(*args)
 
 
+def _parallel(n_jobs: int):
+    """A ``joblib.Parallel`` that yields results as they complete.
+
+    Its worker processes ignore SIGINT from their start (an initializer, joblib >= 1.4);
+    with older joblib, the tasks wrapped in :func:`_in_worker` set it from their first task.
+    """
+    from joblib import Parallel
+
+    try:
+        return Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered",
+                        initializer=_ignore_interrupts)
+    except (TypeError, ValueError):  # no initializer (< 1.3) or no unordered (< 1.4)
+        return Parallel(n_jobs=n_jobs, return_as="generator")
+
+
 def _execute(tasks: list[tuple], n_jobs: int, function=None):
     """Yield ``function(*task)`` (default :func:`_fit_one`) as the calls complete.
 
@@ -210,11 +225,6 @@ def _execute(tasks: list[tuple], n_jobs: int, function=None):
         for task in tasks:
             yield function(*task)
         return
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
-    try:  # the initializer covers a worker from its start (joblib >= 1.3)
-        parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered",
-                            initializer=_ignore_interrupts)
-    except (TypeError, ValueError):  # older joblib: each task sets it (_in_worker)
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    yield from parallel(delayed(_in_worker)(function, *task) for task in tasks)
+    yield from _parallel(n_jobs)(delayed(_in_worker)(function, *task) for task in tasks)
