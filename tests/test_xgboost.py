@@ -38,10 +38,6 @@ NATIVE = {"max_depth": 3, "eta": 0.3, "nthread": 1, "disable_default_eval_metric
 HISTORY_ABS = 1e-6
 
 
-
-
-
-
 # =======================================================================================
 # Native adapters: xgboost.train(obj=make_objective(loss), custom_metric=make_metric(loss))
 # =======================================================================================
