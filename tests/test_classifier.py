@@ -44,6 +44,28 @@ def test_encode_labels_rejects(y, match):
         encode_labels(np.asarray(y))
 
 
+@pytest.mark.parametrize("y,kinds", [
+    ([0, 1, "a", 0], r"0 \(int\), 'a' \(str\)"),
+    ([1.0, 0, 1, 0], r"1.0 \(float\), 0 \(int\)"),
+    (["a", 1.5, "a"], r"'a' \(str\), 1.5 \(float\)"),
+    ([True, 0, 1], r"True \(bool\), 0 \(int\)"),
+    ([np.int64(1), "b", "b"], r"1 \(int\), 'b' \(str\)"),
+])
+def test_mixed_label_types_are_one_clear_error(y, kinds):
+    with pytest.raises(ValueError, match="y mixes label types: " + kinds):
+        encode_labels(np.array(y, dtype=object))
+
+
+@pytest.mark.parametrize("y", [[3, 1, 3], [True, False, False], [1.0, 2.0, 1.0],
+                               ["b", "a", "a"]])
+def test_object_labels_of_one_type_train_and_stay_objects(y):
+    classes, enc = encode_labels(np.array(y, dtype=object))
+    assert classes.dtype == object
+    assert classes.tolist() == sorted(set(y))
+    assert [type(c) for c in classes] == [type(y[0])] * len(classes)
+    assert classes[enc].tolist() == y
+
+
 def test_encode_eval_labels():
     classes = np.array(["a", "b", "c"])
     assert encode_eval_labels(np.array(["c", "a"]), classes, "eval_y").tolist() == [2, 0]

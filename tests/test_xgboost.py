@@ -558,3 +558,55 @@ def test_ghm_loss_is_exported_lazily_from_boostfocal():
     import boostfocal
 
     assert boostfocal.GHMLoss is GHMLoss
+
+
+# --------------------------------------------------------------------------- weight scale
+@pytest.mark.parametrize("cls", [FocalXGBClassifier, GHMXGBClassifier])
+def test_weights_whose_gradient_sums_overflow_are_refused(cls):
+    """sample_weight=1e30 (within float32) trained a constant model with no error."""
+    X, y = binary_data(n=400)
+    est = cls(n_estimators=3)
+    with pytest.raises(ValueError, match=r"sample_weight .* too large for XGBoost"):
+        est.fit(X, y, sample_weight=np.full(len(y), 1e30))
+    assert not hasattr(est, "loss_")
+    with pytest.raises(ValueError, match=r"sample_weight \(with scale_pos_weight\)"):
+        cls(n_estimators=3, scale_pos_weight=1e20).fit(X, y, sample_weight=np.full(len(y), 1e16))
+
+
+def test_the_gradient_bound_holds_for_the_losses():
+    """The bound the check uses, 1 + gamma/e per unit (alpha-)weight, against the losses."""
+    z = np.linspace(-60.0, 60.0, 4001)
+    for gamma in (0.0, 0.5, 2.0, 5.0, 10.0):
+        for alpha in (None, 0.1, 0.9):
+            loss = FocalLoss(gamma, alpha)
+            for label in (0, 1):
+                g, _ = loss.gradient_hessian(np.full(z.shape, label), z)
+                a = 1.0 if alpha is None else (alpha if label else 1 - alpha)
+                assert np.max(np.abs(g)) <= a * (1 + gamma / np.e)
+        zk = np.random.default_rng(0).normal(scale=20.0, size=(4000, 3))
+        for label in range(3):
+            g, _ = SoftmaxFocalLoss(gamma).gradient_hessian(np.full(4000, label), zk)
+            assert np.max(np.abs(g)) <= 1 + gamma / np.e
+    g, _ = GHMLoss().gradient_hessian(np.r_[np.zeros(500), np.ones(500)],
+                                      np.linspace(-30, 30, 1000))
+    assert np.sum(np.abs(g)) <= 1000  # harmonizing weights average 1: the sum stays <= n
+
+
+def test_weights_below_the_bound_train_the_same_model():
+    """Large weights that pass the check train the unit-weight model (scale only)."""
+    X, y = binary_data(n=2000, pos=0.1)
+    params = {"n_estimators": 20, "max_depth": 3, "reg_lambda": 0.0, "min_child_weight": 0,
+              "n_jobs": 1}
+    unit = FocalXGBClassifier(**params).fit(X, y)
+    heavy = FocalXGBClassifier(**params).fit(X, y, sample_weight=np.full(len(y), 1e15))
+    assert_allclose(heavy.decision_function(X), unit.decision_function(X), atol=1e-3)
+
+
+def test_plain_xgboost_stops_learning_when_gradient_sums_overflow():
+    """The limit is XGBoost's own: its built-in objective loses every split too."""
+    X, y = binary_data(n=2000, pos=0.1)
+    params = {"n_estimators": 20, "max_depth": 3, "n_jobs": 1}
+    good = xgb.XGBClassifier(**params).fit(X, y)
+    bad = xgb.XGBClassifier(**params).fit(X, y, sample_weight=np.full(len(y), 1e25))
+    assert roc_auc_score(y, good.predict_proba(X)[:, 1]) > 0.95
+    assert roc_auc_score(y, bad.predict_proba(X)[:, 1]) < 0.9

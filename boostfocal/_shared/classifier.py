@@ -67,6 +67,51 @@ def _encode_small_integers(y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     return classes, lookup[codes].astype(np.int64, copy=False)
 
 
+#: The kinds of label an object array may hold, by Python type (bool before int: a bool
+#: is an int in Python).
+_LABEL_KINDS = ((bool, "bool"), (numbers.Integral, "int"), (numbers.Real, "float"),
+                (str, "str"))
+
+
+def _label_kind(value: Any) -> str:
+    for kind, name in _LABEL_KINDS:
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _one_label_type(y: np.ndarray) -> np.ndarray:
+    """Labels of an object array as one type: an array of it, or a clear error.
+
+    Object arrays of one kind of label (all strings, all integers, ...) pass (numbers and
+    booleans are returned as a numeric array, which scikit-learn's target checks need); a
+    mix such as ``1``
+    and ``"a"``, or ``1`` and ``1.0``, is refused: ``1`` and ``1.0`` would be one class
+    to numpy but two to a user who wrote both, and strings do not sort against numbers.
+    Missing values (None, NaN) are left to the missing-label check.
+    """
+    kinds: dict[str, Any] = {}
+    for value in y:
+        if value is None or (isinstance(value, float) and not np.isfinite(value)):
+            return y
+        if isinstance(value, np.generic):
+            value = value.item()
+        kinds.setdefault(_label_kind(value), value)
+        if len(kinds) > 1:
+            examples = ", ".join(f"{v!r} ({k})" for k, v in kinds.items())
+            raise ValueError(
+                f"y mixes label types: {examples}. Use one type for every label, for "
+                "example y.astype(str) or y.astype(int)")
+    kind = next(iter(kinds), "str")
+    if kind not in ("bool", "int", "float"):
+        return y
+    try:
+        return np.asarray(y.tolist(), dtype={"bool": bool, "int": np.int64,
+                                             "float": np.float64}[kind])
+    except OverflowError:  # integers beyond int64: left to the general checks
+        return y
+
+
 def encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
     """Encode arbitrary classification labels as 0..K-1.
 
@@ -84,6 +129,11 @@ def encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
     y = column_or_1d(y, warn=True)
     if y.shape[0] == 0:
         raise ValueError("y is empty: found 0 samples, while a minimum of 2 is required")
+    if y.dtype == object:
+        typed = _one_label_type(y)
+        if typed is not y:  # numbers or booleans: encoded as such, kept as objects
+            classes, y_encoded = encode_labels(typed)
+            return classes.astype(object), y_encoded
     fast = _encode_small_integers(y)
     if fast is not None:
         return fast

@@ -31,6 +31,43 @@ from ._model_file import (
 )
 
 
+#: The largest sum of gradients XGBoost can square in float32 when it scores a split:
+#: beyond it the split gains overflow and the model stops learning (measured: plain
+#: XGBClassifier and the focal estimators alike lose their splits once the total
+#: training weight passes about 1e20-1e22 at unit-order gradients).
+MAX_XGB_GRADIENT_SUM = float(np.sqrt(np.finfo(np.float32).max))
+
+
+def check_gradient_scale(plan, weight_names: str) -> None:
+    """Refuse training weights whose gradient sums overflow XGBoost's split scoring.
+
+    The bound on any sum of gradients is the weighted class totals (``plan.totals``,
+    class multipliers included) times each class's ``alpha`` times the largest gradient
+    per unit weight, ``1 + gamma / e`` for the focal losses (``|dL/dz| <= alpha_t
+    (1 - p_t)^gamma ((1 - p_t) + gamma p_t (-log p_t))`` and ``p (-log p) <= 1/e``) and 1
+    for GHM-C (its harmonizing weights average 1 over the weighted rows). Rescaling the
+    weights is not done for the user: it changes what ``reg_lambda``,
+    ``min_child_weight`` and ``min_split_loss`` mean.
+    """
+    loss = plan.loss
+    alpha = getattr(loss, "alpha", None)
+    totals = np.asarray(plan.totals, dtype=np.float64)
+    if alpha is not None:
+        alpha = np.asarray(alpha, dtype=np.float64)
+        alpha = np.array([1.0 - alpha, alpha]) if alpha.ndim == 0 else alpha
+        totals = totals * alpha
+    bound = float(np.sum(totals)) * (1.0 + getattr(loss, "gamma", 0.0) / np.e)
+    if not bound <= MAX_XGB_GRADIENT_SUM:
+        raise ValueError(
+            f"{weight_names} are too large for XGBoost: their total "
+            f"({float(np.sum(plan.totals)):.3g}, times focal_alpha and the loss's largest "
+            f"gradient per unit weight: {bound:.3g}) must be at most "
+            f"{MAX_XGB_GRADIENT_SUM:.3g}, the largest gradient sum XGBoost can square in "
+            "float32 when it scores a split (beyond it the model silently stops "
+            "learning). Scale the weights down: only their ratios matter, up to the "
+            "scale of reg_lambda, min_child_weight and min_split_loss.")
+
+
 class XGBFocalMixin(XGBModelFileMixin):
     """Booster parameters, checks, class weights, start and fitted state of an estimator.
 

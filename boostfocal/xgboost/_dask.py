@@ -15,7 +15,7 @@ from .._shared.docs import XGBOOST_WORDS, fill_doc
 from .._shared.fitplan import compute_async, plan_on_cluster
 from ..dask import _common as dc
 from . import _compat
-from ._base import XGBFocalMixin
+from ._base import XGBFocalMixin, check_gradient_scale
 from ._model_file import DEFAULT_OBJECTIVE, start_in_booster
 
 da = import_optional("dask.array", "dask")
@@ -153,6 +153,7 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
         steps = plan_on_cluster(y, weights, eval_cols, setup=setup,
                                 weight_names="sample_weight (with scale_pos_weight)")
         plan, y_enc, eval_y, train_weights = await compute_async(self.client, steps)
+        check_gradient_scale(plan, "sample_weight (with scale_pos_weight)")
         n_classes, loss, init = plan.n_classes, plan.loss, plan.start
 
         # The start reaches XGBoost as in memory: the booster's base_score; a per-row base

@@ -17,7 +17,7 @@ from .._shared.classifier import (
 )
 from .._shared.docs import XGBOOST_WORDS, fill_doc
 from .._shared.fitplan import plan_in_memory
-from ._base import XGBFocalMixin
+from ._base import XGBFocalMixin, check_gradient_scale
 from ._model_file import booster_margin, start_in_booster
 
 xgb = import_optional("xgboost", "xgboost")
@@ -100,6 +100,7 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
             multipliers=lambda classes, counts: self._class_weights(classes.shape[0]),
             start=self._user_start, weight_names="sample_weight (with scale_pos_weight)")
         check_consistent_length(X, y_enc)
+        check_gradient_scale(plan, "sample_weight (with scale_pos_weight)")
         classes, loss, init = plan.classes, plan.loss, plan.start
         train_weights = apply_class_weights(y_enc, weights, plan.multipliers)
         in_booster = start_in_booster(init)
