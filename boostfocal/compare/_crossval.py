@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from . import _entries
+from . import _entries, _signals
 from ._data import Data
 from ._entries import Entry, booster_params
 from ._errors import CompareError, first_line
@@ -119,7 +119,9 @@ def _fit_one(entry: Entry, fold: int, X: pd.DataFrame, y: np.ndarray, train: np.
             seconds = time.perf_counter() - start
             proba = np.asarray(model.predict_proba(X.iloc[test]), dtype=np.float64)
     except Exception as exc:  # one failing entry must not sink the others; reported
+        _signals.check()  # unless it failed because a swallowed Ctrl-C broke it
         return entry, fold, None, math.nan, f"{type(exc).__name__}: {first_line(exc)}"
+    _signals.check()  # a Ctrl-C that XGBoost swallowed during the fit stops the run here
     return entry, fold, proba, seconds, ""
 
 
@@ -159,6 +161,7 @@ def run(data: Data, entries: list[Entry], settings: Settings, progress=None) -> 
     rows: list[dict[str, Any]] = []
     failed: dict[str, str] = {}
     for entry, fold, proba, seconds, error in _execute(tasks, settings.n_jobs):
+        _signals.check()
         if progress is not None:
             progress(entry)
         if proba is None:

@@ -10,34 +10,14 @@ input file, other files, symbolic links) is ever written to, followed or removed
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
 import tempfile
-import threading
 from pathlib import Path
 
 from ._errors import UsageError, os_reason
-
-
-@contextlib.contextmanager
-def no_interrupt():
-    """Ignore Ctrl-C inside the block (main thread only).
-
-    So that the move into place and the clean-up always finish.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT,
-                      previous if previous is not None else signal.default_int_handler)
+from ._signals import no_interrupt
 
 
 class RunFolder:

@@ -12,8 +12,8 @@ Every run writes a **new** folder ``run-001``, ``run-002``, ... inside ``--out``
 appears only complete (:mod:`boostfocal.compare._runfolder`): an interrupted or failed
 run leaves no run folder at all, and nothing that was in ``--out`` before is ever written
 to, followed or removed. Everything is checked before training (options, ``--out`` by
-creating and removing a probe folder, the data), and Ctrl-C at any moment ends the command
-with one line and exit status 130.
+creating and removing a probe folder, the data), and Ctrl-C (SIGTERM) at any moment ends
+the command with one line and exit status 130 (143); see :mod:`._signals`.
 
 This module imports only the standard library (pandas, scikit-learn and the boosters are
 imported when a run starts), so that ``--help``, bad options and Ctrl-C answer at once.
@@ -23,17 +23,24 @@ Run ``boostfocal compare --help`` (or ``python -m boostfocal compare --help``).
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import os
-import sys
-import time
-import warnings
-from typing import TextIO
+from . import _signals
 
-from ._args import build_parser
-from ._errors import CompareError, UsageError, WriteError, first_line
-from ._runfolder import RunFolder, no_interrupt
+# First, before anything else is imported: a signal from here on ends the command with
+# its one line (nothing is there to clean up yet); main() then takes over.
+_signals.exit_before_main()
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from typing import TextIO  # noqa: E402
+
+from ._args import build_parser  # noqa: E402
+from ._errors import CompareError, UsageError, WriteError, first_line  # noqa: E402
+from ._runfolder import RunFolder  # noqa: E402
+from ._signals import no_interrupt  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,16 +56,19 @@ def main(argv: list[str] | None = None) -> int:
     int
         Exit status: 0 on success, 2 on bad input or options (with a one-line message on
         stderr), 1 when writing the results failed or the output pipe was closed, 130 when
-        interrupted (Ctrl-C, at any moment: one line on stderr, no traceback).
+        interrupted (Ctrl-C) and 143 when terminated (SIGTERM), at any moment: one line
+        on stderr, no traceback, no run folder.
     """
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        with no_interrupt():
-            with contextlib.suppress(Exception):
-                sys.stdout.flush()
-            print("boostfocal: interrupted", file=sys.stderr)
-        return 130
+    with _signals.handled():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as exc:
+            line, status = _signals.message(exc)
+            with no_interrupt():
+                with contextlib.suppress(Exception):
+                    sys.stdout.flush()
+                print(line, file=sys.stderr)
+            return status
 
 
 def _main(argv: list[str] | None) -> int:

@@ -30,7 +30,6 @@ from ._model_file import (
     zero_base_score,
 )
 
-
 #: The largest sum of gradients XGBoost can square in float32 when it scores a split:
 #: beyond it the split gains overflow and the model stops learning (measured: plain
 #: XGBClassifier and the focal estimators alike lose their splits once the total
