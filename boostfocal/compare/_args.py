@@ -41,7 +41,10 @@ input: CSV/TSV (optionally compressed) or Parquet. Text columns become categoric
 features (native categorical support of both boosters); missing values stay missing.
 Identifier-like text columns (more distinct values than half their rows), empty columns
 and date/time columns are left out, with a note. Repeated column names are refused (pandas
-would read a second "y" as a feature "y.1").
+would read a second "y" as a feature "y.1"). A column that looks like a copy of the target
+(its name is the target's up to spaces and case, it equals the target up to relabelling,
+or alone it predicts a binary target with ROC AUC >= 0.999) is named in a warning before
+training and in results.json; --drop COL leaves it out.
 
 output: each run writes a NEW folder inside --out, run-001, run-002, ... (the number
 after the highest one there), holding summary.csv and folds.csv (per-fold rows),
@@ -56,7 +59,8 @@ one line per finished entry.
 
 exit status: 0 on success; 2 on bad input or options, checked before training (one-line
 message on stderr); 1 when writing the results failed (nothing is left behind) or the
-output pipe was closed; 130 when interrupted (Ctrl-C).
+output pipe was closed; 130 when interrupted (Ctrl-C) and 143 when terminated
+(SIGTERM), at any moment, with one line on stderr and no run folder left behind.
 """
 
 
@@ -121,6 +125,14 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _columns(text: str) -> list[str]:
+    names = text.split(",")  # as written: a column may be called "y " (a leaked copy)
+    if not all(name.strip() for name in names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names, got "
+                                         f"{text!r}")
+    return names
+
+
 def _n_jobs(text: str) -> int:
     value = _integer(text)
     if value == 0 or value < -1:
@@ -175,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "(default: 1)")
     compare.add_argument("--threads", type=_int_at_least(1), default=1, metavar="T",
                          help="threads per booster fit (default: 1; keep J x T <= cores)")
+    compare.add_argument("--drop", type=_columns, action="extend", metavar="COL[,COL...]",
+                         help="columns of DATA to leave out (e.g. a copy of the target "
+                              "that compare warns about); may be repeated")
     compare.add_argument("--json", action="store_true",
                          help="print the results as one line of JSON on stdout instead of "
                               "the report (for scripts)")

@@ -54,7 +54,7 @@ def compare(run_folder: RunFolder, args: argparse.Namespace, out: TextIO, err: T
     else:
         table = _table.read_table(args.data)
         data = _data.prepare(table, args.target, args.folds, args.positive,
-                             source=Path(args.data).name)
+                             source=Path(args.data).name, drop=args.drop)
         source, target = str(args.data), args.target
     _entries.check_backend(args.backend)
 
@@ -84,6 +84,9 @@ def compare(run_folder: RunFolder, args: argparse.Namespace, out: TextIO, err: T
             "(boostfocal's focal default; see --help)")
     say(*(f"note: {note}" for note in notes))
     out.flush()
+    for warning in data.warnings:  # before training, on the terminal in every mode
+        print(f"warning: {warning}", file=err)
+    err.flush()
 
     progress = Progress(entries, settings.folds, err)
     try:

@@ -20,6 +20,10 @@ from sklearn.utils.multiclass import type_of_target
 
 from ._errors import CompareError
 
+#: A single column whose ROC AUC against a binary target reaches this (either direction)
+#: predicts it almost perfectly on its own: a leaked target, most likely.
+LEAK_AUC = 0.999
+
 #: A text column with more distinct values than ID_SHARE of its rows (and more than
 #: ID_LEVELS) is an identifier, a free-text field or a time stamp: as a categorical feature
 #: it only lets trees memorize rows, so it is left out (with a note).
@@ -44,6 +48,8 @@ class Data:
         What was changed on the way in (dropped rows or columns, conversions).
     categorical : list of str
         Original names of the columns passed as categories.
+    warnings : list of str
+        Columns that look like a copy of the target (see :func:`leaked_target`).
     """
 
     X: pd.DataFrame
@@ -51,6 +57,7 @@ class Data:
     labels: list[str]
     notes: list[str] = field(default_factory=list)
     categorical: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def n_classes(self) -> int:
@@ -71,7 +78,7 @@ def _show(value: Any) -> str:
 
 
 def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = None,
-            source: str = "data") -> Data:
+            source: str = "data", drop: list[str] | None = None) -> Data:
     """Check the target, encode the labels and make the features booster-ready.
 
     Parameters
@@ -87,17 +94,20 @@ def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = No
         minority class.
     source : str, default="data"
         Name of the data, for messages.
+    drop : list of str, optional
+        Columns to leave out (``--drop``); each must exist and not be the target.
 
     Returns
     -------
     Data
+        With a warning for every column that looks like a copy of the target.
 
     Raises
     ------
     CompareError
         Missing target column; a target that is not binary or multiclass or has one class;
         a class with fewer rows than ``folds``; no usable feature column; a bad
-        ``positive``.
+        ``positive``; a ``drop`` column that is missing or is the target.
     """
     if target not in df.columns:
         names = [str(c) for c in df.columns]
@@ -108,6 +118,9 @@ def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = No
         raise CompareError(f"target column {target!r} not found in {source}; available "
                            f"columns: {shown}{more}{hint}")
     notes: list[str] = []
+    if drop:
+        df = _drop_columns(df, drop, target, source)
+        notes.append(f"left out as asked (--drop): {', '.join(drop)}")
     y_raw = df[target]
     missing = y_raw.isna().to_numpy()
     if missing.all():
@@ -141,9 +154,101 @@ def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = No
     y = np.empty(y_values.shape[0], dtype=np.int64)
     for code, cls in enumerate(classes):
         y[y_values == cls] = code
-    X, categorical, feature_notes = _features(df.drop(columns=[target]))
+    features = df.drop(columns=[target])
+    X, categorical, feature_notes = _features(features)
     notes.extend(feature_notes)
-    return Data(X, y, [_show(c) for c in classes], notes, categorical)
+    leaks = leaked_target(features, y, target)
+    return Data(X, y, [_show(c) for c in classes], notes, categorical, leaks)
+
+
+def _drop_columns(df: pd.DataFrame, drop: list[str], target: str, source: str
+                  ) -> pd.DataFrame:
+    """The table without the ``--drop`` columns (each must be there, and not the target)."""
+    names = [str(c) for c in df.columns]
+    missing = [c for c in drop if c not in names]
+    if missing:
+        shown = ", ".join(repr(c) for c in names[:8])
+        more = f", ... ({len(names)} columns)" if len(names) > 8 else ""
+        raise CompareError(f"--drop: no column {missing[0]!r} in {source}; available "
+                           f"columns: {shown}{more}")
+    if target in drop:
+        raise CompareError(f"--drop: {target!r} is the target; it cannot be dropped")
+    return df.drop(columns=[c for c in df.columns if str(c) in drop])
+
+
+def _name_key(name: Any) -> str:
+    return str(name).strip().casefold()
+
+
+def _relabels_target(column: pd.Series, y: np.ndarray) -> bool:
+    """Whether the column equals the target up to relabelling (one value per class)."""
+    if column.isna().any():
+        return False
+    codes = pd.factorize(column, sort=False)[0]
+    pairs = np.unique(np.stack([codes, y]), axis=1).shape[1]
+    return pairs == int(codes.max()) + 1 == int(y.max()) + 1
+
+
+def _single_column_auc(column: pd.Series, y: np.ndarray) -> float | None:
+    """ROC AUC of a numeric column alone against a binary target, in its better direction.
+
+    Rows where the column is missing are left out; None where that leaves one class.
+    """
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+    seen = np.isfinite(values)
+    ys = y[seen]
+    n_pos = int(ys.sum())
+    n_neg = ys.shape[0] - n_pos
+    if n_pos == 0 or n_neg == 0 or seen.mean() < 0.9:
+        return None
+    from scipy.stats import rankdata
+
+    ranks = rankdata(values[seen])
+    auc = (ranks[ys == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    return float(max(auc, 1.0 - auc))
+
+
+def leaked_target(features: pd.DataFrame, y: np.ndarray, target: str) -> list[str]:
+    """Warnings for columns that look like a copy of the target.
+
+    A column is named when its name is the target's after stripping spaces and ignoring
+    case (``'y '``, ``'Y'``), when it equals the target up to relabelling (``1 - y``, the
+    labels as other words), or when, for a binary target, it alone predicts the target
+    with a ROC AUC of at least :data:`LEAK_AUC` (either direction). Such a column makes
+    every entry look perfect, and the comparison says nothing about the real task.
+
+    Parameters
+    ----------
+    features : DataFrame
+        The feature columns, with their original names.
+    y : ndarray of int
+        The encoded target.
+    target : str
+        The target's name.
+
+    Returns
+    -------
+    list of str
+        One warning per suspicious column, naming it and why, with the ``--drop`` fix.
+    """
+    found = []
+    for name in features.columns:
+        column = features[name]
+        why = []
+        if _name_key(name) == _name_key(target):
+            why.append(f"its name is the target's {target!r} up to spaces and case")
+        if _relabels_target(column, y):
+            why.append("it equals the target up to relabelling")
+        elif y.max() == 1 and (pd.api.types.is_numeric_dtype(column)
+                               or pd.api.types.is_bool_dtype(column)):
+            auc = _single_column_auc(column, y)
+            if auc is not None and auc >= LEAK_AUC:
+                why.append(f"alone it predicts the target with ROC AUC {auc:.4f}")
+        if why:
+            found.append(f"column {str(name)!r} looks like a copy of the target: "
+                         f"{'; '.join(why)}. A leaked target makes every entry look "
+                         f"perfect; if it is one, leave it out with --drop {str(name)!r}")
+    return found
 
 
 def check_folds(counts: Any, labels: list[str], folds: int, target: str) -> None:

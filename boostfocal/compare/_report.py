@@ -96,6 +96,7 @@ def results_doc(args: argparse.Namespace, settings: Settings, data: Data, source
                        f"within noise when |mean(d)|/SE, rounded to one decimal, is below "
                        f"{NOISE_SE:g}, or |mean(d)| < {NEGLIGIBLE_AP:g}"),
         "notes": notes,
+        "warnings": data.warnings,
         "summary": summary.to_dict("records"),
         "folds": results.fold_rows.to_dict("records"),
     }

@@ -101,6 +101,8 @@ def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                              "own target (give a DATA file, or drop --target)")
         if args.positive is not None:
             raise UsageError("--positive is for your own DATA")
+        if args.drop:
+            raise UsageError("--drop is for your own DATA")
     elif args.target is None:
         raise UsageError("--target COLUMN is required with DATA (the name of the column "
                          "to predict)")
