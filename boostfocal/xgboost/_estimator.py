@@ -100,9 +100,9 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
             multipliers=lambda classes, counts: self._class_weights(classes.shape[0]),
             start=self._user_start, weight_names="sample_weight (with scale_pos_weight)")
         check_consistent_length(X, y_enc)
-        check_gradient_scale(plan, "sample_weight (with scale_pos_weight)")
         classes, loss, init = plan.classes, plan.loss, plan.start
         train_weights = apply_class_weights(y_enc, weights, plan.multipliers)
+        check_gradient_scale(plan, "sample_weight (with scale_pos_weight)")
         in_booster = start_in_booster(init)
         train_margin = booster_margin(init, y_enc.shape[0], base_margin, "base_margin",
                                       in_booster)
