@@ -177,6 +177,70 @@ def test_lightgbm_file_keeps_pandas_categorical_last(tmp_path):
     assert_array_equal(restored.predict_proba(df), est.predict_proba(df))
 
 
+def _link(margin: np.ndarray) -> np.ndarray:
+    """The sigmoid (binary, P(class 1)) or row softmax of raw margins, in float64."""
+    if margin.ndim == 1:
+        return 1.0 / (1.0 + np.exp(-margin))
+    e = np.exp(margin - margin.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(("cls", "multiclass"), [(FocalLGBMClassifier, False),
+                                                  (FocalLGBMClassifier, True),
+                                                  (GHMLGBMClassifier, False)])
+def test_lightgbm_file_states_its_link(tmp_path, cls, multiclass):
+    X, y = _data(multiclass, n=600)
+    X_train, y_train, X_test = X[:400], y[:400], X[400:]
+    est = cls(**LGBM_FAST).fit(X_train, y_train)
+    path = tmp_path / "model.txt"
+    est.save_model(path)
+    text = path.read_text()
+    k = len(est.classes_)
+    expected = ("objective=binary sigmoid:1", "[objective: binary]") if k == 2 else \
+        (f"objective=multiclass num_class:{k}", "[objective: multiclass]")
+    lines = text.splitlines()
+    header = lines[:lines.index("")]
+    assert [line for line in header if line.startswith("objective=")] == [expected[0]]
+    assert header[header.index(expected[0]) - 1].startswith("max_feature_idx=")
+    assert expected[1] in lines and "[objective: custom]" not in lines
+
+    # Only those two lines differ from LightGBM's own text (and the metadata line added).
+    own = est.booster_.model_to_string().splitlines()
+    assert [line for line in lines if line not in own] == [expected[0], expected[1]] + [
+        line for line in lines if line.startswith("boostfocal:")]
+    assert len(lines) == len(own) + 2
+
+    # Plain LightGBM: raw scores are the margins, predict is their sigmoid/softmax (the
+    # focal confidence, which is not predict_proba's posterior unless gamma = 0).
+    booster = lgb.Booster(model_file=str(path))
+    margin = est.decision_function(X_test)
+    assert_allclose(booster.predict(X_test, raw_score=True), margin, rtol=0, atol=0)
+    assert_allclose(booster.predict(X_test), _link(margin), rtol=1e-12, atol=1e-15)
+    restored = cls()
+    restored.load_model(path)
+    assert_array_equal(restored.predict_proba(X_test), est.predict_proba(X_test))
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_lightgbm_file_from_before_the_link_line_still_loads(tmp_path, multiclass):
+    """A file written before model files stated their link: no objective= line."""
+    X, y = _data(multiclass, n=600)
+    est = FocalLGBMClassifier(**LGBM_FAST).fit(X[:400], y[:400])
+    params = {name: getattr(est, name) for name in est._loss_params}
+    old = _model_io.lgbm_text_with_meta(est.booster_.model_to_string(),
+                                        _model_io.make_metadata(est, params, True))
+    assert "\nobjective=" not in old and "[objective: custom]" in old
+    path = tmp_path / "old.txt"
+    path.write_text(old)
+    restored = FocalLGBMClassifier()
+    restored.load_model(path)
+    assert_array_equal(restored.predict_proba(X[400:]), est.predict_proba(X[400:]))
+    assert_array_equal(restored.predict(X[400:]), est.predict(X[400:]))
+    # Saved again, it states its link.
+    restored.save_model(tmp_path / "new.txt")
+    assert "\nobjective=" in (tmp_path / "new.txt").read_text()
+
+
 @pytest.mark.parametrize("backend", ["xgb", "lgbm"])
 def test_plain_library_file_is_refused_with_what_is_missing(tmp_path, backend):
     X, y = _data(False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -13,6 +15,44 @@ from ._adapter import make_objective
 from ._fit import _read_text
 
 lgb = import_optional("lightgbm", "lightgbm")
+
+#: The header line after which LightGBM writes its ``objective=`` line.
+_HEADER_BEFORE_OBJECTIVE = "max_feature_idx="
+
+
+def standard_objective(n_classes: int) -> tuple[str, str]:
+    """The objective a LightGBM file of ``n_classes`` classes states: its link.
+
+    Returns the header line (``objective=binary sigmoid:1`` or
+    ``objective=multiclass num_class:K``, as LightGBM's own binary and multiclass files
+    say) and the name for the parameters section.
+    """
+    if n_classes == 2:
+        return "objective=binary sigmoid:1", "binary"
+    return f"objective=multiclass num_class:{n_classes}", "multiclass"
+
+
+def state_link(model_str: str, n_classes: int) -> str:
+    """LightGBM model text that states the sigmoid/softmax link of its raw scores.
+
+    A booster trained with a custom objective writes no ``objective=`` line and
+    ``[objective: custom]`` in its parameters, so plain ``lightgbm.Booster.predict``
+    returns raw margins and exporters (onnxmltools, treelite) refuse or misread the
+    file. This writes the lines LightGBM's own binary and multiclass models carry; the
+    trees, the start in their leaves and every other line are unchanged. Plain
+    LightGBM then predicts the sigmoid/softmax of the margins: the focal *confidence*,
+    not the boostfocal posterior (see :meth:`LGBMModelFileMixin.save_model`).
+    """
+    line, name = standard_objective(n_classes)
+    header_end = model_str.find("\n\n")
+    header = model_str[:header_end] if header_end >= 0 else model_str
+    rows = [r for r in header.split("\n") if not r.startswith("objective=")]
+    at = next((i for i, r in enumerate(rows) if r.startswith(_HEADER_BEFORE_OBJECTIVE)),
+              len(rows) - 1)
+    rows.insert(at + 1, line)
+    text = "\n".join(rows) + (model_str[header_end:] if header_end >= 0 else "")
+    return re.sub(r"^\[objective: [^\]\n]*\]$", f"[objective: {name}]", text, count=1,
+                  flags=re.MULTILINE)
 
 
 class LGBMModelFileMixin(FocalClassifierMixin):
@@ -39,7 +79,8 @@ class LGBMModelFileMixin(FocalClassifierMixin):
         check_is_fitted(self, "loss_")
         params = {name: getattr(self, name) for name in self._loss_params}
         meta = _model_io.make_metadata(self, params, True)
-        text = self.booster_.model_to_string(num_iteration=num_iteration)
+        text = state_link(self.booster_.model_to_string(num_iteration=num_iteration),
+                          len(self.classes_))
         return _model_io.lgbm_text_with_meta(text, meta)
 
     def save_model(self, filename, num_iteration: int | None = None) -> None:
