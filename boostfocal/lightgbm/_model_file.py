@@ -91,6 +91,18 @@ class LGBMModelFileMixin(FocalClassifierMixin):
         iteration's leaves); a ``boostfocal:`` line after LightGBM's parameters section
         holds the classes, the loss and its parameters for :meth:`load_model`.
 
+        **Probabilities from the file are the confidence.** The file states LightGBM's
+        standard link (``binary`` / ``multiclass``), so plain ``Booster.predict(X)``,
+        treelite, onnxmltools and MLflow's LightGBM booster flavor return the
+        sigmoid/softmax of the margins: for a focal model that is the focal confidence,
+        not the class posterior :meth:`predict_proba` returns (for GHM-C, or
+        ``focal_proba="confidence"``, the two are the same). To serve
+        :meth:`predict_proba`'s numbers, take their margins (``raw_score=True``, treelite
+        ``pred_margin=True``) and apply ``boostfocal.proba_from_margin(filename,
+        margins)``, export with ``boostfocal.onnx.to_onnx``, or load the file with this
+        estimator's :meth:`load_model`. ``docs/serving.md`` gives the map for other
+        languages.
+
         Parameters
         ----------
         filename : str or os.PathLike

@@ -160,6 +160,21 @@ class XGBModelFileMixin(FocalClassifierMixin):
         ``boostfocal`` carries the classes, the loss and its parameters, which
         :meth:`load_model` restores.
 
+        **Probabilities from the file are the confidence.** The file's objective is
+        XGBoost's standard ``binary:logistic`` / ``multi:softprob``, so plain
+        ``Booster.predict`` and ``XGBClassifier.predict_proba``, treelite, onnxmltools and
+        MLflow's XGBoost booster flavor return the sigmoid/softmax of the margins: for a
+        focal model that is the focal confidence, not the class posterior
+        :meth:`predict_proba` returns (for GHM-C, or ``focal_proba="confidence"``, the two
+        are the same). To serve :meth:`predict_proba`'s numbers, take their margins
+        (``output_margin=True``, treelite ``pred_margin=True``) and apply
+        ``boostfocal.proba_from_margin(fname, margins)``, export with
+        ``boostfocal.onnx.to_onnx``, or load the file with this estimator's
+        :meth:`load_model`. ``docs/serving.md`` gives the map for other languages. After
+        early stopping the file keeps every tree: plain ``Booster.predict`` uses them all
+        unless given ``iteration_range=(0, best_iteration + 1)``, and treelite always
+        does.
+
         Parameters
         ----------
         fname : str or os.PathLike
