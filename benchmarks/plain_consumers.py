@@ -12,7 +12,7 @@ trees, gamma 2, alpha "balanced"), the worst absolute difference on held-out row
   against ``predict_proba`` (the gap a treelite deployment serves);
 - plain XGBoost margins of an early-stopped model, without ``iteration_range``.
 
-Run: ``python benchmarks/serving.py`` (needs treelite).
+Run: ``python benchmarks/plain_consumers.py`` (needs treelite).
 """
 
 import importlib.util
