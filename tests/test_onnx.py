@@ -157,6 +157,17 @@ def test_tree_ensemble_gives_the_decision_function(cls, k):
     assert_allclose(margin.reshape(expected.shape), expected, rtol=1e-5, atol=2e-5)
 
 
+def test_xgboost_trees_go_to_their_class_with_parallel_trees():
+    # num_parallel_tree=2: each round holds 2 trees per class, in class order (onnxmltools
+    # alone would give tree t to class t % K).
+    X, X_test, y, _ = _data(3)
+    est = FocalXGBClassifier(**XGB, num_parallel_tree=2, subsample=0.8).fit(X, y)
+    margin = _session(_margin_model(est)).run(None, {"X": X_test.astype(np.float32)})[0]
+    assert_allclose(margin, est.decision_function(X_test.astype(np.float32)), rtol=1e-5,
+                    atol=2e-5)
+    _agree(est, bf_onnx.to_onnx(est), X_test, "FocalXGB-3 num_parallel_tree=2")
+
+
 def test_tree_ensemble_holds_a_start_kept_outside_the_booster():
     # base_score 1 - 1e-8 rounds to 1 in float32: XGBoost cannot hold its logit (18.4),
     # so the estimator adds init_score_ itself, and so must the ONNX graph.
@@ -310,6 +321,16 @@ def test_missing_values(cls):
     _agree(est, bf_onnx.to_onnx(est), X_test, f"{cls.__name__} with NaN")
 
 
+def test_lightgbm_categorical_feature():
+    X, X_test, y, _ = _data(3, seed=2)
+    rng = np.random.default_rng(2)
+    codes, codes_test = rng.integers(0, 12, len(y)), rng.integers(0, 12, len(X_test))
+    y = np.where(np.isin(codes, [1, 4, 7, 9]), (y + 1) % 3, y)   # the category matters
+    X, X_test = np.c_[codes, X], np.c_[codes_test, X_test]
+    est = FocalLGBMClassifier(**LGBM).fit(X, y, categorical_feature=[0])
+    _agree(est, bf_onnx.to_onnx(est), X_test, "FocalLGBM-3 categorical feature")
+
+
 def test_xgboost_feature_names_from_a_dataframe():
     pd = pytest.importorskip("pandas")
     X, X_test, y, _ = _data(2)
@@ -430,6 +451,8 @@ def test_bad_target_opset(target_opset):
     (FocalXGBClassifier, {"booster": "gblinear"}, "booster='gblinear'"),
     (FocalXGBClassifier, {"booster": "dart"}, "booster='dart'"),
     (FocalXGBClassifier, {"missing": 0.0}, "missing=0.0"),
+    (FocalXGBClassifier, {"multi_strategy": "multi_output_tree", "tree_method": "hist"},
+     "multi_strategy='multi_output_tree'"),
     (FocalLGBMClassifier, {"linear_tree": True}, "linear_tree=True"),
 ])
 def test_models_the_tree_ensemble_cannot_hold(cls, params, match):

@@ -174,8 +174,8 @@ def to_onnx(estimator, *, target_opset: int | None = None):
         If it is not fitted (a ``ValueError``).
     ValueError
         For a model ONNX's tree ensemble cannot hold (XGBoost ``booster="gblinear"`` or
-        ``"dart"``, a ``missing`` other than NaN; LightGBM ``linear_tree=True``) or a
-        bad ``target_opset``.
+        ``"dart"``, ``multi_strategy="multi_output_tree"``, a ``missing`` other than NaN;
+        LightGBM ``linear_tree=True``) or a bad ``target_opset``.
     """
     trees_reader(estimator)                       # TypeError for anything else
     check_is_fitted(estimator, "loss_")

@@ -69,8 +69,12 @@ def _onnxmltools_version_tag() -> str:
     return f"onnxmltools {onnxmltools.__version__}"
 
 
-def _regressor_attributes(model, n_targets: int, base_values) -> dict:
-    """The ``TreeEnsembleRegressor`` attributes of onnxmltools' classifier node."""
+def _regressor_attributes(model, n_targets: int, base_values, tree_classes=None) -> dict:
+    """The ``TreeEnsembleRegressor`` attributes of onnxmltools' classifier node.
+
+    ``tree_classes`` (the margin column of every tree, by tree index) replaces the class
+    ids onnxmltools assigned, where the booster says better.
+    """
     nodes = [n for n in model.graph.node
              if n.op_type == "TreeEnsembleClassifier" and n.domain == "ai.onnx.ml"]
     if len(nodes) != 1:
@@ -89,6 +93,8 @@ def _regressor_attributes(model, n_targets: int, base_values) -> dict:
                 f"{_onnxmltools_version_tag()}: unexpected attribute {attribute.name!r} "
                 "of TreeEnsembleClassifier; boostfocal cannot read it as tree margins")
         attributes[name] = onnx.helper.get_attribute_value(attribute)
+    if tree_classes is not None:
+        attributes["target_ids"] = [int(tree_classes[t]) for t in attributes["target_treeids"]]
     ids = set(attributes["target_ids"])
     if not ids <= set(range(n_targets)):
         raise RuntimeError(
@@ -147,6 +153,10 @@ def xgboost_trees(estimator) -> Trees:
     if kind != "gbtree":
         raise ValueError(f"booster={kind!r} cannot be exported to ONNX: only tree "
                          "boosters (booster='gbtree') are supported")
+    if config["learner"].get("learner_train_param", {}).get("multi_strategy") \
+            == "multi_output_tree":
+        raise ValueError("multi_strategy='multi_output_tree' cannot be exported to ONNX "
+                         "(onnxmltools reads one output per tree)")
     missing = estimator.missing
     if missing is not None and not np.isnan(missing):
         raise ValueError(f"missing={missing!r} cannot be exported to ONNX: the ONNX tree "
@@ -171,7 +181,11 @@ def xgboost_trees(estimator) -> Trees:
     n_features = int(booster.num_features())
     model = onnxmltools.convert_xgboost(shell, initial_types=_float_input(n_features))
     base = _xgb_base_margin(config, n_targets) + _start_outside_booster(estimator)
-    return Trees(_regressor_attributes(model, n_targets, base), n_features)
+    # onnxmltools gives tree t to class t % K, which is wrong with num_parallel_tree > 1
+    # (each round holds num_parallel_tree trees per class); the model's tree_info says.
+    tree_info = json.loads(trees.save_raw("json"))["learner"]["gradient_booster"][
+        "model"]["tree_info"]
+    return Trees(_regressor_attributes(model, n_targets, base, tree_info), n_features)
 
 
 # ---------------------------------------------------------------------------- LightGBM
