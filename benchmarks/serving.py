@@ -4,9 +4,10 @@ For each backend (XGBoost, LightGBM) and task (binary with 5% positives; 5 class
 focal estimator with 200 trees on 20 features is fitted once (2 threads), exported with
 ``boostfocal.onnx.to_onnx``, and served three ways on the same float32 rows:
 
-- ``predict_proba``: the estimator itself, ``n_jobs=2``;
+- ``predict_proba``: the estimator itself, ``n_jobs=2`` (``--threads``);
 - ``onnxruntime``: ``InferenceSession`` on the exported graph (``probabilities``),
-  ``intra_op_num_threads=2``, ``inter_op_num_threads=1``, default graph optimizations;
+  ``intra_op_num_threads=2`` (``--threads``), ``inter_op_num_threads=1``, default graph
+  optimizations;
 - ``onnxruntime, trees only``: the same tree ensemble without the posterior map (raw
   margins): what the map after the trees costs.
 
@@ -18,7 +19,8 @@ second = batch size / p50, and the ratio of ``predict_proba``'s p50 to onnxrunti
 
 Usage::
 
-    python benchmarks/serving.py                     # 5 repeats
+    python benchmarks/serving.py                     # 5 repeats, 2 threads per arm
+    python benchmarks/serving.py --threads 1         # one thread per arm
     python benchmarks/serving.py --quick             # 1 repeat, fewer calls (smoke test)
 """
 
@@ -60,19 +62,19 @@ def _data(k: int, n_train: int, n_test: int):
     return X[:n_train], y[:n_train], X[n_train:]
 
 
-def _model(backend: str, k: int, X, y):
+def _model(backend: str, k: int, X, y, threads: int):
     if backend == "xgboost":
         est = FocalXGBClassifier(n_estimators=N_TREES, max_depth=6, learning_rate=0.1,
-                                 tree_method="hist", n_jobs=2, focal_alpha="balanced")
+                                 tree_method="hist", n_jobs=threads, focal_alpha="balanced")
     else:
         est = FocalLGBMClassifier(n_estimators=N_TREES, num_leaves=31, learning_rate=0.1,
-                                  n_jobs=2, verbose=-1, focal_alpha="balanced")
+                                  n_jobs=threads, verbose=-1, focal_alpha="balanced")
     return est.fit(X, y)
 
 
-def _session(model) -> ort.InferenceSession:
+def _session(model, threads: int) -> ort.InferenceSession:
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     return ort.InferenceSession(model.SerializeToString(), options,
                                 providers=["CPUExecutionProvider"])
@@ -103,17 +105,19 @@ def _time_calls(func, batch, calls: int) -> list[float]:
 def bench_case(backend: str, k: int, args) -> list[dict]:
     X, y, X_test = _data(k, args.train_rows, 10_000)
     t0 = time.perf_counter()
-    est = _model(backend, k, X, y)
+    est = _model(backend, k, X, y, args.threads)
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     model = to_onnx(est)
     export_s = time.perf_counter() - t0
-    full, trees = _session(model), _session(_trees_only(est))
+    full, trees = _session(model, args.threads), _session(_trees_only(est), args.threads)
     check = full.run(["probabilities"], {"X": X_test})[0]
     worst = float(np.max(np.abs(check - est.predict_proba(X_test))))
+    proba_arm = f"predict_proba (n_jobs={args.threads})"
     arms = {
-        "predict_proba (n_jobs=2)": est.predict_proba,
-        "onnxruntime (2 threads)": lambda b: full.run(["probabilities"], {"X": b}),
+        proba_arm: est.predict_proba,
+        f"onnxruntime ({args.threads} threads)": lambda b: full.run(["probabilities"],
+                                                                   {"X": b}),
         "onnxruntime, trees only": lambda b: trees.run(["margin"], {"X": b}),
     }
     print(f"{backend} k={k}: fit {fit_s:.1f} s, export {export_s:.2f} s, ONNX "
@@ -129,7 +133,7 @@ def bench_case(backend: str, k: int, args) -> list[dict]:
         for repeat in range(args.repeats):
             for name in (order if repeat % 2 == 0 else order[::-1]):
                 times[name] += _time_calls(arms[name], batch, calls)
-        base = np.median(times["predict_proba (n_jobs=2)"])
+        base = np.median(times[proba_arm])
         for name, values in times.items():
             p50, p99 = np.median(values), np.percentile(values, 99)
             rows.append({"backend": backend, "k": k, "batch": batch_size, "arm": name,
@@ -151,6 +155,8 @@ def main() -> None:
                         help="calls per arm and repeat at batch size 10,000")
     parser.add_argument("--train-rows", type=int, default=20_000)
     parser.add_argument("--classes", type=int, nargs="*", default=[2, 5])
+    parser.add_argument("--threads", type=int, default=2,
+                        help="n_jobs of the estimator and intra_op_num_threads of onnxruntime")
     parser.add_argument("--quick", action="store_true", help="1 repeat, fewer calls")
     args = parser.parse_args()
     if args.quick:
@@ -166,9 +172,10 @@ def main() -> None:
     lines = [
         f"{N_TREES} trees ({N_TREES} rounds; x K for K classes in XGBoost and LightGBM), "
         f"{N_FEATURES} features, trained on {args.train_rows:,} rows (binary: 5% "
-        "positives), focal_alpha='balanced'. Latency of one call on a batch of float32 "
-        f"rows; {args.repeats} repeats x {args.calls_1} calls (batch 1) / {args.calls_10k} "
-        "calls (batch 10,000) per arm, arms alternating; p50/p99 pooled over repeats; "
+        f"positives), focal_alpha='balanced'; {args.threads} thread(s) per arm. Latency "
+        f"of one call on a batch of float32 rows; {args.repeats} repeats x "
+        f"{args.calls_1} calls (batch 1) / {args.calls_10k} calls (batch 10,000) per "
+        "arm, arms alternating; p50/p99 pooled over repeats; "
         "rows/s = batch / p50; speed-up = predict_proba p50 / p50.",
         "",
         "| backend | classes | batch | arm | p50 (ms) | p99 (ms) | rows/s | speed-up |",
@@ -191,7 +198,8 @@ def main() -> None:
     print()
     print(text)
     OUT.mkdir(exist_ok=True)
-    (OUT / f"serving{'_quick' if args.quick else ''}.md").write_text(text + "\n")
+    name = f"serving_threads{args.threads}{'_quick' if args.quick else ''}.md"
+    (OUT / name).write_text(text + "\n")
 
 
 if __name__ == "__main__":

@@ -170,13 +170,16 @@ def test_xgboost_trees_go_to_their_class_with_parallel_trees():
 
 def test_tree_ensemble_holds_a_start_kept_outside_the_booster():
     # base_score 1 - 1e-8 rounds to 1 in float32: XGBoost cannot hold its logit (18.4),
-    # so the estimator adds init_score_ itself, and so must the ONNX graph.
+    # so the estimator adds init_score_ itself, and so must the ONNX graph. (gamma=0 and
+    # no min_child_weight: from that start the focal trees would not split at all.)
     X, X_test, y, _ = _data(2)
-    est = FocalXGBClassifier(**XGB, base_score=1 - 1e-8).fit(X, y)
+    est = FocalXGBClassifier(**XGB, base_score=1 - 1e-8, focal_gamma=0.0,
+                             min_child_weight=1e-12).fit(X, y)
     assert not est._booster_holds_start()
     margin = _session(_margin_model(est)).run(None, {"X": X_test.astype(np.float32)})[0]
-    assert_allclose(margin[:, 0], est.decision_function(X_test.astype(np.float32)),
-                    rtol=1e-5, atol=2e-5)
+    expected = est.decision_function(X_test.astype(np.float32))
+    assert np.ptp(expected) > 100  # the trees moved the rows apart
+    assert_allclose(margin[:, 0], expected, rtol=1e-5, atol=2e-5)
     _agree(est, bf_onnx.to_onnx(est), X_test, "FocalXGB binary, start outside the booster")
 
 
@@ -309,6 +312,17 @@ def test_a_refit_after_set_params_exports_the_new_model(cls):
     # focal_proba is read at export time, as predict_proba reads it
     est.set_params(focal_proba="confidence")
     _agree(est, bf_onnx.to_onnx(est), X_test, f"{cls.__name__} focal_proba set after fit")
+
+
+@pytest.mark.parametrize("cls", [FocalXGBClassifier, FocalLGBMClassifier])
+def test_a_model_loaded_from_its_file_exports_the_same_model(cls, tmp_path):
+    X, X_test, y, _ = _data(3, labels=["a", "b", "c"])
+    est = cls(**PARAMS[cls], focal_alpha="balanced").fit(X, y)
+    path = tmp_path / ("model.json" if cls is FocalXGBClassifier else "model.txt")
+    est.save_model(path)
+    loaded = cls()
+    loaded.load_model(path)
+    _agree(est, bf_onnx.to_onnx(loaded), X_test, f"{cls.__name__} loaded from its file")
 
 
 @pytest.mark.parametrize("cls", [FocalXGBClassifier, FocalLGBMClassifier])
