@@ -183,6 +183,8 @@ def test_tree_ensemble_holds_a_start_kept_outside_the_booster():
     _agree(est, bf_onnx.to_onnx(est), X_test, "FocalXGB binary, start outside the booster")
 
 
+# eval_set works on every LightGBM version (eval_X/eval_y are new in 4.7, which warns)
+@pytest.mark.filterwarnings("ignore:The argument 'eval_set' is deprecated")
 @pytest.mark.parametrize("cls", [FocalXGBClassifier, FocalLGBMClassifier])
 def test_early_stopping_exports_the_trees_predict_uses(cls):
     X, X_test, y, y_test = _data(3, seed=3)
@@ -192,7 +194,7 @@ def test_early_stopping_exports_the_trees_predict_uses(cls):
                                                    verbose=False)
         best = est.best_iteration
     else:
-        est.fit(X, y, eval_X=X_test, eval_y=y_test,
+        est.fit(X, y, eval_set=[(X_test, y_test)],
                 callbacks=[lgb.early_stopping(5, verbose=False)])
         best = est.best_iteration_ - 1
     assert best + 1 < 400
