@@ -222,7 +222,7 @@ def test_oldest_environment_has_the_declared_floors():
 
     floors = _floors()
     for name in ("numpy", "scipy", "scikit-learn", "xgboost", "lightgbm", "pandas", "dask",
-                 "distributed", "pyarrow"):
+                 "distributed", "pyarrow", "onnx", "onnxmltools", "skl2onnx", "onnxruntime"):
         floor = floors[name].split(".")
         installed = version(name).split(".")
         assert installed[:len(floor)] == floor, (name, version(name), floors[name])
