@@ -17,11 +17,25 @@ LIBRARIES = ("numpy", "scipy", "scikit-learn", "threadpoolctl", "xgboost", "ligh
              "dask", "distributed", "pandas")
 
 
+#: Other distributions that install the same module: ``xgboost-cpu`` is XGBoost's
+#: CPU-only Linux/Windows wheel (the same ``xgboost`` module, without the ~350 MB
+#: ``nvidia-nccl`` dependency of the ``xgboost`` wheel).
+ALTERNATIVES = {"xgboost": ("xgboost-cpu",)}
+
+
 def _version(distribution: str) -> str | None:
+    """The installed version of ``distribution`` (or of an alternative that provides the
+    same module, named after the version: ``"3.2.0 (xgboost-cpu)"``); None if absent."""
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
-        return None
+        pass
+    for other in ALTERNATIVES.get(distribution, ()):
+        try:
+            return f"{metadata.version(other)} ({other})"
+        except metadata.PackageNotFoundError:
+            pass
+    return None
 
 
 def config() -> dict[str, Any]:
