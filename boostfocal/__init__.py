@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_attributes
-from ._version import __version__
+from ._version import __version__ as __version__  # the one place it is written
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import show_config

@@ -24,8 +24,11 @@ ALTERNATIVES = {"xgboost": ("xgboost-cpu",)}
 
 
 def _version(distribution: str) -> str | None:
-    """The installed version of ``distribution`` (or of an alternative that provides the
-    same module, named after the version: ``"3.2.0 (xgboost-cpu)"``); None if absent."""
+    """The installed version of ``distribution``, or None if it is absent.
+
+    Where an alternative distribution provides the same module, its version is returned
+    with its name: ``"3.2.0 (xgboost-cpu)"``.
+    """
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
@@ -88,6 +91,15 @@ def show_config(mode: str = "stdout", file: TextIO | None = None) -> dict[str, A
     The threads are what a kernel call with the default ``n_threads`` uses now: the
     usable CPUs, limited by ``BOOSTFOCAL_NUM_THREADS`` / ``OMP_NUM_THREADS`` and by a
     threadpoolctl limit. The estimators pass their ``n_jobs`` instead.
+
+    Examples
+    --------
+    >>> import boostfocal
+    >>> info = boostfocal.show_config(mode="dicts")
+    >>> sorted(info), info["kernels"]["backend"] in ("compiled", "numpy")
+    (['boostfocal', 'kernels', 'versions'], True)
+    >>> info["boostfocal"] == boostfocal.__version__
+    True
     """
     if mode not in ("stdout", "dicts"):
         raise ValueError(f"mode must be 'stdout' or 'dicts', got {mode!r}")
