@@ -153,23 +153,29 @@ def test_readme_commands_are_what_ci_runs():
     assert re.search(r"^python -m pytest -q -n 2$", ci, re.MULTILINE)
 
 
-def test_readme_example_runs(tmp_path, monkeypatch):
-    """The README's example, as written: it trains, scores held-out rows and saves."""
+@pytest.mark.parametrize("page,pattern", [
+    ("README.md", r"## Example\n\n```python\n(.*?)```"),
+    ("docs/index.md", r"```python\n(.*?)```"),  # the site's front page
+])
+def test_front_page_example_runs(page, pattern, tmp_path, monkeypatch):
+    """The example of the README and of the site's front page, as written: it trains,
+    predicts held-out rows and saves a model file that restores the same predictions."""
     pytest.importorskip("xgboost")
-    text = (ROOT / "README.md").read_text()
-    code = re.search(r"## Example\n\n```python\n(.*?)```", text, re.S).group(1)
+    text = (ROOT / page).read_text()
+    code = re.search(pattern, text, re.S).group(1)
     assert len(code.splitlines()) <= 15
     # one thread: the suite runs two test processes on two cores
     assert code.count("n_estimators=200)") == 1
     code = code.replace("n_estimators=200)", "n_estimators=200, n_jobs=1)")
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
-    proba, y_test = namespace["proba"], namespace["y_test"]
-    assert proba.shape == y_test.shape and ((proba > 0) & (proba < 1)).all()
+    exec(compile(code, page, "exec"), namespace)  # noqa: S102 - our own documentation
+    clf, X_test, y_test = namespace["clf"], namespace["X_test"], namespace["y_test"]
+    proba = clf.predict_proba(X_test)
+    assert proba.shape == (len(y_test), 2) and ((proba > 0) & (proba < 1)).all()
     assert (tmp_path / "model.ubj").is_file()
     from boostfocal import FocalXGBClassifier
 
     restored = FocalXGBClassifier()
     restored.load_model(str(tmp_path / "model.ubj"))
-    assert (restored.predict_proba(namespace["X_test"])[:, 1] == proba).all()
+    assert (restored.predict_proba(X_test) == proba).all()
