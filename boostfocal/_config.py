@@ -18,8 +18,8 @@ LIBRARIES = ("numpy", "scipy", "scikit-learn", "threadpoolctl", "xgboost", "ligh
 
 
 #: Other distributions that install the same module: ``xgboost-cpu`` is XGBoost's
-#: CPU-only Linux/Windows wheel (the same ``xgboost`` module, without the ~350 MB
-#: ``nvidia-nccl`` dependency of the ``xgboost`` wheel).
+#: CPU-only wheel (the same ``xgboost`` module, without the ~350 MB ``nvidia-nccl``
+#: dependency of the ``xgboost`` wheel on Linux).
 ALTERNATIVES = {"xgboost": ("xgboost-cpu",)}
 
 
