@@ -14,13 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_attributes
+from ._version import __version__ as __version__  # the one place it is written
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import show_config
     from ._shared.serving import proba_from_margin
     from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
-
-__version__ = "0.1.0"
 
 _LAZY = {
     "show_config": "boostfocal._config",

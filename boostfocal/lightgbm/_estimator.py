@@ -357,6 +357,20 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     **First metric.** LightGBM evaluates built-in metrics before callable ones, so with
     ``first_metric_only=True`` and a built-in metric of yours, early stopping follows
     that metric rather than the focal loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from boostfocal.lightgbm import FocalLGBMClassifier
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> labels = np.where(y == 1, "fraud", "ok")              # any sortable labels
+    >>> clf = FocalLGBMClassifier(focal_alpha="balanced", n_estimators=20, verbose=-1)
+    >>> clf = clf.fit(X, labels)
+    >>> clf.classes_
+    array(['fraud', 'ok'], dtype='<U5')
+    >>> clf.predict_proba(X[:3]).shape, clf.predict(X[:3]).dtype
+    ((3, 2), dtype('<U5'))
     """
 
 
@@ -399,6 +413,16 @@ class GHMLGBMClassifier(GHMLossMixin, _FocalLGBMBase):
     unless you set one, pickling, ``clone`` and grid searches.
 
     ${ghm_notes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from boostfocal.lightgbm import GHMLGBMClassifier
+    >>> X, y = make_classification(n_samples=500, weights=[0.95], flip_y=0.05,
+    ...                            random_state=0)       # 5% of the labels are noise
+    >>> clf = GHMLGBMClassifier(ghm_bins=10, n_estimators=20, verbose=-1).fit(X, y)
+    >>> clf.loss_.n_updates_
+    20
     """
 
 
