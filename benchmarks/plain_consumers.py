@@ -3,7 +3,7 @@
 For each backend and class count (3 seeds, 2000 training rows, 1000 held-out rows, 100
 trees, gamma 2, alpha "balanced"), the worst absolute difference on held-out rows of:
 
-- ``proba_from_margin`` and ``examples/portable_posterior.py`` on plain-library margins,
+- ``proba_from_margin`` and ``docs/portable_posterior.py`` on plain-library margins,
   against ``predict_proba``;
 - treelite's margins (``gtil.predict(pred_margin=True)``) against ``decision_function``,
   on the held-out rows and on rows placed 1e-12 and 1e-9 (relative) on either side of
@@ -31,7 +31,7 @@ from boostfocal.lightgbm import FocalLGBMClassifier
 from boostfocal.xgboost import FocalXGBClassifier
 
 spec = importlib.util.spec_from_file_location(
-    "portable_posterior", os.path.join(os.path.dirname(__file__), "..", "examples",
+    "portable_posterior", os.path.join(os.path.dirname(__file__), "..", "docs",
                                        "portable_posterior.py"))
 portable = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(portable)

@@ -1,7 +1,7 @@
 """Serving a model file without the estimator: ``proba_from_margin``, the portable map,
 treelite and MLflow.
 
-Covers ``boostfocal._shared.serving`` and ``examples/portable_posterior.py``. Every
+Covers ``boostfocal._shared.serving`` and ``docs/portable_posterior.py``. Every
 comparison with ``predict_proba`` is on held-out rows (the models are fitted on others).
 """
 
@@ -43,9 +43,9 @@ N_TRAIN = 400
 
 
 def _portable():
-    """examples/portable_posterior.py, imported from its path (it is not in the package)."""
+    """docs/portable_posterior.py, imported from its path (it is not in the package)."""
     spec = importlib.util.spec_from_file_location(
-        "portable_posterior", ROOT / "examples" / "portable_posterior.py")
+        "portable_posterior", ROOT / "docs" / "portable_posterior.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

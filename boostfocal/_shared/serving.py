@@ -7,7 +7,7 @@ onnxmltools, MLflow's booster flavors, model servers) returns the sigmoid/softma
 margins: the focal *confidence*, not the class posterior. :func:`proba_from_margin` turns
 such margins into the estimator's ``predict_proba`` with nothing but the file: the loss
 and its parameters, ``focal_proba``, the classes and the starting score are in its
-boostfocal metadata (``boostfocal._shared.model_io``). ``examples/portable_posterior.py``
+boostfocal metadata (``boostfocal._shared.model_io``). ``docs/portable_posterior.py``
 is the same map in plain numpy, to port to other languages; ``docs/serving.md`` gives
 the math.
 

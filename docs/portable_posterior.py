@@ -8,7 +8,7 @@ scipy), written to be read and ported to Java, Go, C#, ... The math is in
 ``docs/serving.md``; ``tests/test_serving.py`` checks this file against the estimators
 to 1e-12. In Python, ``boostfocal.proba_from_margin(model_file, margins)`` does the same.
 
-    python examples/portable_posterior.py MODEL_FILE MARGINS.npy
+    python docs/portable_posterior.py MODEL_FILE MARGINS.npy
 
 Margins as the plain library gives them: XGBoost ``Booster.predict(dmatrix,
 output_margin=True)``, LightGBM ``Booster.predict(X, raw_score=True)``, treelite
