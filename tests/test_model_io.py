@@ -274,10 +274,12 @@ def test_ghm_file_is_refused_by_a_focal_estimator(tmp_path, backend):
 
 
 def test_newer_metadata_format_is_refused():
-    with pytest.raises(ValueError, match="format"):
-        _model_io.loads(json.dumps({"format": 99, "classes": [0, 1], "classes_dtype": "<i8",
-                                    "loss": {}, "params": {}, "init_score": 0.0,
-                                    "start_in_booster": True}), "m.json")
+    meta = {"format": 99, "boostfocal_version": "9.0", "classes": [0, 1],
+            "classes_dtype": "<i8", "loss": {}, "params": {}, "init_score": 0.0,
+            "start_in_booster": True}
+    with pytest.raises(ValueError, match="boostfocal 9.0 with metadata format 99; this "
+                                         "boostfocal reads format 1: upgrade"):
+        _model_io.check_metadata(json.dumps(meta), "m.json", n_outputs=1)
 
 
 def test_loss_metadata_round_trips():
