@@ -157,128 +157,131 @@ def parse_json(data: bytes, source: str) -> Any:
         what = getattr(exc, "msg", "invalid JSON")
         where = (f" at line {exc.lineno} column {exc.colno}"
                  if isinstance(exc, json.JSONDecodeError) else "")
-        raise refusal(source, f"is not valid JSON ({quote(what, 80)}{where}); was it "
+        raise refusal(source, f"is not valid JSON ({what[:80]}{where}); was it "
                               "truncated or edited?") from None
 
 
 _UBJ_OPENERS = frozenset(bytes([c]) for c in b"iUIlL$#}N")
-#: UBJSON scalar markers: struct format (big-endian) and numpy dtype of typed arrays.
+#: UBJSON number markers: their struct (big-endian) and the numpy dtype of typed arrays.
 _UBJ_NUMBERS = {
-    ord("i"): (">b", ">i1"), ord("U"): (">B", ">u1"), ord("I"): (">h", ">i2"),
-    ord("l"): (">i", ">i4"), ord("L"): (">q", ">i8"), ord("d"): (">f", ">f4"),
-    ord("D"): (">d", ">f8"),
-}
-_UBJ_INTEGERS = frozenset(ord(c) for c in "iUIlL")
+    ord(m): (struct.Struct(">" + f), np.dtype(">" + d))
+    for m, f, d in (("i", "b", "i1"), ("U", "B", "u1"), ("I", "h", "i2"), ("l", "i", "i4"),
+                    ("L", "q", "i8"), ("d", "f", "f4"), ("D", "d", "f8"))}
+_UBJ_INTEGERS = {m: s for m, (s, _) in _UBJ_NUMBERS.items() if m in b"iUIlL"}
+_UBJ_CONSTANTS = {ord("Z"): None, ord("T"): True, ord("F"): False}
+_S, _C, _N, _OPEN_ARRAY, _OPEN_OBJECT = (ord(c) for c in "SCN[{")
+_CLOSE_ARRAY, _CLOSE_OBJECT, _TYPE, _COUNT = (ord(c) for c in "]}$#")
 
 
-class _UBJReader:
-    """A UBJSON (draft 12) decoder with bounds on every count, length and depth.
+class _UBJError(Exception):
+    """A malformed UBJSON document (turned into the refusal by :func:`parse_ubjson`)."""
+
+
+def _ubj_decode(data: bytes) -> Any:
+    """Decode one UBJSON (draft 12) value that fills ``data``.
 
     Typed numeric arrays (``[$d#L<n>...``, how XGBoost stores the trees' arrays) become
-    numpy arrays in native byte order; every other value is a Python value, as JSON
-    gives it.
+    numpy arrays in native byte order; every other value is what JSON would give.
+    Counts and lengths are checked against the bytes left before anything is allocated;
+    reading past the end raises ``IndexError``/``struct.error``, which the caller turns
+    into a refusal.
     """
+    size = len(data)
+    numbers, integers, constants = _UBJ_NUMBERS, _UBJ_INTEGERS, _UBJ_CONSTANTS
 
-    def __init__(self, data: bytes, source: str) -> None:
-        self.data = data
-        self.pos = 0
-        self.source = source
+    def count(pos: int) -> tuple[int, int]:
+        s = integers.get(data[pos])
+        if s is None:
+            raise _UBJError(f"a length of type {chr(data[pos])!r} at byte {pos}")
+        (n,) = s.unpack_from(data, pos + 1)
+        pos += 1 + s.size
+        if n < 0 or n > size - pos:
+            raise _UBJError(f"a length of {n} with {size - pos} bytes left at byte {pos}")
+        return n, pos
 
-    def fail(self, what: str) -> ValueError:
-        return refusal(self.source, f"is not a valid UBJSON model file ({what} at byte "
-                                    f"{self.pos}); was it truncated or edited?")
-
-    def byte(self) -> int:
-        if self.pos >= len(self.data):
-            raise self.fail("unexpected end of the file")
-        b = self.data[self.pos]
-        self.pos += 1
-        return b
-
-    def number(self, marker: int):
-        fmt = _UBJ_NUMBERS[marker][0]
-        size = struct.calcsize(fmt)
-        if self.pos + size > len(self.data):
-            raise self.fail("unexpected end of the file")
-        (value,) = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += size
-        return value
-
-    def count(self) -> int:
-        marker = self.byte()
-        if marker not in _UBJ_INTEGERS:
-            raise self.fail(f"a length of type {quote(chr(marker))}")
-        n = self.number(marker)
-        if n < 0 or n > len(self.data) - self.pos:
-            raise self.fail(f"a length of {n} with {len(self.data) - self.pos} bytes left")
-        return n
-
-    def string(self) -> str:
-        n = self.count()
-        raw = self.data[self.pos:self.pos + n]
-        self.pos += n
+    def string(pos: int) -> tuple[str, int]:
+        n, pos = count(pos)
         try:
-            return raw.decode("utf-8")
+            return data[pos:pos + n].decode("utf-8"), pos + n
         except UnicodeDecodeError:
-            raise self.fail("a string that is not UTF-8") from None
+            raise _UBJError(f"a string that is not UTF-8 at byte {pos}") from None
 
-    def value(self, marker: int, depth: int):
-        if marker in _UBJ_NUMBERS:
-            return self.number(marker)
-        if marker == ord("S"):
-            return self.string()
-        if marker == ord("Z"):
-            return None
-        if marker == ord("T"):
-            return True
-        if marker == ord("F"):
-            return False
-        if marker == ord("C"):
-            return chr(self.byte())
-        if marker in (ord("["), ord("{")):
+    def value(marker: int, pos: int, depth: int) -> tuple[Any, int]:
+        num = numbers.get(marker)
+        if num is not None:
+            return num[0].unpack_from(data, pos)[0], pos + num[0].size
+        if marker == _S:
+            return string(pos)
+        if marker in constants:
+            return constants[marker], pos
+        if marker == _OPEN_ARRAY or marker == _OPEN_OBJECT:
             if depth >= MAX_DEPTH:
-                raise self.fail(f"nesting deeper than {MAX_DEPTH}")
-            return self.container(marker == ord("{"), depth + 1)
-        raise self.fail(f"the unknown type marker {quote(chr(marker))}")
+                raise _UBJError(f"nesting deeper than {MAX_DEPTH} at byte {pos}")
+            return container(marker == _OPEN_OBJECT, pos, depth + 1)
+        if marker == _C:
+            return chr(data[pos]), pos + 1
+        raise _UBJError(f"the unknown type marker {chr(marker)!r} at byte {pos - 1}")
 
-    def container(self, is_object: bool, depth: int):
-        typed = count = None
-        if self.pos < len(self.data) and self.data[self.pos] == ord("$"):
-            self.pos += 1
-            typed = self.byte()
-            if self.pos >= len(self.data) or self.data[self.pos] != ord("#"):
-                raise self.fail("a typed container without a count")
-        if self.pos < len(self.data) and self.data[self.pos] == ord("#"):
-            self.pos += 1
-            count = self.count()
-        if not is_object and typed in _UBJ_NUMBERS:
-            dtype = np.dtype(_UBJ_NUMBERS[typed][1])
-            if count * dtype.itemsize > len(self.data) - self.pos:
-                raise self.fail(f"an array of {count} numbers past the end of the file")
-            out = np.frombuffer(self.data, dtype=dtype, count=count, offset=self.pos)
-            self.pos += count * dtype.itemsize
-            return out.astype(dtype.newbyteorder("="))
+    def container(is_object: bool, pos: int, depth: int) -> tuple[Any, int]:
+        typed = n = None
+        if data[pos] == _TYPE:
+            typed = data[pos + 1]
+            pos += 2
+            if data[pos] != _COUNT:
+                raise _UBJError(f"a typed container without a count at byte {pos}")
+        if data[pos] == _COUNT:
+            n, pos = count(pos + 1)
+        if not is_object and typed in numbers:
+            dtype = numbers[typed][1]
+            end = pos + n * dtype.itemsize
+            if end > size:
+                raise _UBJError(f"an array of {n} numbers past the end at byte {pos}")
+            # A read-only big-endian view of the file's bytes: numpy compares and
+            # concatenates it as it is.
+            return np.frombuffer(data, dtype, n, pos), end
         items: Any = {} if is_object else []
-        close = ord("}") if is_object else ord("]")
+        close = _CLOSE_OBJECT if is_object else _CLOSE_ARRAY
         i = 0
-        while count is None or i < count:
-            if count is None:
-                marker = self.byte()
-                if marker == ord("N"):
+        while n is None or i < n:
+            marker = data[pos]
+            if n is None:
+                if marker == _N:
+                    pos += 1
                     continue
                 if marker == close:
-                    return items
-                self.pos -= 1
+                    return items, pos + 1
             if is_object:
-                key = self.string()
-            marker = typed if typed is not None else self.byte()
-            value = self.value(marker, depth)
-            if is_object:
-                items[key] = value
+                # The key: a length (XGBoost writes int64 'L') and UTF-8 bytes, inline.
+                s = integers.get(marker)
+                if s is None:
+                    raise _UBJError(f"a key length of type {chr(marker)!r} at byte {pos}")
+                (k, ) = s.unpack_from(data, pos + 1)
+                pos += 1 + s.size
+                if k < 0 or pos + k > size:
+                    raise _UBJError(f"a key of {k} bytes with {size - pos} left at byte "
+                                    f"{pos}")
+                try:
+                    key = data[pos:pos + k].decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _UBJError(f"a key that is not UTF-8 at byte {pos}") from None
+                pos += k
+                marker = data[pos] if typed is None else typed
+            if typed is None:
+                pos += 1
             else:
-                items.append(value)
+                marker = typed
+            item, pos = value(marker, pos, depth)
+            if is_object:
+                items[key] = item
+            else:
+                items.append(item)
             i += 1
-        return items
+        return items, pos
+
+    doc, pos = value(data[0], 1, 0)
+    if pos != size:
+        raise _UBJError(f"{size - pos} bytes after the document")
+    return doc
 
 
 def parse_ubjson(data: bytes, source: str) -> Any:
@@ -288,11 +291,16 @@ def parse_ubjson(data: bytes, source: str) -> Any:
     truncated files, lengths past the end of the file, unknown markers, trailing bytes
     and nesting deeper than :data:`MAX_DEPTH`.
     """
-    reader = _UBJReader(bytes(data), source)
-    doc = reader.value(reader.byte(), 0)
-    if reader.pos != len(reader.data):
-        raise reader.fail(f"{len(reader.data) - reader.pos} bytes after the document")
-    return doc
+    try:
+        return _ubj_decode(bytes(data))
+    except _UBJError as exc:
+        what = str(exc)
+    except (IndexError, struct.error):
+        what = "it ends inside a value"
+    except RecursionError:
+        what = "nested too deeply"
+    raise refusal(source, f"is not a valid UBJSON model file ({what}); was it truncated "
+                          "or edited?")
 
 
 def xgboost_document(data: bytes, fmt: str, source: str) -> dict:

@@ -56,6 +56,26 @@ def state_link(model_str: str, n_classes: int) -> str:
                   flags=re.MULTILINE)
 
 
+def check_objective(objective: str | None, n_classes: int, source: str) -> None:
+    """The ``objective=`` line of a boostfocal LightGBM file agrees with its classes.
+
+    A boostfocal file states the link of its raw scores (:func:`standard_objective`):
+    ``binary sigmoid:1`` or ``multiclass num_class:K``; files written before that line
+    existed have none.
+    """
+    if objective is None:
+        return
+    parts = objective.split(" ")
+    if n_classes == 2:
+        ok = parts[0] == "binary"
+    else:
+        ok = parts[0] in ("multiclass", "multiclassova") and f"num_class:{n_classes}" in parts
+    if not ok:
+        raise _model_files.refusal(
+            source, f"has the objective {_model_files.quote(objective)}, but its boostfocal "
+                    f"metadata has {n_classes} classes ({standard_objective(n_classes)[0]})")
+
+
 class LGBMModelFileMixin(FocalClassifierMixin):
     """``save_model`` / ``load_model`` of the boostfocal LightGBM estimators.
 
@@ -169,9 +189,10 @@ class LGBMModelFileMixin(FocalClassifierMixin):
             raise _model_files.refusal(
                 source, "has start_in_booster false in its boostfocal metadata, but a "
                         "LightGBM file holds the start in its first iteration's leaves")
+        check_objective(info.objective, stored.classes.shape[0], source)
         try:
             booster = lgb.Booster(model_str=text)
-        except lgb.basic.LightGBMError as exc:
+        except (lgb.basic.LightGBMError, ValueError) as exc:  # ValueError: its JSON
             raise _model_files.refusal(
                 source, f"is refused by LightGBM: {_model_files.quote(str(exc), 200)}") \
                 from None

@@ -18,6 +18,7 @@ without lightgbm:
   negative: ``~leaf``) forming a tree (every node reached exactly once from the root);
   categorical splits' and linear leaves' indices in range;
 - the tree count: a multiple of ``num_tree_per_iteration``;
+- the ``parameters:`` section's ``[name: value]`` lines, which LightGBM splits unchecked;
 - the ``pandas_categorical`` line that LightGBM's Python package parses as JSON.
 
 The cost is small next to LightGBM's own parsing (``benchmarks/model_files.py``).
@@ -26,6 +27,7 @@ Thresholds, leaf values and every other number are LightGBM's own parser's busin
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -38,24 +40,39 @@ from .._shared.model_files import int_text, quote, refusal
 MAX_TREE_LINES = 22
 
 _EOL = re.compile(r"[\r\n]")
-_INT = r"[+-]?\d{1,10}"
-_FLOAT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?|[+-]?(?i:inf|infinity|nan)"
-_INTS = re.compile(rf"(?:{_INT})(?: (?:{_INT}))*")
-_FLOATS = re.compile(rf"(?:{_FLOAT})(?: (?:{_FLOAT}))*")
+_SIZES = re.compile(r"\d{1,15}(?: \d{1,15})*")
+_NUMBER_START = re.compile(r"[+-]?\.?[0-9]")
+_ODD_START = re.compile(r" (?![+-]?\.?[0-9])")
+#: The characters of LightGBM's integers and floating-point numbers (and the separator);
+#: plain numbers have no words (inf, nan).
+_NOT_INT = str.maketrans("", "", "0123456789- ")
+_NOT_FLOAT = str.maketrans("", "", "0123456789+-.eEinfatyINFATY ")
+_NOT_PLAIN_FLOAT = str.maketrans("", "", "0123456789+-.eE ")
 
-#: The arrays of a tree: (kind, length) with length "n" (num_leaves), "n-1", "cat"
-#: (num_cat + 1), "cat_threshold" (the last cat boundary), "linear" (the sum of
-#: num_features); and whether LightGBM requires the key.
+#: The arrays of a tree: (kind, length, required, how LightGBM reads it). Length "n"
+#: (num_leaves), "n-1", "cat" (num_cat + 1), "cat_threshold" (the last cat boundary),
+#: "linear" (the sum of num_features). LightGBM requires some keys (a missing one aborts
+#: it). How it reads them: "strict" (``StringToArray``: a token without a number at its
+#: start aborts), "fast" (``StringToArrayFast``: ``Common::Atof`` aborts on a word other
+#: than na/nan/null/inf/infinity, ``Atoi`` never fails); "read": integers the checks
+#: read.
 _ARRAYS = {
-    "leaf_value": ("float", "n", True), "leaf_count": ("int", "n", False),
-    "left_child": ("int", "n-1", True), "right_child": ("int", "n-1", True),
-    "split_feature": ("int", "n-1", True), "threshold": ("float", "n-1", True),
-    "split_gain": ("float", "n-1", False), "internal_count": ("int", "n-1", False),
-    "internal_value": ("float", "n-1", False), "internal_weight": ("float", "n-1", False),
-    "leaf_weight": ("float", "n", False), "decision_type": ("int", "n-1", False),
-    "leaf_const": ("float", "n", False), "num_features": ("int", "n", False),
-    "leaf_features": ("int", "linear", False), "leaf_coeff": ("float", "linear", False),
-    "cat_boundaries": ("int", "cat", True), "cat_threshold": ("int", "cat_threshold", True),
+    "leaf_value": ("float", "n", True, "strict"), "leaf_count": ("int", "n", False, "fast"),
+    "left_child": ("int", "n-1", True, "read"), "right_child": ("int", "n-1", True, "read"),
+    "split_feature": ("int", "n-1", True, "read"),
+    "threshold": ("float", "n-1", True, "strict"),
+    "split_gain": ("float", "n-1", False, "fast"),
+    "internal_count": ("int", "n-1", False, "fast"),
+    "internal_value": ("float", "n-1", False, "fast"),
+    "internal_weight": ("float", "n-1", False, "fast"),
+    "leaf_weight": ("float", "n", False, "strict"),
+    "decision_type": ("int", "n-1", False, "read"),
+    "leaf_const": ("float", "n", False, "strict"),
+    "num_features": ("int", "n", False, "read"),
+    "leaf_features": ("int", "linear", False, "read"),
+    "leaf_coeff": ("float", "linear", False, "strict"),
+    "cat_boundaries": ("int", "cat", True, "read"),
+    "cat_threshold": ("int", "cat_threshold", True, "fast"),
 }
 _NODE_ARRAYS = ("left_child", "right_child", "split_feature", "threshold", "split_gain",
                 "internal_count", "internal_value", "internal_weight", "decision_type")
@@ -73,11 +90,14 @@ class LGBMModelInfo:
     num_feature : int
         ``max_feature_idx + 1``.
     n_trees : int
+    objective : str or None
+        The header's ``objective=`` value (None: no such line).
     """
 
     n_outputs: int
     num_feature: int
     n_trees: int
+    objective: str | None
 
 
 class _Text:
@@ -87,8 +107,12 @@ class _Text:
         self.text = text
         self.end = len(text)
         self.source = source
+        self.has_cr = "\r" in text
 
     def line_end(self, pos: int) -> int:
+        if not self.has_cr:
+            e = self.text.find("\n", pos)
+            return self.end if e < 0 else e
         m = _EOL.search(self.text, pos)
         return self.end if m is None else m.start()
 
@@ -158,9 +182,13 @@ class _Text:
 
 
 def _array(values: dict[str, str], key: str, count: int, t: int, source: str
-           ) -> np.ndarray | None:
-    """A tree's array ``key``: exactly ``count`` well-formed numbers (None if absent)."""
-    kind, _, required = _ARRAYS[key]
+           ) -> list | None:
+    """A tree's array ``key``: exactly ``count`` numbers LightGBM reads without failing.
+
+    Returns the values of the integer arrays the checks read (a list), None for the
+    others (None also if the key is absent).
+    """
+    kind, _, required, how = _ARRAYS[key]
     if key not in values:
         if required:
             raise refusal(source, f"has tree {t} without its {key} line")
@@ -169,53 +197,65 @@ def _array(values: dict[str, str], key: str, count: int, t: int, source: str
     if count == 0:
         if text.strip():
             raise refusal(source, f"has tree {t} with a {key} line where none is expected")
-        return np.zeros(0, dtype=np.int64 if kind == "int" else np.float64)
-    pattern = _INTS if kind == "int" else _FLOATS
-    if not pattern.fullmatch(text):
-        raise refusal(source, f"has tree {t} with {key} = {quote(text)}, not "
-                              f"{'integers' if kind == 'int' else 'numbers'} separated by "
-                              "single spaces")
-    n = text.count(" ") + 1
-    if n != count:
-        raise refusal(source, f"has tree {t} with {n} {key} values; it needs {count}")
-    if kind == "int":
-        return np.array(text.split(" "), dtype=np.int64)
-    return None  # the values of float arrays are LightGBM's business
+        return []
+
+    def bad() -> ValueError:
+        return refusal(source, f"has tree {t} with {key} = {quote(text)}, not "
+                               f"{'integers' if kind == 'int' else 'numbers'} separated "
+                               "by single spaces")
+
+    if text.translate(_NOT_INT if kind == "int" else _NOT_FLOAT) or "  " in text or (
+            text[0] == " " or text[-1] == " "):
+        raise bad()
+    found = text.count(" ") + 1
+    if found != count:
+        raise refusal(source, f"has tree {t} with {found} {key} values; it needs {count}")
+    try:
+        if kind == "int":
+            return list(map(int, text.split(" "))) if how == "read" else None
+        if text.translate(_NOT_PLAIN_FLOAT):
+            # Words (inf, nan): every token must be a whole number, or LightGBM's parsers
+            # may stop inside one and abort on the rest.
+            list(map(float, text.split(" ")))
+        elif how == "strict" and (not _NUMBER_START.match(text)
+                                  or _ODD_START.search(text)):
+            raise bad()  # a token without a number at its start
+    except ValueError:
+        raise bad() from None
+    return None
 
 
-def _check_tree(values: dict[str, str], t: int, num_feature: int, source: str):
-    """One tree's counts and indices; its leaves count and child arrays."""
+def _ints(values: list, key: str, t: int, source: str) -> np.ndarray:
+    """A parsed integer array as int64 (a value beyond it is a refusal)."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        raise refusal(source, f"has tree {t} with {key} values beyond 64-bit integers") \
+            from None
+
+
+def _check_tree(values: dict[str, str], t: int, source: str):
+    """One tree's keys, counts and numbers; its arrays the checks read.
+
+    Returns ``(num_leaves, num_cat, is_linear, left, right, split_feature,
+    decision_type)``, the last four lists (None for a tree of one leaf).
+    """
     n = int_text(values.get("num_leaves"), f"tree {t}'s num_leaves", source, low=1)
     num_cat = int_text(values.get("num_cat"), f"tree {t}'s num_cat", source, low=0)
     is_linear = int_text(values.get("is_linear", "0"), f"tree {t}'s is_linear", source,
                          low=0, high=1)
-    counts = {"n": n, "n-1": n - 1}
     for key in ("leaf_value", "leaf_count"):
         _array(values, key, n, t, source)
     if n <= 1 and not is_linear:
-        return n, None, None
+        return n, num_cat, is_linear, None, None, None, None
+    counts = {"n": n, "n-1": n - 1}
     arrays = {key: _array(values, key, counts[_ARRAYS[key][1]], t, source)
               for key in ("left_child", "right_child", "split_feature", "threshold",
                           "split_gain", "internal_count", "internal_value",
                           "internal_weight", "leaf_weight", "decision_type")}
-    feature = arrays["split_feature"]
-    if feature.size and (feature.min() < 0 or feature.max() >= num_feature):
-        bad = feature[(feature < 0) | (feature >= num_feature)][0]
-        raise refusal(source, f"has a corrupted tree {t}: it splits on feature {int(bad)}; "
-                              f"the model has {num_feature} features (max_feature_idx "
-                              f"{num_feature - 1})")
-    if is_linear:
-        _check_linear(values, n, t, num_feature, source)
     decision = arrays["decision_type"]
-    if decision is None:
-        decision = np.zeros(n - 1, dtype=np.int64)
-    if np.any((decision < 0) | (decision > 127) | (((decision >> 2) & 3) == 3)):
-        raise refusal(source, f"has tree {t} with decision_type "
-                              f"{quote(values.get('decision_type'))}, not LightGBM's")
-    categorical = (decision & 1) == 1
-    if num_cat > 0 or categorical.any():
-        _check_categorical(values, num_cat, categorical, t, source)
-    return n, arrays["left_child"], arrays["right_child"]
+    return (n, num_cat, is_linear, arrays["left_child"], arrays["right_child"],
+            arrays["split_feature"], [0] * (n - 1) if decision is None else decision)
 
 
 def _check_linear(values: dict[str, str], n: int, t: int, num_feature: int, source: str
@@ -224,13 +264,14 @@ def _check_linear(values: dict[str, str], n: int, t: int, num_feature: int, sour
     per_leaf = _array(values, "num_features", n, t, source)
     if per_leaf is None:
         return
-    if np.any(per_leaf < 0):
-        raise refusal(source, f"has tree {t} with a negative num_features")
+    per_leaf = _ints(per_leaf, "num_features", t, source)
+    if np.any(per_leaf < 0) or per_leaf.sum() > 2**31:
+        raise refusal(source, f"has tree {t} with num_features out of range")
     total = int(per_leaf.sum())
     features = _array(values, "leaf_features", total, t, source)
     _array(values, "leaf_coeff", total, t, source)
-    if features is not None and features.size and (
-            features.min() < 0 or features.max() >= num_feature):
+    features = _ints(features or [], "leaf_features", t, source)
+    if features.size and (features.min() < 0 or features.max() >= num_feature):
         raise refusal(source, f"has a corrupted tree {t}: a linear leaf uses a feature "
                               f"outside [0, {num_feature})")
 
@@ -241,18 +282,39 @@ def _check_categorical(values: dict[str, str], num_cat: int, categorical: np.nda
     if num_cat <= 0:
         raise refusal(source, f"has tree {t} with categorical splits but num_cat = "
                               f"{num_cat}")
-    bounds = _array(values, "cat_boundaries", num_cat + 1, t, source)
-    if bounds[0] != 0 or np.any(np.diff(bounds) < 0):
+    bounds = _ints(_array(values, "cat_boundaries", num_cat + 1, t, source),
+                   "cat_boundaries", t, source)
+    if bounds[0] != 0 or np.any(np.diff(bounds) < 0) or bounds[-1] > 2**31:
         raise refusal(source, f"has tree {t} whose cat_boundaries do not rise from 0")
     _array(values, "cat_threshold", int(bounds[-1]), t, source)
     thresholds = values["threshold"].split(" ")
     for i in np.flatnonzero(categorical):
         text = thresholds[i]
         index = float(text)
-        if not (index == int(index) if np.isfinite(index) else False) or not (
-                0 <= index < num_cat):
+        if not (np.isfinite(index) and index == int(index) and 0 <= index < num_cat):
             raise refusal(source, f"has a corrupted tree {t}: categorical split {int(i)} "
                                   f"points to category set {quote(text)} of {num_cat}")
+
+
+def _check_values(sizes: np.ndarray, ids: list, feature: np.ndarray,
+                  decision: np.ndarray, num_feature: int, trees: list, source: str) -> None:
+    """Split features and decision types of every tree's internal nodes, all at once."""
+    tree_of = np.repeat(np.arange(sizes.shape[0]), sizes - 1)
+    bad = (feature < 0) | (feature >= num_feature)
+    if bad.any():
+        i = np.flatnonzero(bad)[0]
+        raise refusal(source, f"has a corrupted tree {ids[int(tree_of[i])]}: it splits on "
+                              f"feature {int(feature[i])}; the model has {num_feature} "
+                              f"features (max_feature_idx {num_feature - 1})")
+    bad = (decision < 0) | (decision > 127) | (((decision >> 2) & 3) == 3)
+    categorical = (decision & 1) == 1
+    checked = np.array([int(trees[t].get("num_cat", "0") or 0) > 0 for t in ids])
+    bad |= categorical & ~checked[tree_of]
+    if bad.any():
+        t = ids[int(tree_of[np.flatnonzero(bad)[0]])]
+        raise refusal(source, f"has tree {t} with decision_type "
+                              f"{quote(trees[t].get('decision_type'))}: not LightGBM's, or "
+                              "categorical splits without num_cat")
 
 
 def _check_structure(sizes: np.ndarray, left: list, right: list, tree_ids: list,
@@ -263,7 +325,8 @@ def _check_structure(sizes: np.ndarray, left: list, right: list, tree_ids: list,
     leaf_offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     tree_of = np.repeat(np.arange(sizes.shape[0]), internal)
     node = np.arange(tree_of.shape[0]) - offsets[tree_of]
-    child = np.concatenate((np.concatenate(left), np.concatenate(right)))
+    child = _ints(list(itertools.chain.from_iterable(itertools.chain(left, right))),
+                  "left_child/right_child", tree_ids[0], source)
     owner = np.concatenate((tree_of, tree_of))
     parent = np.concatenate((node, node))
     n = sizes[owner]
@@ -309,6 +372,7 @@ def _first_bad_tree(inner_count, root, leaf_count, tree_of, sizes) -> int:
 
 def _walk(left: np.ndarray, right: np.ndarray, t: int, source: str) -> None:
     """Walk one tree from its root: every internal node once, no cycle."""
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
     seen = np.zeros(left.shape[0], dtype=bool)
     frontier = np.array([0])
     while frontier.size:
@@ -322,11 +386,32 @@ def _walk(left: np.ndarray, right: np.ndarray, t: int, source: str) -> None:
         raise refusal(source, f"has a corrupted tree {t}: nodes unreachable from its root")
 
 
+def _check_parameters(reader: _Text, pos: int, source: str) -> None:
+    """The ``parameters:`` section, whose lines LightGBM splits at ``:`` unchecked.
+
+    ``GBDT::GetLoadedParam`` (called by ``lightgbm.Booster`` after loading) reads the
+    second ``:``-separated part of every line of the section; a line without one reads
+    outside a vector.
+    """
+    inside = False
+    while pos < reader.end:
+        e = reader.line_end(pos)
+        line = reader.text[pos:e]
+        if line == "parameters:":
+            inside = True
+        elif line == "end of parameters":
+            return
+        elif inside and line and len([p for p in line.split(":") if p]) < 2:
+            raise refusal(source, f"has the parameter line {quote(line)}, not '[name: "
+                                  "value]' (LightGBM would read outside its memory)")
+        pos = reader.skip_newline(e)
+
+
 def _check_pandas_categorical(text: str, source: str) -> None:
     """The ``pandas_categorical:`` line LightGBM's Python package reads as JSON."""
     key = "pandas_categorical:"
-    idx = text.rfind("\n", 0, len(text) - len(key))
-    last = text[idx if idx >= 0 else 0:].strip()
+    idx = text.rfind("\n", 0, -len(key))  # as lightgbm.basic._load_pandas_categorical
+    last = text[idx:].strip()
     if not last.startswith(key):
         return
     body = last[len(key):]
@@ -384,9 +469,10 @@ def check_lightgbm_text(text: str, source: str) -> LGBMModelInfo:
         raise refusal(source, "has non-ASCII characters among its trees")
     if "tree_sizes" in header:
         sizes_text = header["tree_sizes"]
-        if sizes_text and not _INTS.fullmatch(sizes_text) or "-" in sizes_text:
+        if sizes_text and not _SIZES.fullmatch(sizes_text):
             raise refusal(source, f"has tree_sizes = {quote(sizes_text)}, not sizes")
-        sizes = np.array(sizes_text.split(" ") if sizes_text else [], dtype=np.int64)
+        sizes = np.array([int(v) for v in sizes_text.split(" ")] if sizes_text else [],
+                         dtype=np.int64)
         expected = np.diff(np.array([*starts, after], dtype=np.int64))
         if not np.array_equal(sizes, expected):
             raise refusal(source, f"has tree_sizes that do not match its {len(trees)} "
@@ -394,15 +480,29 @@ def check_lightgbm_text(text: str, source: str) -> LGBMModelInfo:
     if len(trees) % per_iteration:
         raise refusal(source, f"has {len(trees)} trees, not a multiple of "
                               f"num_tree_per_iteration = {per_iteration}")
-    leaves, left, right, ids = [], [], [], []
+    leaves, left, right, feature, decision, ids = [], [], [], [], [], []
     for t, values in enumerate(trees):
-        n, lc, rc = _check_tree(values, t, num_feature, source)
-        if lc is not None and n > 1:
-            leaves.append(n)
-            left.append(lc)
-            right.append(rc)
-            ids.append(t)
+        n, num_cat, is_linear, lc, rc, sf, dt = _check_tree(values, t, source)
+        if is_linear:
+            _check_linear(values, n, t, num_feature, source)
+        if lc is None or n <= 1:
+            continue
+        leaves.append(n)
+        left.append(lc)
+        right.append(rc)
+        feature.extend(sf)
+        decision.extend(dt)
+        ids.append(t)
+        if num_cat:
+            categorical = (np.asarray(dt) & 1) == 1
+            _check_categorical(values, num_cat, categorical, t, source)
     if leaves:
-        _check_structure(np.array(leaves, dtype=np.int64), left, right, ids, source)
+        sizes = np.array(leaves, dtype=np.int64)
+        _check_values(sizes, ids, _ints(feature, "split_feature", 0, source),
+                      _ints(decision, "decision_type", 0, source), num_feature, trees,
+                      source)
+        _check_structure(sizes, left, right, ids, source)
+    _check_parameters(reader, after, source)
     _check_pandas_categorical(text, source)
-    return LGBMModelInfo(n_outputs=num_class, num_feature=num_feature, n_trees=len(trees))
+    return LGBMModelInfo(n_outputs=num_class, num_feature=num_feature, n_trees=len(trees),
+                         objective=header.get("objective"))

@@ -26,6 +26,7 @@ business.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -152,11 +153,31 @@ def _check_forest(model: dict, num_feature: int, n_outputs: int, source: str) ->
     return num_trees
 
 
+#: The per-node integer arrays the checks read (``split_type`` may be absent: 0).
+_NODE_ARRAYS = ("left_children", "right_children", "split_indices", "parents", "split_type")
+
+
+def _concat_ints(parts: list, name: str, source: str) -> np.ndarray:
+    """One int64 array from every tree's array (JSON lists or UBJSON typed arrays)."""
+    if all(isinstance(p, np.ndarray) for p in parts):
+        if any(p.dtype.kind not in "iu" for p in parts):
+            raise refusal(source, f"has a tree whose {name} are not integers")
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+    flat = list(itertools.chain.from_iterable(
+        p.tolist() if isinstance(p, np.ndarray) else p for p in parts))
+    try:
+        arr = np.array(flat)
+    except (ValueError, TypeError, OverflowError):  # nested lists, numbers beyond int64
+        arr = np.asarray(None)
+    if arr.ndim != 1 or (arr.dtype.kind not in "iu" and arr.shape[0] > 0):
+        raise refusal(source, f"has a tree whose {name} are not a list of integers")
+    return arr.astype(np.int64)
+
+
 def _tree_arrays(trees: list, size_leaf_vector: int, source: str):
     """The per-node arrays of every tree, concatenated, and each tree's node count."""
     counts, deleted = [], []
-    left, right, split, parents, split_type = [], [], [], [], []
-    cats = []
+    columns: dict[str, list] = {name: [] for name in _NODE_ARRAYS}
     for t, tree in enumerate(trees):
         where = f"tree {t}"
         if not isinstance(tree, dict):
@@ -175,14 +196,19 @@ def _tree_arrays(trees: list, size_leaf_vector: int, source: str):
         counts.append(n)
         deleted.append(int_text(tp.get("num_deleted", "0"), f"{where}'s num_deleted",
                                 source, high=n - 1))
-        for name, out in (("left_children", left), ("right_children", right),
-                          ("split_indices", split), ("parents", parents)):
-            out.append(_int_array(tree.get(name), n, f"{where}'s {name}", source))
-        split_type.append(_int_array(tree.get("split_type", np.zeros(n, np.int64)), n,
-                                     f"{where}'s split_type", source))
-        cats.append(tree)
+        for name, column in columns.items():
+            value = tree.get(name)
+            if value is None and name == "split_type":
+                value = np.zeros(n, dtype=np.int64)
+            if not isinstance(value, (list, np.ndarray)) or len(value) != n or (
+                    isinstance(value, np.ndarray) and value.ndim != 1):
+                got = f"{len(value)} entries" if isinstance(value, (list, np.ndarray)) \
+                    else type(value).__name__
+                raise refusal(source, f"has {where}'s {name} of {got}; the tree has {n} "
+                                      "nodes")
+            column.append(value)
     return (np.asarray(counts, dtype=np.int64), np.asarray(deleted, dtype=np.int64),
-            *(np.concatenate(a) for a in (left, right, split, parents, split_type)), cats)
+            *(_concat_ints(columns[name], name, source) for name in _NODE_ARRAYS), trees)
 
 
 def _check_trees(trees: list, num_feature: int, size_leaf_vector: int, source: str) -> None:
