@@ -409,7 +409,7 @@ class _Reader:
             return loss_from_dict(data)
         except (TypeError, ValueError) as exc:
             raise self.fail(f"has an invalid {data['kind']!r} loss in its boostfocal "
-                            f"metadata: {quote(str(exc), 200)}") from None
+                            f"metadata: {str(exc)[:200]}") from None
 
     def params(self, data: Any, kind: str, loss, n_classes: int, start,
                booster_params: tuple[str, ...]) -> dict:
@@ -447,7 +447,7 @@ class _Reader:
                     is_balanced(params["focal_alpha"])
                     or _json_value(made.alpha) == _json_value(loss.alpha))
         except (TypeError, ValueError) as exc:
-            raise self.fail(f"has invalid boostfocal params: {quote(str(exc), 200)}") \
+            raise self.fail(f"has invalid boostfocal params: {str(exc)[:200]}") \
                 from None
         if not same:
             raise self.fail(f"has boostfocal params {quote(data, 120)} that contradict its "
@@ -538,8 +538,8 @@ def check_metadata(text: Any, source: str, *, n_outputs: int,
                           "models have one (two classes) or one per class (three or more)")
     meta = reader.document(text)
     n_classes = 2 if n_outputs == 1 else n_outputs
-    loss = reader.loss(meta["loss"], n_classes, loss_kinds, estimator, backend, meta)
     classes = reader.classes(meta["classes"], meta["classes_dtype"], n_classes)
+    loss = reader.loss(meta["loss"], n_classes, loss_kinds, estimator, backend, meta)
     start = reader.start(meta["init_score"], n_classes)
     params = reader.params(meta["params"], meta["loss"]["kind"], loss, n_classes, start,
                            booster_params)

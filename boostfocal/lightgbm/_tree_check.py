@@ -204,12 +204,17 @@ def _array(values: dict[str, str], key: str, count: int, t: int, source: str
                                f"{'integers' if kind == 'int' else 'numbers'} separated "
                                "by single spaces")
 
-    if text.translate(_NOT_INT if kind == "int" else _NOT_FLOAT) or "  " in text or (
-            text[0] == " " or text[-1] == " "):
+    if text.translate(_NOT_INT if kind == "int" else _NOT_FLOAT):
         raise bad()
-    found = text.count(" ") + 1
+    # LightGBM's tokens are the non-empty pieces between spaces (linear trees separate
+    # their leaves' lists with two).
+    spaced = "  " in text or text[:1] == " " or text[-1:] == " "
+    tokens = [p for p in text.split(" ") if p] if spaced else None
+    found = len(tokens) if spaced else text.count(" ") + 1
     if found != count:
         raise refusal(source, f"has tree {t} with {found} {key} values; it needs {count}")
+    if spaced:
+        text = " ".join(tokens)
     try:
         if kind == "int":
             return list(map(int, text.split(" "))) if how == "read" else None

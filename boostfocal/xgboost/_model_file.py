@@ -160,9 +160,11 @@ class XGBModelFileMixin(FocalClassifierMixin):
         XGBoost's early stopping keeps every tree, and the estimator predicts with the
         first ``best_iteration + 1`` rounds; the file holds those rounds only, so that
         plain XGBoost, treelite and exporters of the raw booster predict the estimator's
-        margins. The cut keeps the attributes (``boostfocal``, and ``best_iteration`` /
-        ``best_score``, which slicing drops), the feature names and types and
-        ``base_score``. ``gblinear`` cannot be sliced and is saved whole.
+        margins. The cut keeps the ``boostfocal`` attribute, the feature names and types
+        and ``base_score``; like XGBoost's own slicing it drops ``best_iteration`` and
+        ``best_score``: kept, they would make a model trained further from the file
+        predict with the first ``best_iteration + 1`` rounds only. ``gblinear`` cannot
+        be sliced and is saved whole.
         """
         booster = self.get_booster()
         best = booster.attr("best_iteration")
@@ -172,9 +174,6 @@ class XGBModelFileMixin(FocalClassifierMixin):
             cut = booster[: int(best) + 1]
         except xgb.core.XGBoostError:  # gblinear: "Slice is not supported"
             return booster
-        attributes = booster.attributes()
-        cut.set_attr(**{k: attributes[k] for k in ("best_iteration", "best_score")
-                        if k in attributes})
         cut.feature_names = booster.feature_names
         cut.feature_types = booster.feature_types
         return cut
@@ -190,8 +189,9 @@ class XGBModelFileMixin(FocalClassifierMixin):
 
         **After early stopping** the file holds the rounds the estimator predicts with,
         ``best_iteration + 1`` of them (the booster cut with ``booster[:best_iteration +
-        1]``, keeping ``best_iteration``, ``best_score``, the feature names and types and
-        ``base_score``): plain ``Booster.predict``, treelite and exporters of the raw
+        1]``, keeping the feature names and types and ``base_score``, and, as XGBoost's
+        slicing does, without ``best_iteration``/``best_score``, which would now name
+        its last round): plain ``Booster.predict``, treelite and exporters of the raw
         booster then give :meth:`decision_function`'s margins, and training continued
         from the file (``fit(xgb_model=fname)``) continues from the best iteration. The
         estimator in memory keeps every tree. (``gblinear``, which XGBoost cannot
