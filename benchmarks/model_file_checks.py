@@ -25,7 +25,6 @@ import tempfile
 import time
 
 import lightgbm as lgb
-import numpy as np
 import xgboost as xgb
 from sklearn.datasets import make_classification
 
