@@ -11,51 +11,61 @@ boostfocal metadata (``boostfocal._shared.model_io``). ``docs/portable_posterior
 is the same map in plain numpy, to port to other languages; ``docs/serving.md`` gives
 the math.
 
-Reading needs no booster library, except for XGBoost's UBJSON format, which is read with
-xgboost (the estimator packages ``boostfocal.xgboost``/``boostfocal.lightgbm`` are never
-imported).
+Reading needs no booster library, XGBoost's UBJSON format included (boostfocal parses
+it; the estimator packages ``boostfocal.xgboost``/``boostfocal.lightgbm`` are never
+imported). The file is checked as the estimators' ``load_model`` checks it
+(``boostfocal._shared.model_files``, ``boostfocal._shared.model_io``), so a file is refused
+the same way everywhere.
 """
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
-from .._optional import import_optional
+from . import model_files as _model_files
 from . import model_io as _model_io
 
 __all__ = ["proba_from_margin", "read_metadata"]
 
-#: The formats :func:`read_metadata` tells apart, for error messages.
-_FORMATS = ("XGBoost JSON", "XGBoost UBJSON", "LightGBM text")
-
-
-def _file_format(head: bytes) -> str | None:
-    """Which model format a file starting with ``head`` is (None: none of them).
-
-    XGBoost JSON and UBJSON both open an object with ``{``: JSON continues with
-    whitespace, a quote or ``}``, UBJSON with a type marker. LightGBM text starts with
-    its ``tree`` line.
-    """
-    stripped = head.lstrip()
-    if stripped.startswith(b"{"):
-        rest = stripped[1:].lstrip()
-        return "XGBoost JSON" if rest[:1] in (b'"', b"}") else "XGBoost UBJSON"
-    if head.startswith(b"tree\n") or head.startswith(b"tree\r\n"):
-        return "LightGBM text"
-    return None
+def _stored_model(model_file: str | os.PathLike) -> _model_io.StoredModel:
+    """A model file's boostfocal metadata, checked as ``load_model`` checks it."""
+    if not isinstance(model_file, (str, os.PathLike)):
+        raise TypeError("model_file must be the path of a model file (str or os.PathLike), "
+                        f"got {type(model_file).__name__}")
+    source = _model_files.describe(model_file)
+    data = _model_files.read_model_bytes(model_file, "model_file")
+    fmt = _model_files.check_format(data, source, _model_files.FORMATS, {})
+    if fmt == _model_files.LGBM_TEXT:
+        text = _model_files.lightgbm_text(data, source)
+        header = _model_files.lightgbm_header(text)
+        return _model_io.check_metadata(
+            _model_io.lgbm_meta_from_text(text), source,
+            n_outputs=_model_files.lightgbm_outputs(header, source))
+    doc = _model_files.xgboost_document(data, fmt, source)
+    learner = _model_files.xgboost_learner(doc, source)
+    stored = _model_io.check_metadata(
+        _model_files.xgboost_attribute(doc, _model_io.META_KEY), source,
+        n_outputs=learner.n_outputs, booster_params=("base_score",))
+    _model_io.check_xgboost_start(learner, stored, source)
+    return stored
 
 
 def read_metadata(model_file: str | os.PathLike) -> dict:
     """The boostfocal metadata stored in a model file, as a dict.
 
+    The file is checked as the estimators' ``load_model`` checks it: its format, and
+    its metadata against the schema and against the booster (the classes as many as
+    its outputs, the start of its shape and, for XGBoost, equal to its ``base_score``).
+    No booster library is needed: XGBoost's UBJSON is parsed by boostfocal. The trees
+    are not read.
+
     Parameters
     ----------
     model_file : str or os.PathLike
         An XGBoost JSON or UBJSON file or a LightGBM text file written by a boostfocal
-        estimator's ``save_model``. UBJSON is read with xgboost.
+        estimator's ``save_model``.
 
     Returns
     -------
@@ -67,45 +77,10 @@ def read_metadata(model_file: str | os.PathLike) -> dict:
     TypeError
         ``model_file`` is not a path.
     ValueError
-        The file is not one of the three formats, or holds no (or too new) boostfocal
-        metadata.
-    ImportError
-        A UBJSON file and no xgboost installed.
+        The file is not one of the three formats, or holds no, too new or inconsistent
+        boostfocal metadata.
     """
-    if not isinstance(model_file, (str, os.PathLike)):
-        raise TypeError("model_file must be the path of a model file (str or os.PathLike), "
-                        f"got {type(model_file).__name__}")
-    path = os.fspath(model_file)
-    source = f"the model file {path!r}"
-    with open(path, "rb") as f:
-        head = f.read(64)
-    fmt = _file_format(head)
-    if fmt is None:
-        raise ValueError(f"model_file must be one of {_FORMATS} written by a boostfocal "
-                         f"estimator's save_model; {source} is none of them")
-    if fmt == "LightGBM text":
-        with open(path, encoding="utf-8") as f:
-            text = _model_io.lgbm_meta_from_text(f.read())
-    elif fmt == "XGBoost JSON":
-        with open(path, encoding="utf-8") as f:
-            try:
-                doc = json.load(f)
-            except ValueError as exc:
-                raise ValueError(f"{source} is not valid JSON: {exc}") from exc
-        attributes = doc.get("learner", {}).get("attributes", {}) \
-            if isinstance(doc, dict) else {}
-        text = attributes.get(_model_io.META_KEY) if isinstance(attributes, dict) else None
-    else:
-        try:
-            xgb = import_optional("xgboost", "xgboost")
-        except ImportError as exc:
-            raise ImportError(f"{source} is XGBoost UBJSON, which boostfocal reads with "
-                              f"xgboost (JSON and LightGBM text files need nothing more): "
-                              f"{exc}") from exc
-        booster = xgb.Booster()
-        booster.load_model(path)
-        text = booster.attr(_model_io.META_KEY)
-    return _model_io.loads(text, source)
+    return _stored_model(model_file).meta
 
 
 def _check_margins(margins, n_classes: int) -> np.ndarray:
@@ -140,7 +115,7 @@ def proba_from_margin(model_file: str | os.PathLike, margins) -> np.ndarray:
     ``predict_proba`` returns, using only the file's boostfocal metadata: the loss and
     its parameters (``alpha`` resolved), ``focal_proba``, the classes and the starting
     score (added to the margins where the booster does not hold it). No estimator class
-    and no booster library are needed, except xgboost for UBJSON files.
+    and no booster library are needed.
 
     Parameters
     ----------
@@ -165,8 +140,9 @@ def proba_from_margin(model_file: str | os.PathLike, margins) -> np.ndarray:
     TypeError
         ``model_file`` is not a path, or ``margins`` is not numeric.
     ValueError
-        The file holds no boostfocal metadata; ``margins`` has the wrong shape for the
-        model's classes or holds NaN or infinite values.
+        The file is not a boostfocal model file or holds no, too new or inconsistent
+        boostfocal metadata (as :func:`read_metadata`); ``margins`` has the wrong shape
+        for the model's classes or holds NaN or infinite values.
 
     Examples
     --------
@@ -174,11 +150,10 @@ def proba_from_margin(model_file: str | os.PathLike, margins) -> np.ndarray:
     >>> margins = booster.predict(xgboost.DMatrix(X), output_margin=True)  # doctest: +SKIP
     >>> proba_from_margin("model.json", margins)                 # doctest: +SKIP
     """
-    meta = read_metadata(model_file)
-    z = _check_margins(margins, len(meta["classes"]))
-    if not meta["start_in_booster"]:
-        z = z + _model_io.start_from_meta(meta)
-    loss = _model_io.loss_from_dict(meta["loss"])
-    if meta["params"].get("focal_proba", "posterior") == "confidence":
-        return loss.predict_confidence(z)
-    return loss.predict_proba(z)
+    stored = _stored_model(model_file)
+    z = _check_margins(margins, stored.classes.shape[0])
+    if not stored.start_in_booster:
+        z = z + stored.start
+    if stored.params.get("focal_proba", "posterior") == "confidence":
+        return stored.loss.predict_confidence(z)
+    return stored.loss.predict_proba(z)

@@ -332,8 +332,10 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     .predict(X, raw_score=True)`` returns :meth:`decision_function`'s margins (the start
     is in the first iteration's leaves), and one ``boostfocal:`` line after LightGBM's
     parameters section (which LightGBM's loader skips) holds the classes, the loss and
-    its parameters, restored by ``FocalLGBMClassifier().load_model(path)``.
-    ``init_model`` continues from a boostfocal estimator, file or any LightGBM model.
+    its parameters, restored by ``FocalLGBMClassifier().load_model(path)``, which checks
+    the file whole (its trees included) before it changes anything and refuses a file
+    it cannot restore exactly with a short ``ValueError``. ``init_model`` continues
+    from a boostfocal estimator, file or any LightGBM model.
     Because the start lives in iteration 0, ``start_iteration > 0`` leaves it out of
     LightGBM's raw scores; :meth:`decision_function` adds ``init_score_`` back then.
     ``Booster.refit`` recomputes the leaf values and drops the start: refit through

@@ -309,7 +309,10 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     restores. For the class posterior from plain margins use
     ``loss.predict_proba(margin)`` with the loss in that attribute. XGBoost < 3.1,
     multiclass: the file's plain margins omit ``init_score_`` (a ``UserWarning`` says so
-    when saving); ``load_model`` restores it. Pickle and joblib also work.
+    when saving); ``load_model`` restores it. After early stopping the file holds the
+    ``best_iteration + 1`` rounds the estimator predicts with. ``load_model`` checks the
+    file whole (its trees included) before it changes anything, and refuses a file it
+    cannot restore exactly with a short ``ValueError``. Pickle and joblib also work.
 
     Examples
     --------
