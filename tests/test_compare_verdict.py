@@ -126,7 +126,7 @@ def test_verdict_says_within_noise():
     summary = _verdict.summarize(res)
     v = _verdict.verdict(res, summary)
     assert v.best == "focal gamma=2" and v.recommended == "logistic"
-    assert "is not ahead of it beyond noise" in v.recommendation
+    assert "is ahead of it only within noise" in v.recommendation
     assert "Gammas 1, 2 (alpha=None) are within noise of the best" in v.recommendation
     row = summary.set_index("entry").loc["focal gamma=2, alpha=balanced"]
     assert row["ap_diff"] < 0

@@ -76,15 +76,16 @@ PAGE = Template("""\
 <title>boostfocal compare: $title</title>
 <style>
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-       max-width: 62rem; margin: 1.5rem auto; padding: 0 1rem; color: #222;
+       max-width: 72rem; margin: 1.5rem auto; padding: 0 1rem; color: #222;
        line-height: 1.4; }
 h1 { font-size: 1.45rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.15rem; border-bottom: 1px solid #ccc; padding-bottom: 0.15rem;
      margin-top: 1.6rem; }
 .small, .note { font-size: 0.85rem; color: #555; }
 .verdict { border-left: 4px solid #2b6cb0; background: #f3f7fb; padding: 0.6rem 0.9rem; }
-table { border-collapse: collapse; font-size: 0.82rem; margin: 0.4rem 0; }
-th, td { padding: 0.18rem 0.5rem; border-bottom: 1px solid #e3e3e3; text-align: right;
+.wide { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.8rem; margin: 0.4rem 0; }
+th, td { padding: 0.16rem 0.4rem; border-bottom: 1px solid #e3e3e3; text-align: right;
          white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
 tr.reference td { font-weight: 600; }
@@ -98,6 +99,8 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.85rem; color: #555; max-width: 44rem; }
 @media print {
   body { max-width: none; margin: 0; font-size: 10pt; }
+  table { font-size: 7pt; }
+  .wide { overflow: visible; }
   h2 { page-break-after: avoid; break-after: avoid; }
   table, pre, .verdict { page-break-inside: avoid; break-inside: avoid; }
 }
@@ -147,14 +150,14 @@ def _e(text: object) -> str:
 def _table(rows: list[list[str]], marks: bool = True) -> str:
     """An HTML table of text cells; ``marks``: the summary's reference and ``*`` rows."""
     header, *body = rows
-    out = ["<table>", "<thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in header)
-           + "</tr></thead>", "<tbody>"]
+    head = "".join(f"<th>{_e(c)}</th>" for c in header)
+    out = ['<div class="wide"><table>', f"<thead><tr>{head}</tr></thead>", "<tbody>"]
     for row in body:
         cls = "" if not marks else ("reference" if row[2] == "reference"
                                     else "beyond" if row[2].endswith("*") else "")
         attr = f' class="{cls}"' if cls else ""
         out.append(f"<tr{attr}>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "\n".join(out)
 
 

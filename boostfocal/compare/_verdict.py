@@ -140,7 +140,8 @@ def _recommend(focal: pd.DataFrame, tests: dict[str, Paired], fr: pd.DataFrame,
     if winners.empty:
         test = tests[str(best["entry"])]
         where = ("behind it beyond noise" if not test.within_noise
-                 else "not ahead of it beyond noise")
+                 else "ahead of it only within noise" if test.diff > 0
+                 else "behind it, within noise")
         return "logistic", (
             f"keep the logistic objective: no focal entry beats it after the correction "
             f"for testing {n_tests} entries at once. The best one by mean AP, focal "
