@@ -23,10 +23,10 @@ import pytest
 from boostfocal.compare import _crossval, _data, _entries, _runfolder, _table
 from boostfocal.compare.cli import main
 
-SMALL = ["--n-estimators", "20", "--folds", "3", "--gammas", "0,2"]
-TINY = ["--n-estimators", "5", "--folds", "2", "--gammas", "2"]
-FIGURES = ("pr_curves.png", "ap_vs_gamma.png", "reliability.png")
-RESULTS = {"summary.csv", "folds.csv", "results.json", *FIGURES}
+SMALL = ["--n-estimators", "20", "--folds", "3", "--gammas", "0,2", "--repeats", "1"]
+TINY = ["--n-estimators", "5", "--folds", "2", "--gammas", "2", "--repeats", "1"]
+FIGURES = ("pr_curves.png", "ap_vs_gamma.png", "reliability.png", "ap_differences.png")
+RESULTS = {"summary.csv", "folds.csv", "results.json", "report.html", *FIGURES}
 PROGRESS = re.compile(r"\[\d+/\d+\] .+ cross-validated \(\d+ s\)")
 
 
@@ -119,10 +119,10 @@ def test_binary_csv_with_categoricals_and_missing_values(files, tmp_path, capsys
     # focal gamma=0 reproduces the logistic entry: no "+0.0000 (1.1 SE)"
     assert table[2 + names.index("focal gamma=0")][30:].split()[1] in ("identical", "0.0000")
     assert not re.search(r"[+-]?0\.0000 \(\d", out)
-    # the star goes with the printed ratio
-    ratios = re.findall(r"\((\d+\.\d) SE\)( \*)?", out)
+    # the star goes with the printed (adjusted) p-value
+    ratios = re.findall(r"\(\d+\.\d SE, p=(\d\.\d{3})\)( \*)?", out)
     assert ratios
-    assert all((float(ratio) >= 2.0) == bool(star) for ratio, star in ratios)
+    assert all((float(p) < 0.05) == bool(star) for p, star in ratios)
     assert "Best gamma by mean average precision:" in out
     assert "Recommendation:" in out
 
@@ -152,7 +152,7 @@ def test_binary_csv_with_categoricals_and_missing_values(files, tmp_path, capsys
     assert doc["data"]["classes"] == ["no", "yes"]
     assert doc["best"]["gamma"] in (0.0, 2.0)
     assert doc["recommendation"].startswith("Recommendation:")
-    assert "sqrt(1/k + n_test/n_train)" in doc["noise_rule"]
+    assert "sqrt(1/(r k) + n_test/n_train)" in doc["noise_rule"]
     for name in FIGURES:
         assert (run_dir / name).stat().st_size > 10_000
     assert (f"Results in {run_dir}{os.sep}: summary.csv, folds.csv, results.json, "
@@ -219,7 +219,8 @@ def test_figures_skipped_without_matplotlib(files, tmp_path):
     assert 'Figures skipped: matplotlib is not installed (pip install "boostfocal[plot]")' \
         in res.stdout
     run_dir = _run_folder(tmp_path)
-    assert {p.name for p in run_dir.iterdir()} == {"summary.csv", "folds.csv", "results.json"}
+    assert {p.name for p in run_dir.iterdir()} == {"summary.csv", "folds.csv", "results.json",
+                                                   "report.html"}
 
 
 def test_failing_entry_is_dropped_with_a_note(files, tmp_path, capsys, monkeypatch):
@@ -232,8 +233,7 @@ def test_failing_entry_is_dropped_with_a_note(files, tmp_path, capsys, monkeypat
 
     monkeypatch.setattr(_entries, "build", build)
     code, out, err = _run(capsys, "compare", files / "binary.csv", "--target", "churn",
-                          "--out", tmp_path, "--n-estimators", "5", "--folds", "2",
-                          "--gammas", "2")
+                          "--out", tmp_path, *TINY)
     assert code == 0, err
     assert ("note: focal gamma=2, alpha=balanced dropped: it failed on fold 1: "
             "ValueError: simulated failure") in out
@@ -243,8 +243,7 @@ def test_failing_entry_is_dropped_with_a_note(files, tmp_path, capsys, monkeypat
     # without the baseline there is nothing to compare with: a clean error
     monkeypatch.setattr(_entries, "build", lambda *a, **k: 1 / 0)
     code, out, err = _run(capsys, "compare", files / "binary.csv", "--target", "churn",
-                          "--out", tmp_path, "--n-estimators", "5", "--folds", "2",
-                          "--gammas", "2")
+                          "--out", tmp_path, *TINY)
     assert code == 2
     assert err.splitlines()[-1] == ("boostfocal compare: error: the logistic baseline "
                                     "failed on fold 1: ZeroDivisionError: division by zero")
@@ -270,7 +269,7 @@ def test_no_command_prints_help(capsys):
 def test_help_documents_the_rules(capsys):
     code, out, _ = _run(capsys, "compare", "--help")
     assert code == 0
-    for text in ("scale_pos_weight", 'class_weight="balanced"', "noise rule", "2 SE",
+    for text in ("scale_pos_weight", 'class_weight="balanced"', "Holm", "Bouckaert",
                  "--gammas", "Parquet", "run-001", "--json", "130"):
         assert text in out
 
@@ -607,7 +606,8 @@ def test_json_output_for_scripts(files, tmp_path, capsys):
     assert sorted(Path(p).name for p in doc["files"]) == sorted(RESULTS)
     assert doc["recommendation"].startswith("Recommendation:")
     saved = json.loads((run_dir / "results.json").read_text())
-    assert {k: v for k, v in doc.items() if k not in ("run_folder", "files")} == saved
+    assert {k: v for k, v in doc.items() if k not in ("run_folder", "files", "report")} == \
+        {k: v for k, v in saved.items() if k != "report"}
     assert all(PROGRESS.fullmatch(line) for line in err.splitlines()), err
 
 

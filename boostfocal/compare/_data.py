@@ -50,6 +50,8 @@ class Data:
         Original names of the columns passed as categories.
     warnings : list of str
         Columns that look like a copy of the target (see :func:`leaked_target`).
+    feature_names : list of str
+        The name in the data file of each column of ``X`` (empty: ``X``'s own names).
     """
 
     X: pd.DataFrame
@@ -58,6 +60,7 @@ class Data:
     notes: list[str] = field(default_factory=list)
     categorical: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    feature_names: list[str] = field(default_factory=list)
 
     @property
     def n_classes(self) -> int:
@@ -155,10 +158,10 @@ def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = No
     for code, cls in enumerate(classes):
         y[y_values == cls] = code
     features = df.drop(columns=[target])
-    X, categorical, feature_notes = _features(features)
+    X, categorical, feature_notes, names = _features(features)
     notes.extend(feature_notes)
     leaks = leaked_target(features, y, target)
-    return Data(X, y, [_show(c) for c in classes], notes, categorical, leaks)
+    return Data(X, y, [_show(c) for c in classes], notes, categorical, leaks, names)
 
 
 def _drop_columns(df: pd.DataFrame, drop: list[str], target: str, source: str
@@ -308,8 +311,12 @@ def _positive_index(classes: np.ndarray, counts: np.ndarray, positive: str | Non
     return shown.index(positive)
 
 
-def _features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Booster-ready features: float64 numbers (NaN kept) and pandas categories."""
+def _features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
+    """Booster-ready features: float64 numbers (NaN kept) and pandas categories.
+
+    Returns the features (named ``f0``, ``f1``, ...), the categorical columns, the notes
+    and the data's name of each kept column.
+    """
     notes: list[str] = []
     columns: dict[str, pd.Series] = {}
     categorical: list[str] = []
@@ -317,6 +324,7 @@ def _features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
     dropped_empty: list[str] = []
     dropped_ids: list[str] = []
     n_inf = 0
+    names: list[str] = []
     for name in X.columns:
         s = X[name]
         if s.isna().all():
@@ -344,6 +352,7 @@ def _features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
                 continue
             categorical.append(str(name))
         columns[f"f{len(columns)}"] = col
+        names.append(str(name))
     if dropped_type:
         notes.append(f"ignored columns of unsupported type (dates, times, complex): "
                      f"{', '.join(dropped_type)}")
@@ -356,7 +365,8 @@ def _features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
         notes.append(f"treated {n_inf} infinite values as missing")
     if not columns:
         raise CompareError("no usable feature columns besides the target")
-    return pd.DataFrame(columns, index=X.index).reset_index(drop=True), categorical, notes
+    return (pd.DataFrame(columns, index=X.index).reset_index(drop=True), categorical, notes,
+            names)
 
 
 def describe(data: Data, name: str, target: str | None = None) -> str:

@@ -128,6 +128,38 @@ def booster_params(backend: str, n_estimators: int, learning_rate: float, seed: 
     return params
 
 
+def entry_params(entry: Entry, backend: str, y_train: np.ndarray, n_classes: int
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What sets ``entry`` apart: its constructor parameters and ``fit`` keyword arguments.
+
+    Class weights come from ``y_train`` (the rows the estimator is fitted on).
+    """
+    if entry.kind == "focal":
+        return {"focal_gamma": entry.gamma, "focal_alpha": entry.alpha}, {}
+    if entry.kind == "ghm":
+        return {"ghm_bins": GHM_BINS}, {}
+    if entry.kind == "logistic" or backend == "lightgbm":
+        return {"class_weight": "balanced" if entry.kind == "weighted" else None} \
+            if backend == "lightgbm" else {}, {}
+    if n_classes == 2:
+        counts = np.bincount(y_train, minlength=2)
+        return {"scale_pos_weight": float(counts[0] / counts[1])}, {}
+    return {}, {"sample_weight": compute_sample_weight("balanced", y_train)}
+
+
+def estimator_for(entry: Entry, backend: str) -> type:
+    """The estimator class of ``entry``: the booster's own classifier for the baselines."""
+    if entry.kind in ("logistic", "weighted"):
+        if backend == "xgboost":
+            import xgboost as xgb
+
+            return xgb.XGBClassifier
+        import lightgbm as lgb
+
+        return lgb.LGBMClassifier
+    return estimator_class(entry.kind, backend)
+
+
 def build(entry: Entry, backend: str, y_train: np.ndarray, n_classes: int,
           params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The estimator for ``entry`` and the keyword arguments of its ``fit``.
@@ -149,24 +181,5 @@ def build(entry: Entry, backend: str, y_train: np.ndarray, n_classes: int,
     -------
     estimator, fit_kwargs
     """
-    fit_kwargs: dict[str, Any] = {}
-    if entry.kind in ("logistic", "weighted"):
-        if backend == "xgboost":
-            import xgboost as xgb
-
-            extra: dict[str, Any] = {}
-            if entry.kind == "weighted":
-                if n_classes == 2:
-                    counts = np.bincount(y_train, minlength=2)
-                    extra["scale_pos_weight"] = float(counts[0] / counts[1])
-                else:
-                    fit_kwargs["sample_weight"] = compute_sample_weight("balanced", y_train)
-            return xgb.XGBClassifier(**params, **extra), fit_kwargs
-        import lightgbm as lgb
-
-        weight = "balanced" if entry.kind == "weighted" else None
-        return lgb.LGBMClassifier(class_weight=weight, **params), fit_kwargs
-    if entry.kind == "ghm":
-        return estimator_class("ghm", backend)(ghm_bins=GHM_BINS, **params), fit_kwargs
-    focal = estimator_class("focal", backend)
-    return focal(focal_gamma=entry.gamma, focal_alpha=entry.alpha, **params), fit_kwargs
+    extra, fit_kwargs = entry_params(entry, backend, y_train, n_classes)
+    return estimator_for(entry, backend)(**params, **extra), fit_kwargs

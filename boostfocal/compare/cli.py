@@ -80,6 +80,7 @@ def _main(argv: list[str] | None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the report's command line
     try:
         try:
             return _compare(args, sys.stdout, sys.stderr)
