@@ -106,7 +106,7 @@ def test_boostfocal_models_of_every_booster_round_trip(tmp_path, params):
     k = 3 if "multi_strategy" in params else 2
     X, y = _data(k=k)
     X_test, _ = _data(seed=1, k=k)
-    est = FocalXGBClassifier(n_estimators=6, **{"max_depth": 4, **params}).fit(X, y)
+    est = FocalXGBClassifier(n_estimators=4, **{"max_depth": 3, **params}).fit(X, y)
     for fmt in ("json", "ubj"):
         est.save_model(tmp_path / f"m.{fmt}")
         restored = FocalXGBClassifier()
@@ -164,6 +164,30 @@ def test_lightgbm_text_with_windows_line_ends_is_read():
         .model_to_string()
     crlf = re.sub(r"tree_sizes=[^\n]*\n", "", text).replace("\n", "\r\n")
     assert check_lightgbm_text(crlf, "m.txt").n_trees == 3
+
+
+def test_lightgbm_line_readers_agree():
+    # Text without carriage returns is read by lines (fast); the general reader walks it
+    # as LightGBM's loader does. Both must find the same trees, or refuse alike.
+    from boostfocal.lightgbm._tree_check import _Text
+
+    X, y = _data()
+    text = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4},
+                     lgb.Dataset(X, y), 3).model_to_string()
+    cut = text.index("Tree=2")
+    variants = [text, text.rstrip("\n"), text.replace("\n\n\nTree=1", "\n\n\n\n\nTree=1"),
+                text.replace("shrinkage=0.1\n\n", "shrinkage\n\n", 1),
+                text.replace("shrinkage=0.1\n\n", "shrinkage=0.1\n" + "x=1\n" * 9 + "\n", 1)]
+    variants += [text[:cut + k] for k in range(-3, 300, 7)]
+    for variant in variants:
+        outcomes = []
+        for has_cr in (False, True):
+            reader = _Text(variant, "m.txt", has_cr=has_cr)
+            try:
+                outcomes.append(reader.trees(reader.header()[1]))
+            except ValueError as exc:
+                outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1]
 
 
 # --------------------------------------------------------------------------- corrupted trees

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import re
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ from .._shared.model_files import int_text, quote, refusal
 MAX_TREE_LINES = 22
 
 _EOL = re.compile(r"[\r\n]")
+_SPLIT_KEY = operator.methodcaller("split", "=", 1)
 _SIZES = re.compile(r"\d{1,15}(?: \d{1,15})*")
 _NUMBER_START = re.compile(r"[+-]?\.?[0-9]")
 _ODD_START = re.compile(r" (?![+-]?\.?[0-9])")
@@ -103,11 +105,11 @@ class LGBMModelInfo:
 class _Text:
     """LightGBM's line reading (``Common::GetLine``/``SkipNewLine``) over the text."""
 
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, has_cr: bool | None = None) -> None:
         self.text = text
         self.end = len(text)
         self.source = source
-        self.has_cr = "\r" in text
+        self.has_cr = "\r" in text if has_cr is None else has_cr
 
     def line_end(self, pos: int) -> int:
         if not self.has_cr:
@@ -166,7 +168,13 @@ class _Text:
         return values, pos
 
     def trees(self, first: int) -> tuple[list[dict[str, str]], list[int], int]:
-        """Every tree in sequence (LightGBM's loop without ``tree_sizes``)."""
+        """Every tree in sequence (LightGBM's loop without ``tree_sizes``).
+
+        Returns the trees' ``key=value`` pairs, where each ``Tree=`` line starts, and
+        where the loop stops.
+        """
+        if not self.has_cr:
+            return self._trees_by_lines(first)
         trees, starts = [], []
         pos = first
         while pos < self.end:
@@ -178,6 +186,55 @@ class _Text:
                 values, pos = self.tree(pos, len(trees))
                 trees.append(values)
             pos = self.skip_newline(pos)
+        return trees, starts, pos
+
+
+    def _trees_by_lines(self, first: int) -> tuple[list[dict[str, str]], list[int], int]:
+        """:meth:`trees` for text without carriage returns: the same loop, over lines."""
+        lines = self.text[first:].split("\n")
+        last = len(lines) - 1  # lines[last] has no newline after it ("" at the end)
+        trees: list[dict[str, str]] = []
+        starts: list[int] = []
+        pos, i = first, 0
+        while i < last or (i == last and lines[i]):
+            line = lines[i]
+            if line:
+                if not line.startswith("Tree="):
+                    break
+                index = len(trees)
+                if line != f"Tree={index}":
+                    raise refusal(self.source, f"has {quote(line)} where tree {index} "
+                                               "should start")
+                starts.append(pos)
+                pos += len(line) + 1
+                i += 1
+                # Up to MAX_TREE_LINES lines, to the first empty one, every one ended by
+                # a newline (the text's last piece has none).
+                try:
+                    j = lines.index("", i, min(i + MAX_TREE_LINES, last + 1))
+                except ValueError:
+                    j = i + MAX_TREE_LINES
+                if j >= last:
+                    if j > last and last >= i and lines[last]:
+                        raise refusal(self.source, f"has the line {quote(lines[last])} in "
+                                                   f"tree {index}, not a complete "
+                                                   "key=value line")
+                    raise refusal(self.source, f"ends inside tree {index}: was it "
+                                               "truncated?")
+                block = lines[i:j]
+                try:
+                    values = dict(map(_SPLIT_KEY, block))
+                except ValueError:
+                    bad = next(line for line in block if "=" not in line)
+                    raise refusal(self.source, f"has the line {quote(bad)} in tree "
+                                               f"{index}, not a complete key=value "
+                                               "line") from None
+                trees.append(values)
+                pos += sum(map(len, block)) + len(block)
+                i = j
+            if i < last and not lines[i]:  # skip one newline
+                pos += 1
+                i += 1
         return trees, starts, pos
 
 
@@ -239,28 +296,80 @@ def _ints(values: list, key: str, t: int, source: str) -> np.ndarray:
             from None
 
 
-def _check_tree(values: dict[str, str], t: int, source: str):
-    """One tree's keys, counts and numbers; its arrays the checks read.
+_NODE_KEYS = ("left_child", "right_child", "split_feature", "threshold", "split_gain",
+              "internal_count", "internal_value", "internal_weight", "decision_type")
+_LEAF_KEYS = ("leaf_value", "leaf_count", "leaf_weight")
+_NOT_INT_LINES = str.maketrans("", "", "0123456789- \n")
+_NOT_FLOAT_LINES = str.maketrans("", "", "0123456789+-.eEinfatyINFATY \n")
+_NOT_PLAIN_FLOAT_LINES = str.maketrans("", "", "0123456789+-.eE \n")
 
-    Returns ``(num_leaves, num_cat, is_linear, left, right, split_feature,
-    decision_type)``, the last four lists (None for a tree of one leaf).
+
+def _scalars(trees: list, key: str, low: int, high: int, default: str | None,
+             source: str) -> np.ndarray:
+    """One small integer per tree (``num_leaves``...), all at once."""
+    texts = [values.get(key, default) for values in trees]
+    joined = " ".join(t if t is not None else "" for t in texts)
+    if None not in texts and _SIZES.fullmatch(joined):
+        out = np.array(list(map(int, joined.split(" "))), dtype=np.int64)
+    else:  # a missing or unusual value: read (or refused) tree by tree
+        out = np.array([int_text(v, f"tree {t}'s {key}", source, low=low, high=high)
+                        for t, v in enumerate(texts)], dtype=np.int64)
+    bad = (out < low) | (out > high)
+    if bad.any():
+        t = int(np.flatnonzero(bad)[0])
+        raise refusal(source, f"has tree {t}'s {key} = {int(out[t])}, outside "
+                              f"[{low}, {high}]")
+    return out
+
+
+def _arrays(trees: list, ids: np.ndarray, key: str, counts: np.ndarray, source: str
+            ) -> list | None:
+    """:func:`_array` of the trees ``ids`` at once; the values of the "read" arrays.
+
+    The usual files take a few calls on all trees' values joined; anything unusual
+    (missing keys, zero counts, repeated spaces, words, malformed numbers) is handed
+    to :func:`_array` tree by tree, which refuses it or reads it exactly.
     """
-    n = int_text(values.get("num_leaves"), f"tree {t}'s num_leaves", source, low=1)
-    num_cat = int_text(values.get("num_cat"), f"tree {t}'s num_cat", source, low=0)
-    is_linear = int_text(values.get("is_linear", "0"), f"tree {t}'s is_linear", source,
-                         low=0, high=1)
-    for key in ("leaf_value", "leaf_count"):
-        _array(values, key, n, t, source)
-    if n <= 1 and not is_linear:
-        return n, num_cat, is_linear, None, None, None, None
-    counts = {"n": n, "n-1": n - 1}
-    arrays = {key: _array(values, key, counts[_ARRAYS[key][1]], t, source)
-              for key in ("left_child", "right_child", "split_feature", "threshold",
-                          "split_gain", "internal_count", "internal_value",
-                          "internal_weight", "leaf_weight", "decision_type")}
-    decision = arrays["decision_type"]
-    return (n, num_cat, is_linear, arrays["left_child"], arrays["right_child"],
-            arrays["split_feature"], [0] * (n - 1) if decision is None else decision)
+    kind, _, required, how = _ARRAYS[key]
+    texts = [trees[t].get(key) for t in ids]
+    slow = None in texts or not ids.size or (counts == 0).any()
+    words = False
+    if not slow:
+        joined = "\n".join(texts)
+        if kind == "int":
+            slow = bool(joined.translate(_NOT_INT_LINES))
+        elif joined.translate(_NOT_PLAIN_FLOAT_LINES):  # words (inf, nan) or others
+            words = True
+            slow = bool(joined.translate(_NOT_FLOAT_LINES))
+        slow = slow or "  " in joined or " \n" in joined or "\n " in joined or (
+            joined[0] == " " or joined[-1] == " ")
+    if not slow:
+        found = np.fromiter(map(str.count, texts, itertools.repeat(" ")), np.int64,
+                            len(texts)) + 1
+        if not np.array_equal(found, counts):
+            i = int(np.flatnonzero(found != counts)[0])
+            raise refusal(source, f"has tree {int(ids[i])} with {int(found[i])} {key} "
+                                  f"values; it needs {int(counts[i])}")
+        try:
+            if kind == "int":
+                return list(map(int, joined.replace("\n", " ").split(" "))) \
+                    if how == "read" else None
+            if words:
+                slow = True  # inf, nan: parsed tree by tree
+            elif how == "strict":
+                spaced = joined.replace("\n", " ")
+                if not _NUMBER_START.match(spaced) or _ODD_START.search(spaced):
+                    slow = True  # a token without a number at its start: found per tree
+                else:
+                    return None
+            else:
+                return None
+        except ValueError:
+            slow = True
+    values: list = []
+    for t, count in zip(ids, counts, strict=True):
+        values.extend(_array(trees[t], key, int(count), int(t), source) or [])
+    return values if how == "read" else None
 
 
 def _check_linear(values: dict[str, str], n: int, t: int, num_feature: int, source: str
@@ -320,6 +429,12 @@ def _check_values(sizes: np.ndarray, ids: list, feature: np.ndarray,
         raise refusal(source, f"has tree {t} with decision_type "
                               f"{quote(trees[t].get('decision_type'))}: not LightGBM's, or "
                               "categorical splits without num_cat")
+
+
+def _split(values: list, counts: np.ndarray) -> list[list]:
+    """A flat list cut into consecutive pieces of ``counts``."""
+    ends = np.cumsum(counts).tolist()
+    return [values[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _check_structure(sizes: np.ndarray, left: list, right: list, tree_ids: list,
@@ -485,28 +600,36 @@ def check_lightgbm_text(text: str, source: str) -> LGBMModelInfo:
     if len(trees) % per_iteration:
         raise refusal(source, f"has {len(trees)} trees, not a multiple of "
                               f"num_tree_per_iteration = {per_iteration}")
-    leaves, left, right, feature, decision, ids = [], [], [], [], [], []
-    for t, values in enumerate(trees):
-        n, num_cat, is_linear, lc, rc, sf, dt = _check_tree(values, t, source)
-        if is_linear:
-            _check_linear(values, n, t, num_feature, source)
-        if lc is None or n <= 1:
-            continue
-        leaves.append(n)
-        left.append(lc)
-        right.append(rc)
-        feature.extend(sf)
-        decision.extend(dt)
-        ids.append(t)
-        if num_cat:
-            categorical = (np.asarray(dt) & 1) == 1
-            _check_categorical(values, num_cat, categorical, t, source)
-    if leaves:
-        sizes = np.array(leaves, dtype=np.int64)
-        _check_values(sizes, ids, _ints(feature, "split_feature", 0, source),
-                      _ints(decision, "decision_type", 0, source), num_feature, trees,
-                      source)
-        _check_structure(sizes, left, right, ids, source)
+    n = _scalars(trees, "num_leaves", 1, 2**31 - 1, None, source)
+    num_cat = _scalars(trees, "num_cat", 0, 2**31 - 1, None, source)
+    linear = _scalars(trees, "is_linear", 0, 1, "0", source)
+    every = np.arange(len(trees))
+    for key in ("leaf_value", "leaf_count"):
+        _arrays(trees, every, key, n, source)
+    nodes = np.flatnonzero((n > 1) | (linear == 1))  # trees with node arrays
+    read = {key: _arrays(trees, nodes, key, n[nodes] - (_ARRAYS[key][1] == "n-1"), source)
+            for key in (*_NODE_KEYS, "leaf_weight")}
+    for t in np.flatnonzero(linear):
+        _check_linear(trees[t], int(n[t]), int(t), num_feature, source)
+    ids = np.flatnonzero(n > 1)  # (one-leaf linear trees add no values to ``read``)
+    if ids.size:
+        sizes = n[ids]
+        decision = read["decision_type"]
+        if decision is None or len(decision) != int((sizes - 1).sum()):
+            decision = [v for t in ids for v in (
+                _array(trees[t], "decision_type", int(n[t]) - 1, int(t), source)
+                or [0] * (int(n[t]) - 1))]
+        decision = _ints(decision, "decision_type", 0, source)
+        for t in np.flatnonzero(num_cat):
+            if n[t] > 1:
+                offset = int((n[ids[ids < t]] - 1).sum())
+                categorical = (decision[offset:offset + int(n[t]) - 1] & 1) == 1
+                _check_categorical(trees[t], int(num_cat[t]), categorical, int(t), source)
+        _check_values(sizes, list(ids), _ints(read["split_feature"], "split_feature", 0,
+                                              source), decision, num_feature, trees, source)
+        left, right = _split(read["left_child"], sizes - 1), _split(read["right_child"],
+                                                                   sizes - 1)
+        _check_structure(sizes, left, right, list(ids), source)
     _check_parameters(reader, after, source)
     _check_pandas_categorical(text, source)
     return LGBMModelInfo(n_outputs=num_class, num_feature=num_feature, n_trees=len(trees),

@@ -9,8 +9,10 @@
  * Everything is carried in double-double (dd.h), so that the probabilities are within an
  * ulp of their exact values for every finite margin (the numpy fallback in _npkernels.py
  * runs the same algorithm). Margins beyond PROBA_CLAMP from the top one are clamped: their
- * probabilities are 0 either way (the posterior is at least as extreme as the softmax,
- * x g(x) being decreasing, and alpha ratios are below e^1455), and the others do not move.
+ * probabilities are 0 either way, and the others do not move. (The posterior odds of
+ * class j against the top class t are (alpha_t / alpha_j) (q_j / q_t) h(q_t) / h(q_j) with
+ * h(x) = x g(x), which is at most 1.4 for gamma = 5 (3.8 for gamma = 1e4) and near 1 for
+ * small x; alpha ratios are below e^1455 and q_j / q_t = e^(z_j - z_t).)
  *
  * Binary, for a = |z|, s = e^-a, lambda = log(1 + s) (the two classes' log-sigmoids):
  *
