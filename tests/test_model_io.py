@@ -593,7 +593,7 @@ REFUSED_METADATA = {
     "three classes on a binary booster": (
         _set(("classes",), ["a", "b", "c"]), "has 3 classes in its boostfocal metadata, but "
                                              "its booster gives one margin per row"),
-    "one class": (_set(("classes",), ["a"]), "has 1 classes in its boostfocal metadata"),
+    "one class": (_set(("classes",), ["a"]), "has 1 class in its boostfocal metadata"),
     "duplicate labels": (_set(("classes",), ["ok", "ok"]), "duplicate class labels"),
     "labels cut by a <U1 dtype": (_set(("classes_dtype",), "<U1"),
                                   "classes_dtype '<U1', which would cut them"),

@@ -285,7 +285,8 @@ class _Reader:
                             "metadata, not a list")
         # The count first, so that a million labels are refused before any is looked at.
         if len(values) != n_classes:
-            raise self.fail(f"has {len(values)} classes in its boostfocal metadata, but its "
+            noun = "class" if len(values) == 1 else "classes"
+            raise self.fail(f"has {len(values)} {noun} in its boostfocal metadata, but its "
                             f"booster gives {self.outputs_text(n_classes)}: they must match")
         dtype_text = self.short_string(dtype_text, "classes_dtype", 16)
         if dtype_text == "object":

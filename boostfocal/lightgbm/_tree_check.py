@@ -454,7 +454,7 @@ def _check_structure(sizes: np.ndarray, left: list, right: list, tree_ids: list,
     def fail(mask: np.ndarray, what: str) -> ValueError:
         i = int(np.flatnonzero(mask)[0])
         return refusal(source, f"has a corrupted tree {tree_ids[int(owner[i])]}: node "
-                               f"{int(parent[i])} {what} (LightGBM would abort or loop "
+                               f"{int(parent[i])} {what} (LightGBM could abort or loop "
                                "on this file)")
 
     is_leaf = child < 0
@@ -474,7 +474,7 @@ def _check_structure(sizes: np.ndarray, left: list, right: list, tree_ids: list,
         raise refusal(source, "has a corrupted tree "
                               f"{_first_bad_tree(inner_count, root, leaf_count, tree_of, sizes)}"
                               ": a node is not reached exactly once from the root "
-                              "(LightGBM would abort or loop on this file)")
+                              "(LightGBM could abort or loop on this file)")
     # Children after their parent (as LightGBM numbers its splits): no cycle. Any other
     # order is walked from the root.
     later = is_leaf | (child > parent)
@@ -523,7 +523,7 @@ def _check_parameters(reader: _Text, pos: int, source: str) -> None:
             return
         elif inside and line and len([p for p in line.split(":") if p]) < 2:
             raise refusal(source, f"has the parameter line {quote(line)}, not '[name: "
-                                  "value]' (LightGBM would read outside its memory)")
+                                  "value]' (LightGBM could read outside its memory)")
         pos = reader.skip_newline(e)
 
 

@@ -224,7 +224,7 @@ def _check_trees(trees: list, num_feature: int, size_leaf_vector: int, source: s
     def fail(mask: np.ndarray, what: str) -> ValueError:
         i = int(np.flatnonzero(mask)[0])
         return refusal(source, f"has a corrupted tree {int(tree_of[i])}: node "
-                               f"{int(local[i])} {what} (XGBoost would read outside the "
+                               f"{int(local[i])} {what} (XGBoost could read outside the "
                                "tree's arrays)")
 
     leaf = left == -1
@@ -299,7 +299,7 @@ def _walk(left: np.ndarray, right: np.ndarray, start: int, n: int, reachable: in
     while frontier.size:
         if seen[frontier].any() or np.unique(frontier).size != frontier.size:
             raise refusal(source, f"has a corrupted tree {t}: a cycle among its nodes "
-                                  "(XGBoost would loop or read outside the tree's arrays)")
+                                  "(XGBoost could loop or read outside the tree's arrays)")
         seen[frontier] = True
         count += frontier.size
         inner = frontier[left[start + frontier] != -1]
