@@ -32,7 +32,7 @@ import lightgbm as lgb
 import xgboost as xgb
 from sklearn.datasets import make_classification
 
-from boostfocal._shared import model_files, model_io
+from boostfocal._estimator_core import model_files, model_io
 from boostfocal.lightgbm import FocalLGBMClassifier
 from boostfocal.lightgbm._tree_check import check_lightgbm_text
 from boostfocal.xgboost import FocalXGBClassifier

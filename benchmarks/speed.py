@@ -199,7 +199,7 @@ def training(sizes: list[int], repeats_big: int, repeats_small: int) -> tuple[li
 def where_time_goes(sizes: list[int]) -> tuple[list, list]:
     """One instrumented focal fit per configuration: callback and kernel time."""
     from boostfocal import FocalLoss, SoftmaxFocalLoss
-    from boostfocal._shared.adapter import NativeObjective
+    from boostfocal._estimator_core.adapter import NativeObjective
 
     spent = {"callback": 0.0, "kernel": 0.0, "calls": 0}
     call, fl_gh, sm_gh = (NativeObjective.__call__, FocalLoss.gradient_hessian,
@@ -746,7 +746,7 @@ def memory_profile_child(model: str, data: str) -> None:
     """In a fresh process: the live numpy arrays (tracemalloc) at the 2nd objective call."""
     import tracemalloc
 
-    import boostfocal._shared.adapter as adapter
+    import boostfocal._estimator_core.adapter as adapter
 
     X = np.load(data + "_X.npy")
     y = np.load(data + "_y.npy")

@@ -18,12 +18,12 @@ from ._version import __version__ as __version__  # the one place it is written
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import show_config
-    from ._shared.serving import proba_from_margin
+    from ._estimator_core.serving import proba_from_margin
     from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 
 _LAZY = {
     "show_config": "boostfocal._config",
-    "proba_from_margin": "boostfocal._shared.serving",
+    "proba_from_margin": "boostfocal._estimator_core.serving",
     "FocalLoss": "boostfocal.losses",
     "GHMLoss": "boostfocal.losses",
     "SoftmaxFocalLoss": "boostfocal.losses",

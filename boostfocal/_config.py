@@ -43,7 +43,7 @@ def _version(distribution: str) -> str | None:
 
 def config() -> dict[str, Any]:
     """The configuration as a dictionary: ``{"boostfocal": ..., "kernels": ..., ...}``."""
-    from . import __version__
+    from ._version import __version__
     from .losses import _kernels
 
     kernels = {

@@ -7,7 +7,7 @@ changes are re-wrapped, and a ``literal`` is never broken across lines. An unkno
 fragment or a missing field is a ``KeyError`` when the decorated object is defined, so a
 typo never reaches the rendered documentation. The fragments themselves live beside
 their subject: ``boostfocal.losses._docs`` (the loss objects' parameters) and
-``boostfocal._shared.docs`` (the estimators' and adapters').
+``boostfocal._estimator_core.docs`` (the estimators' and adapters').
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The adapters' shared core: one objective class, one metric class, one layout per
-calling convention (boostfocal/_shared/adapter.py and the backends' ``_adapter`` modules).
+calling convention (boostfocal/_estimator_core/adapter.py and the backends' ``_adapter`` modules).
 
 Training with the boosters is tested in test_xgboost.py, test_lightgbm.py and
 test_dask.py; here: what the core does with a layout, and the signatures the boosters
@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 import boostfocal
 import boostfocal.dask
 from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
-from boostfocal._shared.adapter import (
+from boostfocal._estimator_core.adapter import (
     Layout,
     NativeMetric,
     NativeObjective,

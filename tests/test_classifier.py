@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
-from boostfocal._shared.adapter import check_loss, metric_name
-from boostfocal._shared.classifier import (
+from boostfocal._estimator_core.adapter import check_loss, metric_name
+from boostfocal._estimator_core.classifier import (
     apply_class_weights,
     check_focal_proba,
     constant_margin,
@@ -192,7 +192,7 @@ def test_labels_from_tied_margins_take_the_first_class(loss, margin, focal_proba
     """Exactly tied margins: predict (the arg-max of predict_proba) takes the first tied
     class, as the arg-max of decision_function does (scikit-learn's
     check_classifiers_classes compares the two)."""
-    from boostfocal._shared.classifier import FocalClassifierMixin
+    from boostfocal._estimator_core.classifier import FocalClassifierMixin
 
     class Stub(FocalClassifierMixin):
         def get_params(self, deep=False):  # an estimator's (read for the kernel threads)
@@ -212,7 +212,7 @@ def test_labels_from_tied_margins_take_the_first_class(loss, margin, focal_proba
 def test_weights_beyond_the_boosters_float32_range_are_errors_naming_the_argument():
     """Issue 13: XGBoost and LightGBM store weights as float32; a larger weight becomes inf
     (XGBoost stops with an internal error, LightGBM trained a constant model)."""
-    from boostfocal._shared.classifier import (
+    from boostfocal._estimator_core.classifier import (
         MAX_BOOSTER_WEIGHT,
         scale_pos_weight_multipliers,
         validate_sample_weight,
@@ -258,7 +258,7 @@ def test_paper_names_are_refused_naming_the_right_parameters(backend, param, foc
                                                              expected):
     """Issue 13: gamma= silently set XGBoost's min_split_loss and alpha= was ignored by
     LightGBM; users coming from the paper type exactly these."""
-    from boostfocal._shared.classifier import check_paper_names
+    from boostfocal._estimator_core.classifier import check_paper_names
 
     own = {"focal_gamma": 2.0} if focal else {"ghm_bins": 10}
     with pytest.raises(ValueError, match=f"_Params got {param}=2\\.") as info:
@@ -270,7 +270,7 @@ def test_paper_names_are_refused_naming_the_right_parameters(backend, param, foc
 
 # ---------------------------------------------------------------- kernel threads
 def test_kernel_threads_follow_the_boosters_thread_parameters():
-    from boostfocal._shared.classifier import kernel_threads
+    from boostfocal._estimator_core.classifier import kernel_threads
 
     xgb = pytest.importorskip("boostfocal.xgboost")
     lgbm = pytest.importorskip("boostfocal.lightgbm")

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from boostfocal._shared import docs
-from boostfocal._shared.docs import FOCAL_PARAMS, LIGHTGBM_WORDS, XGBOOST_WORDS, fill_doc
+from boostfocal._estimator_core import docs
+from boostfocal._estimator_core.docs import FOCAL_PARAMS, LIGHTGBM_WORDS, XGBOOST_WORDS, fill_doc
 
 pytest.importorskip("xgboost")
 pytest.importorskip("lightgbm")

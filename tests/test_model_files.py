@@ -1,6 +1,6 @@
 """Model files as untrusted input: formats, parsers, and the plain answer to a wrong file.
 
-Covers ``boostfocal._shared.model_files`` (sniffing, the JSON and UBJSON readers, short
+Covers ``boostfocal._estimator_core.model_files`` (sniffing, the JSON and UBJSON readers, short
 refusals) and, through the estimators' ``load_model`` and ``proba_from_margin``, what a
 user sees for a file that is not a boostfocal model of the estimator's backend.
 """
@@ -17,7 +17,7 @@ xgb = pytest.importorskip("xgboost")
 lgb = pytest.importorskip("lightgbm")
 
 from boostfocal import proba_from_margin  # noqa: E402
-from boostfocal._shared import model_files  # noqa: E402
+from boostfocal._estimator_core import model_files  # noqa: E402
 from boostfocal.lightgbm import FocalLGBMClassifier, GHMLGBMClassifier  # noqa: E402
 from boostfocal.xgboost import FocalXGBClassifier, GHMXGBClassifier  # noqa: E402
 

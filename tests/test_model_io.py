@@ -1,7 +1,8 @@
 """Self-contained models: the start inside the booster, model files, SHAP, init_model.
 
-Covers ``boostfocal._shared.model_io`` (the metadata) and ``boostfocal._shared.fitplan``
-(the shared fit plan and the LightGBM leaf fold) through the estimators that use them.
+Covers ``boostfocal._estimator_core.model_io`` (the metadata) and
+``boostfocal._estimator_core.fitplan`` (the shared fit plan and the LightGBM leaf fold)
+through the estimators that use them.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ lgb = pytest.importorskip("lightgbm")
 from ubjson_writer import to_ubj  # noqa: E402
 
 from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss  # noqa: E402
-from boostfocal._shared import model_io as _model_io  # noqa: E402
-from boostfocal._shared.fitplan import class_counts, make_plan  # noqa: E402
-from boostfocal._shared.model_files import parse_ubjson  # noqa: E402
+from boostfocal._estimator_core import model_io as _model_io  # noqa: E402
+from boostfocal._estimator_core.fitplan import class_counts, make_plan  # noqa: E402
+from boostfocal._estimator_core.model_files import parse_ubjson  # noqa: E402
 from boostfocal.lightgbm import FocalLGBMClassifier, GHMLGBMClassifier  # noqa: E402
 from boostfocal.xgboost import FocalXGBClassifier, GHMXGBClassifier  # noqa: E402
 from boostfocal.xgboost._model_file import XGB_VECTOR_BASE_SCORE  # noqa: E402
@@ -472,7 +473,7 @@ def test_dask_boosters_are_self_contained(tmp_path, dask_client, backend, multic
 
 def test_lightgbm_pickle_from_before_the_fold_still_predicts():
     # boostfocal 0.1.0 pickles: the start was added by decision_function, not the booster.
-    from boostfocal._shared.fitplan import fold_start_into_lgbm
+    from boostfocal._estimator_core.fitplan import fold_start_into_lgbm
 
     X, y = _data(True)
     est = FocalLGBMClassifier(**LGBM_FAST).fit(X, y)
@@ -520,7 +521,7 @@ def _with_meta(src, dst, text: str):
 
 
 def _stored_meta(path) -> dict:
-    from boostfocal._shared.serving import read_metadata
+    from boostfocal._estimator_core.serving import read_metadata
 
     return read_metadata(path)
 

@@ -1,7 +1,7 @@
 """Serving a model file without the estimator: ``proba_from_margin``, the portable map,
 treelite and MLflow.
 
-Covers ``boostfocal._shared.serving`` and ``docs/portable_posterior.py``. Every
+Covers ``boostfocal._estimator_core.serving`` and ``docs/portable_posterior.py``. Every
 comparison with ``predict_proba`` is on held-out rows (the models are fitted on others).
 """
 
@@ -24,7 +24,7 @@ lgb = pytest.importorskip("lightgbm")
 
 import boostfocal  # noqa: E402
 from boostfocal import FocalLoss, SoftmaxFocalLoss, proba_from_margin  # noqa: E402
-from boostfocal._shared.serving import read_metadata  # noqa: E402
+from boostfocal._estimator_core.serving import read_metadata  # noqa: E402
 from boostfocal.lightgbm import FocalLGBMClassifier, GHMLGBMClassifier  # noqa: E402
 from boostfocal.xgboost import FocalXGBClassifier, GHMXGBClassifier  # noqa: E402
 
@@ -297,7 +297,7 @@ def test_model_files_need_no_booster_library(tmp_path):
     """)
     assert res.returncode == 0, res.stderr
     lines = dict(line.split(" ", 1) for line in res.stdout.strip().splitlines())
-    # UBJSON too: boostfocal parses it (boostfocal._shared.model_files), no xgboost needed.
+    # UBJSON too: boostfocal parses it (boostfocal._estimator_core.model_files), no xgboost needed.
     assert sorted(lines) == ["json", "txt", "ubj"]
     assert all(float(diff) <= PROBA_ATOL for diff in lines.values())
 

@@ -26,7 +26,7 @@ lgb = pytest.importorskip("lightgbm")
 
 from ubjson_writer import to_ubj  # noqa: E402
 
-from boostfocal._shared import model_files  # noqa: E402
+from boostfocal._estimator_core import model_files  # noqa: E402
 from boostfocal.lightgbm import FocalLGBMClassifier  # noqa: E402
 from boostfocal.lightgbm._tree_check import check_lightgbm_text  # noqa: E402
 from boostfocal.xgboost import FocalXGBClassifier  # noqa: E402

@@ -18,8 +18,8 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
-from boostfocal._shared.adapter import as_loss_layout
-from boostfocal._shared.classifier import constant_margin
+from boostfocal._estimator_core.adapter import as_loss_layout
+from boostfocal._estimator_core.classifier import constant_margin
 from boostfocal.xgboost import (
     FOCAL_MIN_CHILD_WEIGHT,
     FocalXGBClassifier,

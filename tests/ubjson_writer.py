@@ -1,6 +1,6 @@
 """A UBJSON writer for tests: XGBoost's encoding of a document read by ``parse_ubjson``.
 
-Tests edit a parsed ``.ubj`` model (``boostfocal._shared.model_files.parse_ubjson``) and
+Tests edit a parsed ``.ubj`` model (``boostfocal._estimator_core.model_files.parse_ubjson``) and
 write it back with :func:`to_ubj`, byte for byte as XGBoost writes it
 (``tests/test_tree_check.py`` checks that), without handing the edited file to xgboost.
 """

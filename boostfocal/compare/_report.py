@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from . import _plots
 from ._crossval import Results, Settings
 from ._data import Data

@@ -25,7 +25,7 @@ What happens distributedly, and what comes back to the client:
   and ``loss.init_score_from_totals`` runs on the client. The constant is the in-memory
   estimator's to within rounding (the sums are taken in a different order).
 - **Margins.** The estimators put the starting score inside the booster, as in memory
-  (one fit plan, ``boostfocal._shared.fitplan``): XGBoost's ``base_score``, and for
+  (one fit plan, ``boostfocal._estimator_core.fitplan``): XGBoost's ``base_score``, and for
   LightGBM the objective and metrics add it to the raw scores during training and it is
   folded into the first iteration's leaves afterwards. No per-row start travels with the data;
   ``save_model`` writes a complete model file. (The native recipes below hand the start
@@ -101,8 +101,8 @@ import numbers
 
 import numpy as np
 
+from .._estimator_core.fitplan import start_from_totals
 from .._lazy import lazy_attributes
-from .._shared.fitplan import start_from_totals
 from ..losses import FocalLoss, SoftmaxFocalLoss
 from ._common import (
     ClassStats,

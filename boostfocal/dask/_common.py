@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._optional import import_optional
-from .._shared.classifier import (
+from .._estimator_core.classifier import (
     TRAINING_WEIGHTS,
     FocalClassifierMixin,
     apply_class_weights,
@@ -21,6 +20,7 @@ from .._shared.classifier import (
     encode_eval_labels,
     encode_labels,
 )
+from .._optional import import_optional
 
 dask = import_optional("dask", "dask")
 da = import_optional("dask.array", "dask")
@@ -160,9 +160,9 @@ def label_uniques(y):
 def classes_from_uniques(uniques: np.ndarray) -> np.ndarray:
     """The sorted classes, with the in-memory estimators' checks on the label values.
 
-    The checks of :func:`boostfocal._shared.classifier.encode_labels` (missing labels, target
-    type, at least two classes) depend only on the set of values, so running it on the
-    unique labels gives the same classes and the same errors as on all of them.
+    The checks of :func:`boostfocal._estimator_core.classifier.encode_labels` (missing
+    labels, target type, at least two classes) depend only on the set of values, so
+    running it on the unique labels gives the same classes and the same errors as on all of them.
     """
     uniques = np.asarray(uniques)
     if uniques.dtype == object:
@@ -404,8 +404,8 @@ class MarginReader(FocalClassifierMixin):
 
     A small picklable stand-in for the estimator (the loss, ``focal_proba`` and the
     classes), so that the conversion is the in-memory estimators' own
-    (:class:`~boostfocal._shared.classifier.FocalClassifierMixin`) and the task graph does not
-    carry the booster.
+    (:class:`~boostfocal._estimator_core.classifier.FocalClassifierMixin`) and the task
+    graph does not carry the booster.
     """
 
     def __init__(self, loss, focal_proba: str, classes: np.ndarray) -> None:

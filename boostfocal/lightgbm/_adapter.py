@@ -1,6 +1,6 @@
 """LightGBM native objective and metric: ``make_objective`` and ``make_metric``.
 
-Two calling conventions, one :class:`~boostfocal._shared.adapter.Layout` each:
+Two calling conventions, one :class:`~boostfocal._estimator_core.adapter.Layout` each:
 ``lightgbm.train``'s ``(preds, train_data)`` (:data:`LGBM_TRAIN`) and the 3-argument
 callable ``(y_true, y_pred, weight)`` of ``LGBMClassifier`` and ``DaskLGBMClassifier``
 (:data:`LGBM_SKLEARN`). Both read flat multiclass predictions class-major, scale the
@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import replace
 
-from .._shared.adapter import (
+from .._estimator_core.adapter import (
     Layout,
     NativeMetric,
     NativeObjective,
@@ -25,7 +25,7 @@ from .._shared.adapter import (
     name_value_minimized,
     weights_or_none,
 )
-from .._shared.docs import LIGHTGBM_WORDS, fill_doc
+from .._estimator_core.docs import LIGHTGBM_WORDS, fill_doc
 
 
 def lightgbm_softmax_factor(n_classes: int) -> float:

@@ -14,8 +14,8 @@ import warnings
 
 import numpy as np
 
-from .._shared.adapter import metric_name
-from .._shared.classifier import check_paper_names
+from .._estimator_core.adapter import metric_name
+from .._estimator_core.classifier import check_paper_names
 from ._adapter import _with_start
 from ._compat import aliases, param_value, user_value
 from ._fit import (

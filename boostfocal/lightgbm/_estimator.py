@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._optional import import_optional
-from .._shared.classifier import (
+from .._estimator_core.classifier import (
     FocalLossMixin,
     GHMLossMixin,
     apply_class_weights,
@@ -13,8 +12,9 @@ from .._shared.classifier import (
     kernel_threads,
     validate_sample_weight,
 )
-from .._shared.docs import LIGHTGBM_WORDS, fill_doc
-from .._shared.fitplan import fold_start_into_lgbm, plan_in_memory
+from .._estimator_core.docs import LIGHTGBM_WORDS, fill_doc
+from .._estimator_core.fitplan import fold_start_into_lgbm, plan_in_memory
+from .._optional import import_optional
 from . import _compat
 from ._adapter import _FitObjective, _FocalEvalMetric, make_objective
 from ._base import LGBMFocalMixin

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._estimator_core import model_files as _model_files
+from .._estimator_core import model_io as _model_io
 from .._optional import import_optional
-from .._shared import model_files as _model_files
-from .._shared import model_io as _model_io
 from ._tree_check import check_lightgbm_text
 
 if TYPE_CHECKING:  # pragma: no cover

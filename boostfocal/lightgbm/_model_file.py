@@ -7,10 +7,10 @@ import re
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._estimator_core import model_files as _model_files
+from .._estimator_core import model_io as _model_io
+from .._estimator_core.classifier import FocalClassifierMixin
 from .._optional import import_optional
-from .._shared import model_files as _model_files
-from .._shared import model_io as _model_io
-from .._shared.classifier import FocalClassifierMixin
 from . import _compat
 from ._adapter import make_objective
 from ._tree_check import check_lightgbm_text
@@ -81,7 +81,8 @@ class LGBMModelFileMixin(FocalClassifierMixin):
 
     The booster's first iteration holds the starting score, so LightGBM's own raw scores
     are the model's margins; the text file gets one extra line with the metadata that
-    rebuilds the estimator (classes, loss, parameters; see ``boostfocal._shared.model_io``).
+    rebuilds the estimator (classes, loss, parameters; see
+    ``boostfocal._estimator_core.model_io``).
     """
 
     def model_to_string(self, num_iteration: int | None = None) -> str:

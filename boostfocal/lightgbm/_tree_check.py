@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._shared.model_files import int_text, quote, refusal
+from .._estimator_core.model_files import int_text, quote, refusal
 
 #: ``Tree::Tree`` reads at most this many ``key=value`` lines per tree.
 MAX_TREE_LINES = 22
@@ -554,7 +554,7 @@ def check_lightgbm_text(text: str, source: str) -> LGBMModelInfo:
     Parameters
     ----------
     text : str
-        The model text (``boostfocal._shared.model_files.lightgbm_text``).
+        The model text (``boostfocal._estimator_core.model_files.lightgbm_text``).
     source : str
         How messages name the file.
 

@@ -7,8 +7,8 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._estimator_core.classifier import check_focal_proba
 from .._optional import import_optional
-from .._shared.classifier import check_focal_proba
 from ..losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
 from ._graph import GraphBuilder, label_values
 from ._trees import read_trees, supported_classes, trees_reader

@@ -1,6 +1,6 @@
 """XGBoost native objective and metric: ``make_objective`` and ``make_metric``.
 
-Two calling conventions, one :class:`~boostfocal._shared.adapter.Layout` each:
+Two calling conventions, one :class:`~boostfocal._estimator_core.adapter.Layout` each:
 ``xgboost.train``'s ``(preds, dtrain)`` (:data:`XGB_TRAIN`) and XGBClassifier's callable
 ``(y_true, y_pred, sample_weight=None)`` (:data:`XGB_SKLEARN`). Both read flat
 multiclass predictions row-major, scale the softmax curvature as ``multi:softprob``
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .._shared.adapter import (
+from .._estimator_core.adapter import (
     Layout,
     NativeMetric,
     NativeObjective,
@@ -20,7 +20,7 @@ from .._shared.adapter import (
     value_only,
     weights_or_none,
 )
-from .._shared.docs import XGBOOST_WORDS, fill_doc
+from .._estimator_core.docs import XGBOOST_WORDS, fill_doc
 
 
 def xgboost_softmax_factor(n_classes: int) -> float:

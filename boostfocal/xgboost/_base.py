@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._shared.classifier import (
+from .._estimator_core.classifier import (
     check_default_objective,
     check_paper_names,
     scale_pos_weight_multipliers,

@@ -13,8 +13,8 @@ on 3.2.0 and 3.0.0): ``get_params`` walks the first base class that defines
 
 from __future__ import annotations
 
+from .._estimator_core._compat import version_tuple
 from .._optional import import_optional
-from .._shared._compat import version_tuple
 
 xgb = import_optional("xgboost", "xgboost")
 

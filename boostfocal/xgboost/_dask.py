@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._estimator_core.classifier import FocalLossMixin
+from .._estimator_core.docs import XGBOOST_WORDS, fill_doc
+from .._estimator_core.fitplan import compute_async, plan_on_cluster
 from .._optional import import_optional
-from .._shared.classifier import FocalLossMixin
-from .._shared.docs import XGBOOST_WORDS, fill_doc
-from .._shared.fitplan import compute_async, plan_on_cluster
 from ..dask import _common as dc
 from . import _compat
 from ._base import XGBFocalMixin, check_gradient_scale

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from .._optional import import_optional
-from .._shared._compat import num_samples
-from .._shared.classifier import (
+from .._estimator_core._compat import num_samples
+from .._estimator_core.classifier import (
     FocalLossMixin,
     GHMLossMixin,
     apply_class_weights,
@@ -15,8 +14,9 @@ from .._shared.classifier import (
     kernel_threads,
     validate_sample_weight,
 )
-from .._shared.docs import XGBOOST_WORDS, fill_doc
-from .._shared.fitplan import plan_in_memory
+from .._estimator_core.docs import XGBOOST_WORDS, fill_doc
+from .._estimator_core.fitplan import plan_in_memory
+from .._optional import import_optional
 from ._base import XGBFocalMixin, check_gradient_scale
 from ._model_file import booster_margin, start_in_booster
 

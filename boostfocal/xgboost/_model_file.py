@@ -10,10 +10,10 @@ import warnings
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._estimator_core import model_files as _model_files
+from .._estimator_core import model_io as _model_io
+from .._estimator_core.classifier import FocalClassifierMixin, constant_margin
 from .._optional import import_optional
-from .._shared import model_files as _model_files
-from .._shared import model_io as _model_io
-from .._shared.classifier import FocalClassifierMixin, constant_margin
 from ._adapter import _FocalMetric
 from ._compat import ESTIMATOR_TYPE, XGB_VECTOR_BASE_SCORE
 from ._tree_check import check_xgboost_document
@@ -132,12 +132,12 @@ def focal_xgb_params(estimator, params: dict, loss_params: tuple[str, ...]) -> d
 class XGBModelFileMixin(FocalClassifierMixin):
     """``save_model`` / ``load_model`` of the boostfocal XGBoost estimators.
 
-    It is also :class:`~boostfocal._shared.classifier.FocalClassifierMixin` (XGBoost's
+    It is also :class:`~boostfocal._estimator_core.classifier.FocalClassifierMixin` (XGBoost's
     ``get_params`` skips at most one mixin before the ``XGBModel`` class).
 
     The booster holds the starting score (``base_score``) and, as the booster attribute
     ``boostfocal``, the metadata that rebuilds the estimator (classes, loss, parameters;
-    see ``boostfocal._shared.model_io``). A subclass sets ``_loss_params`` and
+    see ``boostfocal._estimator_core.model_io``). A subclass sets ``_loss_params`` and
     ``_loss_kinds`` and stores its original labels with ``_set_classes``.
     """
 

@@ -4,7 +4,7 @@ XGBoost reads a model file's trees as they are: a split feature index beyond the
 model's features or a child index outside its tree reads outside an array when it
 predicts (SIGSEGV), and a ``tree_info`` entry beyond the classes corrupts the heap
 (SIGABRT). :func:`check_xgboost_document` checks, on the parsed JSON/UBJSON document
-(``boostfocal._shared.model_files``) and without xgboost:
+(``boostfocal._estimator_core.model_files``) and without xgboost:
 
 - the learner's parameters (``num_feature``, ``num_class``, ``num_target``, the
   ``base_score`` vector) and the booster kind (``gbtree``, ``dart``, ``gblinear``);
@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .._shared.model_files import (
+from .._estimator_core.model_files import (
     MAX_COUNT,
     XGBLearner,
     field,
@@ -75,14 +75,14 @@ def check_xgboost_document(doc: dict, source: str) -> XGBLearner:
     ----------
     doc : dict
         The parsed JSON/UBJSON document
-        (``boostfocal._shared.model_files.xgboost_document``).
+        (``boostfocal._estimator_core.model_files.xgboost_document``).
     source : str
         How messages name the file.
 
     Returns
     -------
     XGBLearner
-        The learner's parameters (``boostfocal._shared.model_files.xgboost_learner``).
+        The learner's parameters (``boostfocal._estimator_core.model_files.xgboost_learner``).
 
     Raises
     ------

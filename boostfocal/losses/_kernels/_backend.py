@@ -85,7 +85,7 @@ def register_with_threadpoolctl() -> None:
             return self.dynlib.boostfocal_set_num_threads(int(num_threads))
 
         def get_version(self):
-            from ... import __version__
+            from ..._version import __version__
             return __version__
 
     threadpoolctl.register(BoostfocalController)

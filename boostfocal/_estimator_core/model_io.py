@@ -111,7 +111,7 @@ def make_metadata(estimator, params: dict, start_in_booster: bool) -> dict:
     start_in_booster : bool
         Whether the booster's own raw output includes ``init_score_``.
     """
-    from .. import __version__
+    from .._version import __version__
 
     values, dtype = classes_to_json(estimator.classes_)
     start = np.asarray(estimator.init_score_, dtype=np.float64)

@@ -10,7 +10,7 @@ the file.
 This module only parses (bytes, JSON, UBJSON, LightGBM's text header); it imports no
 booster library. The checks of the tree bodies live with their backend
 (``boostfocal.xgboost._tree_check``, ``boostfocal.lightgbm._tree_check``), the checks of
-the boostfocal metadata in ``boostfocal._shared.model_io``.
+the boostfocal metadata in ``boostfocal._estimator_core.model_io``.
 """
 
 from __future__ import annotations

@@ -410,7 +410,7 @@ class FocalClassifierMixin:
     #: The estimator's own constructor parameters: handled by boostfocal, never by the
     #: booster.
     _loss_params: tuple[str, ...] = ()
-    #: The ``kind`` of the losses (``boostfocal._shared.model_io``) it can restore.
+    #: The ``kind`` of the losses (``boostfocal._estimator_core.model_io``) it can restore.
     _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
 
     def _make_loss(self, n_classes: int):

@@ -7,15 +7,15 @@ onnxmltools, MLflow's booster flavors, model servers) returns the sigmoid/softma
 margins: the focal *confidence*, not the class posterior. :func:`proba_from_margin` turns
 such margins into the estimator's ``predict_proba`` with nothing but the file: the loss
 and its parameters, ``focal_proba``, the classes and the starting score are in its
-boostfocal metadata (``boostfocal._shared.model_io``). ``docs/portable_posterior.py``
+boostfocal metadata (``boostfocal._estimator_core.model_io``). ``docs/portable_posterior.py``
 is the same map in plain numpy, to port to other languages; ``docs/serving.md`` gives
 the math.
 
 Reading needs no booster library, XGBoost's UBJSON format included (boostfocal parses
 it; the estimator packages ``boostfocal.xgboost``/``boostfocal.lightgbm`` are never
 imported). The file is checked as the estimators' ``load_model`` checks it
-(``boostfocal._shared.model_files``, ``boostfocal._shared.model_io``), so a file is refused
-the same way everywhere.
+(``boostfocal._estimator_core.model_files``, ``boostfocal._estimator_core.model_io``),
+so a file is refused the same way everywhere.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def read_metadata(model_file: str | os.PathLike) -> dict:
     Returns
     -------
     dict
-        The metadata document (see ``boostfocal._shared.model_io``).
+        The metadata document (see ``boostfocal._estimator_core.model_io``).
 
     Raises
     ------
