@@ -53,6 +53,26 @@ def test_binary_losses_share_the_binary_base():
     assert not isinstance(SoftmaxFocalLoss(), BinaryLoss)
 
 
+@pytest.mark.parametrize("cls", [FocalLoss, SoftmaxFocalLoss, GHMLoss])
+def test_every_loss_takes_its_start_from_the_totals_alone(cls):
+    # one signature, so the fit plan asks any loss without branching on its type
+    assert list(inspect.signature(cls.init_score_from_totals).parameters) == ["self",
+                                                                              "totals"]
+    loss = cls() if cls is not SoftmaxFocalLoss else cls(2.0)
+    y = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2]) if cls is SoftmaxFocalLoss else \
+        np.array([0, 0, 0, 1, 1, 0, 1, 0, 0])
+    w = np.linspace(0.5, 2.0, y.shape[0])
+    totals = loss.class_totals(y, w, n_classes=3 if cls is SoftmaxFocalLoss else None)
+    np.testing.assert_array_equal(loss.init_score_from_totals(totals), loss.init_score(y, w))
+
+
+@pytest.mark.parametrize("totals", [(1.0, 2.0, 3.0), [[1.0, 2.0]], 1.0])
+@pytest.mark.parametrize("cls", [FocalLoss, GHMLoss])
+def test_binary_starts_need_two_totals(cls, totals):
+    with pytest.raises(ValueError, match=r"totals must hold the two class totals \(W0, W1\)"):
+        cls().init_score_from_totals(totals)
+
+
 def test_resolve_returns_the_loss_itself_when_there_is_nothing_to_resolve():
     y = np.array([0, 1, 1, 0, 0])
     for loss in (GHMLoss(5), FocalLoss(2.0, 0.3), SoftmaxFocalLoss(2.0, None)):

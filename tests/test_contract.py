@@ -590,7 +590,7 @@ def test_extreme_class_weight_ratio_keeps_both_class_totals(case, how):
     else:
         clf = case.make(scale_pos_weight=1e17).fit(X, y)
     n1 = int(y.sum())
-    expected = clf.loss_.init_score_from_totals(float(len(y) - n1), 1e17 * n1)
+    expected = clf.loss_.init_score_from_totals((float(len(y) - n1), 1e17 * n1))
     assert clf.init_score_ == pytest.approx(expected, rel=1e-12)
     assert np.all(np.isfinite(clf.predict_proba(X)))
 

@@ -205,7 +205,7 @@ def test_init_score_matches_design_table(gamma, alpha, expected_margin, expected
 @pytest.mark.parametrize("w0,w1", [(95.0, 5.0), (999.0, 1.0), (3.0, 7.5), (1e6, 2.0)])
 def test_init_score_is_the_minimizer(gamma, alpha, w0, w1):
     loss = FocalLoss(gamma, alpha)
-    c = loss.init_score_from_totals(w0, w1)
+    c = loss.init_score_from_totals((w0, w1))
     ref = _mp_optimal_constant(w0, w1, gamma, alpha)
     assert c == pytest.approx(ref, abs=1e-9)
 
@@ -217,7 +217,7 @@ def test_init_score_uses_weighted_totals_only():
     loss = FocalLoss(2.0, 0.4)
     w1 = w[y == 1].sum()
     w0 = w[y == 0].sum()
-    assert loss.init_score(y, w) == pytest.approx(loss.init_score_from_totals(w0, w1), abs=1e-12)
+    assert loss.init_score(y, w) == pytest.approx(loss.init_score_from_totals((w0, w1)), abs=1e-12)
     # duplicating rows is the same as weight 2
     y2 = np.r_[y, y[:40]]
     w_dup = np.r_[np.ones(300)]
@@ -464,7 +464,7 @@ def test_unresolved_balanced_alpha_refuses_the_math():
     loss = FocalLoss(2.0, "balanced")
     y, z = np.array([0.0, 1.0]), np.array([0.1, -0.2])
     for call in (lambda: loss.loss(y, z), lambda: loss.gradient_hessian(y, z),
-                 lambda: loss.init_score(y), lambda: loss.init_score_from_totals(3.0, 1.0),
+                 lambda: loss.init_score(y), lambda: loss.init_score_from_totals((3.0, 1.0)),
                  lambda: loss.predict_proba(z)):
         with pytest.raises(ValueError, match=r"resolve\(y_train, sample_weight\)"):
             call()
@@ -573,7 +573,7 @@ def test_class_totals_sum_each_class_without_cancellation():
     y, w = [0, 1, 0, 1], [1.0, 1e17, 1.0, 1e17]
     assert FocalLoss().class_totals(y, w) == (2.0, 2e17)
     start = FocalLoss().init_score(y, w)
-    assert start == FocalLoss().init_score_from_totals(2.0, 2e17)
+    assert start == FocalLoss().init_score_from_totals((2.0, 2e17))
     assert FocalLoss(0.0).init_score(y, w) == pytest.approx(np.log(1e17), rel=1e-12)
     assert FocalLoss().class_totals([0, 1, 1]) == (1.0, 2.0)
 

@@ -217,7 +217,7 @@ def test_portable_map_reproduces_the_design_check():
     # DESIGN.md: 5% positives, gamma = 2, alpha = 0.25: the optimal constant's posterior
     # is the base rate.
     loss = FocalLoss(2.0, 0.25)
-    start = loss.init_score_from_totals(95.0, 5.0)
+    start = loss.init_score_from_totals((95.0, 5.0))
     meta = {"start_in_booster": False, "init_score": start, "classes": [0, 1], "params": {},
             "loss": {"kind": "focal", "gamma": 2.0, "alpha": 0.25}}
     assert_allclose(portable.posterior(meta, np.zeros(1))[0, 1], 0.05, rtol=1e-10)

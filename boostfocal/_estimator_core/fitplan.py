@@ -28,7 +28,6 @@ from collections.abc import Callable
 import numpy as np
 
 from .._validation import is_balanced
-from ..losses import FocalLoss, GHMLoss
 from .classifier import encode_eval_labels, encode_labels, validate_sample_weight
 
 
@@ -88,13 +87,6 @@ def resolve_alpha(loss, totals: np.ndarray):
         raise ValueError(f"focal_alpha='balanced': {exc}") from exc
 
 
-def start_from_totals(loss, totals: np.ndarray) -> float | np.ndarray:
-    """``loss.init_score_from_totals`` for any loss: a float (binary) or shape (K,)."""
-    if isinstance(loss, (FocalLoss, GHMLoss)):
-        return float(loss.init_score_from_totals(float(totals[0]), float(totals[1])))
-    return np.asarray(loss.init_score_from_totals(totals), dtype=np.float64)
-
-
 def make_plan(classes: np.ndarray, totals: np.ndarray, loss, *,
               multipliers: np.ndarray | None = None, start: float | None = None,
               weight_names: str = "sample_weight") -> FitPlan:
@@ -125,7 +117,7 @@ def make_plan(classes: np.ndarray, totals: np.ndarray, loss, *,
     loss = resolve_alpha(loss, totals)
     if start is None:
         try:
-            start = start_from_totals(loss, totals)
+            start = loss.init_score_from_totals(totals)
         except ValueError as exc:
             raise ValueError(f"{weight_names} must give every class a positive total "
                              f"weight: {exc}") from exc

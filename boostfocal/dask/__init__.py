@@ -101,7 +101,6 @@ import numbers
 
 import numpy as np
 
-from .._estimator_core.fitplan import start_from_totals
 from .._lazy import lazy_attributes
 from ..losses import FocalLoss, SoftmaxFocalLoss
 from ._common import (
@@ -206,5 +205,5 @@ def init_score(loss, y, sample_weight=None, *, n_classes: int | None = None, cli
     else:
         raise TypeError(f"loss must be a FocalLoss or SoftmaxFocalLoss, got "
                         f"{type(loss).__name__}")
-    return start_from_totals(loss, class_totals(y, sample_weight, n_classes=k,
-                                                client=client))
+    return loss.init_score_from_totals(class_totals(y, sample_weight, n_classes=k,
+                                                    client=client))

@@ -186,10 +186,7 @@ class BaseLoss:
             Every class must have positive total weight.
         """
         self._numeric_alpha()  # an unresolved "balanced" alpha is reported first
-        return self._start_from_totals(self.class_totals(y_true, sample_weight, n_classes))
-
-    def _start_from_totals(self, totals):
-        return self.init_score_from_totals(totals)
+        return self.init_score_from_totals(self.class_totals(y_true, sample_weight, n_classes))
 
     # ------------------------------------------------------------------ inputs, kernels
     def _check_columns(self, z: np.ndarray) -> None:
@@ -340,13 +337,16 @@ class BinaryLoss(BaseLoss):
         w0, w1 = totals
         return f"both classes with positive total weight, got W0={w0!r}, W1={w1!r}"
 
-    def _start_from_totals(self, totals) -> float:
-        return self.init_score_from_totals(*totals)
-
     def _check_labels(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
         return check_binary_labels(y, z.shape[0])
 
-    def _check_start_totals(self, w0: float, w1: float) -> None:
-        """The check of ``init_score_from_totals``: an optimal margin needs both classes."""
+    def _start_totals(self, totals) -> tuple[float, float]:
+        """``(W0, W1)`` checked for ``init_score_from_totals``: both classes, positive."""
+        values = np.asarray(totals, dtype=np.float64)
+        if values.shape != (2,):
+            raise ValueError(f"totals must hold the two class totals (W0, W1) of "
+                             f"{type(self).__name__}, got shape {values.shape}")
+        w0, w1 = float(values[0]), float(values[1])
         self._check_totals((w0, w1), "init_score",
                            "; with a single class the optimal margin is infinite")
+        return w0, w1

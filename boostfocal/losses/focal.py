@@ -132,8 +132,8 @@ class FocalLoss(BinaryLoss):
                                raw_offset=raw_offset, n_threads=n_threads)
         return grad, hess
 
-    def init_score_from_totals(self, w0: float, w1: float) -> float:
-        """The optimal constant margin for weighted class totals ``W0``, ``W1``.
+    def init_score_from_totals(self, totals) -> float:
+        """The optimal constant margin for the weighted class totals ``totals = (W0, W1)``.
 
         The stationarity condition of ``W1 alpha F(q) + W0 (1 - alpha) F(1 - q)`` is
         exactly "the posterior map of :meth:`predict_proba` returns the weighted base
@@ -144,7 +144,7 @@ class FocalLoss(BinaryLoss):
         positives and ``gamma = 2`` it is -1.097 (p = 0.25), not -2.944.
         """
         self._numeric_alpha()  # an unresolved "balanced" alpha has no optimum yet
-        self._check_start_totals(w0, w1)
+        w0, w1 = self._start_totals(totals)
         target = np.log(w1) - np.log(w0)
 
         def f(c: float) -> float:

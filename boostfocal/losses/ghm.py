@@ -318,13 +318,13 @@ class GHMLoss(BinaryLoss):
         return _into(grad, gradient_out, dtype), _into(hess, hessian_out, dtype)
 
     # ------------------------------------------------------------------ start, proba
-    def init_score_from_totals(self, w0: float, w1: float) -> float:
-        """``log(W1 / W0)`` for weighted class totals ``W0``, ``W1``.
+    def init_score_from_totals(self, totals) -> float:
+        """``log(W1 / W0)`` for the weighted class totals ``totals = (W0, W1)``.
 
         The weighted prior log-odds: the constant margin minimizing the weighted mean of
         :meth:`loss`.
         """
-        self._check_start_totals(w0, w1)
+        w0, w1 = self._start_totals(totals)
         return float(np.log(w1) - np.log(w0))
 
     def predict_proba(self, raw_prediction, *, n_threads: int | None = None  # noqa: D417
