@@ -25,8 +25,9 @@ from boostfocal._estimator_core import model_io as _model_io  # noqa: E402
 from boostfocal._estimator_core.fitplan import class_counts, make_plan  # noqa: E402
 from boostfocal._estimator_core.model_files import parse_ubjson  # noqa: E402
 from boostfocal.lightgbm import FocalLGBMClassifier, GHMLGBMClassifier  # noqa: E402
+from boostfocal.lightgbm import _model_file as lgbm_model_file  # noqa: E402
 from boostfocal.xgboost import FocalXGBClassifier, GHMXGBClassifier  # noqa: E402
-from boostfocal.xgboost._model_file import XGB_VECTOR_BASE_SCORE  # noqa: E402
+from boostfocal.xgboost._compat import XGB_VECTOR_BASE_SCORE  # noqa: E402
 
 #: XGBoost < 3.1 cannot hold a multiclass start in the booster (scalar base_score only):
 #: there, plain-library margins omit init_score_, a documented limit.
@@ -233,7 +234,7 @@ def test_lightgbm_file_from_before_the_link_line_still_loads(tmp_path, multiclas
     X, y = _data(multiclass, n=600)
     est = FocalLGBMClassifier(**LGBM_FAST).fit(X[:400], y[:400])
     params = {name: getattr(est, name) for name in est._loss_params}
-    old = _model_io.lgbm_text_with_meta(est.booster_.model_to_string(),
+    old = lgbm_model_file.text_with_metadata(est.booster_.model_to_string(),
                                         _model_io.make_metadata(est, params, True))
     assert "\nobjective=" not in old and "[objective: custom]" in old
     path = tmp_path / "old.txt"
@@ -309,7 +310,7 @@ def test_xgboost_trains_without_a_per_row_start(multiclass):
 def test_xgboost_without_vector_base_score_keeps_the_start_per_row(monkeypatch, tmp_path):
     # XGBoost < 3.1 takes a scalar base_score only: the multiclass start then stays a
     # per-row base margin, recorded in the file, and the estimator is still exact.
-    import boostfocal.xgboost._model_file as bx
+    import boostfocal.xgboost._start as bx
 
     X, y = _data(True)
     reference = FocalXGBClassifier(**XGB_FAST).fit(X, y)
@@ -473,12 +474,12 @@ def test_dask_boosters_are_self_contained(tmp_path, dask_client, backend, multic
 
 def test_lightgbm_pickle_from_before_the_fold_still_predicts():
     # boostfocal 0.1.0 pickles: the start was added by decision_function, not the booster.
-    from boostfocal._estimator_core.fitplan import fold_start_into_lgbm
+    from boostfocal.lightgbm._start import fold_into_booster
 
     X, y = _data(True)
     est = FocalLGBMClassifier(**LGBM_FAST).fit(X, y)
     expected = est.decision_function(X)
-    fold_start_into_lgbm(est.booster_, -est.init_score_)  # the booster as it was then
+    fold_into_booster(est.booster_, -est.init_score_)  # the booster as it was then
     del est.__dict__["_focal_start_in_booster"]
     assert_allclose(est.decision_function(X), expected, rtol=1e-12, atol=1e-12)
 

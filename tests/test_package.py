@@ -287,3 +287,30 @@ def test_show_config_reports_xgboost_cpu_as_xgboost(monkeypatch):
     assert _config._version("lightgbm") is None
     installed["xgboost"] = "3.2.0"  # both: the xgboost distribution is reported
     assert _config._version("xgboost") == "3.2.0"
+
+
+@pytest.mark.parametrize(("name", "module", "base"), [
+    ("FocalXGBClassifier", "xgboost", "XGBClassifier"),
+    ("GHMXGBClassifier", "xgboost", "XGBClassifier"),
+    ("FocalLGBMClassifier", "lightgbm", "LGBMClassifier"),
+    ("GHMLGBMClassifier", "lightgbm", "LGBMClassifier"),
+    ("DaskFocalXGBClassifier", "xgboost.dask", "DaskXGBClassifier"),
+    ("DaskFocalLGBMClassifier", "lightgbm", "DaskLGBMClassifier"),
+])
+def test_at_most_three_boostfocal_classes_stand_before_the_boosters_class(name, module,
+                                                                          base):
+    # The loss's parameters, in memory or Dask, the backend's mixin (issue 20): the MRO
+    # a maintainer reads before reaching XGBoost's or LightGBM's own class.
+    import importlib
+
+    import boostfocal
+
+    pytest.importorskip(module.split(".")[0])
+    if name.startswith("Dask"):
+        pytest.importorskip("distributed")
+    cls = getattr(boostfocal, name)
+    booster_class = getattr(importlib.import_module(module), base)
+    mro = cls.__mro__
+    in_front = mro[1:mro.index(booster_class)]
+    assert all(c.__module__.startswith("boostfocal") for c in in_front)
+    assert len(in_front) <= 3, [c.__name__ for c in in_front]

@@ -164,7 +164,7 @@ def test_start_outside_the_booster_is_added(tmp_path):
 
 def test_multiclass_start_outside_the_booster_is_added(monkeypatch, tmp_path):
     # XGBoost < 3.1 has no per-class base_score: simulated as in tests/test_model_io.py.
-    import boostfocal.xgboost._model_file as bx
+    import boostfocal.xgboost._start as bx
 
     monkeypatch.setattr(bx, "XGB_VECTOR_BASE_SCORE", False)
     X, y, X_test = _data(True)

@@ -8,6 +8,8 @@ both, so that it is written once.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -395,48 +397,55 @@ def constant_margin(init: float | np.ndarray, n_rows: int) -> np.ndarray:
     return np.broadcast_to(init, shape)
 
 
-class FocalClassifierMixin:
-    """Probabilities and labels from margins, shared by both backends' estimators.
+#: The attribute that holds the context of a running ``fit`` (:func:`fitting`).
+FIT_CONTEXT = "_focal_fit"
 
-    A subclass provides ``decision_function(X, **kwargs)`` returning raw margins with the
-    starting score included, and sets ``loss_`` (the fitted loss object) and
-    ``classes_``-compatible state in ``fit``. Estimators without a ``focal_proba``
-    parameter (GHM-C) return the loss's ``predict_proba``. An estimator lists its own
-    constructor parameters in ``_loss_params`` (they never reach the booster), the loss
-    kinds its model files may hold in ``_loss_kinds``, and builds its loss in
-    :meth:`_make_loss` (:class:`FocalLossMixin`, :class:`GHMLossMixin`).
+
+@contextmanager
+def fitting(estimator, context: Any) -> Iterator[Any]:
+    """Hand ``context`` to the estimator's hooks while the base library's ``fit`` runs.
+
+    XGBoost's and LightGBM's ``fit`` build the booster parameters themselves, from hooks
+    the estimators override (``get_xgb_params``, ``_process_params``). What the running
+    fit decided (the start, the objective) reaches those hooks as one named object per
+    backend (``boostfocal.xgboost._start.FitContext``,
+    ``boostfocal.lightgbm._start.FitContext``), readable with :func:`fit_context` and
+    removed when the fit ends, whatever happens.
     """
+    estimator.__dict__[FIT_CONTEXT] = context
+    try:
+        yield context
+    finally:
+        estimator.__dict__.pop(FIT_CONTEXT, None)
 
-    #: The estimator's own constructor parameters: handled by boostfocal, never by the
-    #: booster.
-    _loss_params: tuple[str, ...] = ()
-    #: The ``kind`` of the losses (``boostfocal._estimator_core.model_io``) it can restore.
-    _loss_kinds: tuple[str, ...] = ("focal", "softmax_focal")
 
-    def _make_loss(self, n_classes: int):
-        """The loss to train on, from the estimator's parameters (errors name them).
+def fit_context(estimator) -> Any:
+    """The context of the estimator's running ``fit`` (:func:`fitting`), or None."""
+    return estimator.__dict__.get(FIT_CONTEXT)
 
-        ``focal_alpha="balanced"`` stays unresolved: the fit plan resolves it on the
-        weighted class totals.
-        """
-        raise NotImplementedError  # pragma: no cover - abstract
 
-    def _kernel_threads(self) -> int | None:
-        """Threads of the probability kernel: the booster's (:func:`kernel_threads`)."""
-        return kernel_threads(self)
+def estimator_proba(estimator, margin: np.ndarray) -> np.ndarray:
+    """An estimator's probabilities of its margins: ``loss_.predict_proba``, float64.
 
-    def _proba_from_margin(self, margin: np.ndarray) -> np.ndarray:
-        """``loss_.predict_proba`` (or ``predict_confidence``) of the margins, float64.
+    ``loss_.predict_confidence`` where ``focal_proba="confidence"``; estimators without
+    ``focal_proba`` (GHM-C) return the loss's ``predict_proba``. One kernel pass on the
+    estimator's threads (:func:`kernel_threads`), straight from the booster's margins
+    (float32 from XGBoost, float64 from LightGBM, read in place: no conversion copy).
+    """
+    return margin_proba(estimator.loss_, getattr(estimator, "focal_proba", "posterior"),
+                        margin, kernel_threads(estimator))
 
-        One kernel pass on the estimator's threads, straight from the booster's margins
-        (float32 from XGBoost, float64 from LightGBM, read in place: no conversion copy).
-        """
-        posterior = check_focal_proba(getattr(self, "focal_proba", "posterior")) == "posterior"
-        return self.loss_._probabilities(margin, posterior, self._kernel_threads(),
-                                         dtype=np.float64)
 
-    def _labels_from_proba(self, proba: np.ndarray) -> np.ndarray:
-        return self.classes_[np.argmax(proba, axis=1)]
+def margin_proba(loss, focal_proba: str, margin: np.ndarray, n_threads: int | None
+                 ) -> np.ndarray:
+    """``loss.predict_proba`` (``predict_confidence`` for "confidence") of margins."""
+    posterior = check_focal_proba(focal_proba) == "posterior"
+    return loss._probabilities(margin, posterior, n_threads, dtype=np.float64)
+
+
+def labels_from_proba(classes: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """The labels of the most probable classes (the first of tied ones)."""
+    return classes[np.argmax(proba, axis=1)]
 
 
 class FocalLossMixin:
@@ -444,10 +453,14 @@ class FocalLossMixin:
 
     Its ``__init__`` is the estimators' (scikit-learn reads the parameters from its
     signature; every other keyword goes to the booster's estimator); everything else
-    about the focal parameters lives here as well. It comes first in an estimator's bases.
+    about the focal parameters lives here as well: the loss (:meth:`_make_loss`), the
+    parameters that never reach the booster (``_loss_params``) and the loss kinds the
+    estimator's model files may hold (``_loss_kinds``,
+    ``boostfocal._estimator_core.model_io``). It comes first in an estimator's bases.
     """
 
     _loss_params = FOCAL_PARAMS
+    _loss_kinds = ("focal", "softmax_focal")
 
     def __init__(self, *, focal_gamma: float = 2.0, focal_alpha=None,
                  focal_hessian: str = "majorizer", focal_proba: str = "posterior",

@@ -11,13 +11,13 @@ through the classes and the (weighted) class totals:
 - the starting score, the constant margin that minimizes the loss on those totals
   (or a user's ``base_score``).
 
-In memory the totals come from ``bincount`` (:func:`plan_in_memory`); on Dask from one
-reduction over the blocks (:func:`plan_on_cluster`, with ``boostfocal.dask._common``'s
-``block_stats``). Both end in :func:`make_plan`. How the start then reaches the booster
-is one rule per library, the same in memory and on Dask: XGBoost gets it as its
-``base_score`` (in margin space, stored in the model), LightGBM sees it added to its raw
-scores while training (``raw_offset``) and gets it folded into the leaves of its first
-iteration afterwards (:func:`fold_start_into_lgbm`). A user's per-row offset stays a
+In memory the totals come from ``bincount`` (:func:`plan_in_memory`); on Dask from two
+reductions over the blocks (``boostfocal.dask._plan.plan_on_cluster``). Both end in
+:func:`make_plan`, which asks the loss for its start (``loss.init_score_from_totals``)
+whatever the loss. Where the start then goes in the booster is decided once per library,
+the same in memory and on Dask: ``boostfocal.xgboost._start`` (the booster's
+``base_score``) and ``boostfocal.lightgbm._start`` (the raw scores' offset while
+training, then the leaves of the first iteration). A user's per-row offset stays a
 per-row offset on top.
 """
 
@@ -28,7 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._validation import is_balanced
-from .classifier import encode_eval_labels, encode_labels, validate_sample_weight
+from .classifier import encode_labels, validate_sample_weight
 
 
 class FitPlan:
@@ -164,114 +164,3 @@ def plan_in_memory(y, sample_weight, *, make_loss: Callable[[int], object],
     plan = make_plan(classes, totals, loss, multipliers=mult, start=user_start,
                      weight_names=weight_names)
     return plan, y_enc, weights
-
-
-# ---------------------------------------------------------------------------------------
-# Dask: the plan from two reductions over the blocks
-# ---------------------------------------------------------------------------------------
-
-def plan_on_cluster(y, weights, evals: list, *, setup, weight_names: str):
-    """The fit plan of a Dask estimator, as a generator of the graphs it needs computed.
-
-    The cluster counterpart of :func:`plan_in_memory`, built from the graph helpers of
-    ``boostfocal.dask._common`` (imported here, so that this module needs no dask). It
-    yields two lists of graphs (the label uniques of every set; the class statistics
-    and weight checks) and receives their computed values, so that a synchronous and an
-    asynchronous client drive the same steps (:func:`compute_sync`,
-    :func:`compute_async`).
-
-    Parameters
-    ----------
-    y, weights : dask collections
-        Training labels and weights (or None), aligned with the features.
-    evals : list of (y_i, w_i, label_name, weight_name)
-        Evaluation labels (None: the training labels themselves) and weights (or None).
-    setup : callable ``(n_classes) -> (loss, multipliers, start)``
-        The estimator's checks and loss, after the classes are known; ``multipliers`` is
-        an array (or None) or a callable ``(classes, counts)`` of the row counts.
-    weight_names : str
-        How errors name the training weights.
-
-    Returns
-    -------
-    plan : FitPlan
-    y_enc : dask collection, the encoded labels
-    eval_encoded : list of dask collections, the encoded evaluation labels
-    train_weights : dask collection or None, with the class multipliers folded in
-    """
-    from ..dask._common import (
-        ClassStats,
-        block_stats,
-        classes_from_uniques,
-        encode,
-        fold_class_weights,
-        label_uniques,
-    )
-
-    own = [(i, y_i, name) for i, (y_i, _, name, _) in enumerate(evals) if y_i is not None]
-    uniques = yield [label_uniques(y), *(label_uniques(y_i) for _, y_i, _ in own)]
-    classes = classes_from_uniques(uniques[0])
-    for (_, _, name), values in zip(own, uniques[1:], strict=True):
-        encode_eval_labels(values, classes, name)
-    k = classes.shape[0]
-    loss, multipliers, start = setup(k)
-    y_enc = encode(y, classes, "y")
-    eval_encoded = [y_enc if y_i is None else encode(y_i, classes, name)
-                    for y_i, _, name, _ in evals]
-    checks = [(w_name, block_stats(y_i, w_i, k))
-              for y_i, (_, w_i, _, w_name) in zip(eval_encoded, evals, strict=True)
-              if w_i is not None and w_i is not weights]
-    stats = yield [block_stats(y_enc, weights, k), *(graph for _, graph in checks)]
-    train = ClassStats(stats[0], k).check("y", "sample_weight", weights is not None)
-    for (name, _), values in zip(checks, stats[1:], strict=True):
-        ClassStats(values, k).check(name, name, True)
-    if callable(multipliers):
-        multipliers = multipliers(classes, train.counts)
-    train.check_folded_weights(multipliers)
-    plan = make_plan(classes, train.totals, loss, multipliers=multipliers, start=start,
-                     weight_names=weight_names)
-    train_weights = weights
-    if multipliers is not None:
-        train_weights = fold_class_weights(y_enc, weights, multipliers)
-    return plan, y_enc, eval_encoded, train_weights
-
-
-def compute_sync(client, steps) -> tuple:
-    """Run a :func:`plan_on_cluster` on a synchronous client; its return value."""
-    graphs = next(steps)
-    while True:
-        try:
-            graphs = steps.send(client.gather(client.compute(graphs)))
-        except StopIteration as done:
-            return done.value
-
-
-async def compute_async(client, steps) -> tuple:
-    """Run a :func:`plan_on_cluster` inside the client's event loop; its return value."""
-    graphs = next(steps)
-    while True:
-        try:
-            graphs = steps.send(await client.gather(client.compute(graphs)))
-        except StopIteration as done:
-            return done.value
-
-
-# ---------------------------------------------------------------------------------------
-# LightGBM: the start folded into the first iteration's leaves
-# ---------------------------------------------------------------------------------------
-
-def fold_start_into_lgbm(booster, start: float | np.ndarray) -> None:
-    """Add the starting score to every leaf of the booster's first iteration, in place.
-
-    Every prediction from iteration 0 on then includes the start, so a plain
-    ``lightgbm.Booster`` (and ``pred_contrib``, SHAP, ``init_model``) sees the model's
-    margins. The tree of class k in iteration 0 is tree number k.
-    """
-    start = np.atleast_1d(np.asarray(start, dtype=np.float64))
-    if booster.num_trees() < start.shape[0]:  # pragma: no cover - LightGBM keeps one
-        raise RuntimeError("the booster has no complete first iteration to hold the start")
-    dump = booster.dump_model(num_iteration=1)
-    for tree in dump["tree_info"][:start.shape[0]]:
-        k = int(tree["tree_index"])
-        for leaf in range(int(tree["num_leaves"])):
-            booster.set_leaf_output(k, leaf, booster.get_leaf_output(k, leaf) + start[k])

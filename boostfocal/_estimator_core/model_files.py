@@ -30,6 +30,11 @@ LGBM_TEXT = "LightGBM text"
 #: The formats a boostfocal model file may have.
 FORMATS = (XGB_JSON, XGB_UBJSON, LGBM_TEXT)
 
+#: Where a boostfocal model file keeps its metadata (``model_io``): the name of the
+#: XGBoost booster attribute, and the prefix of its line in a LightGBM text file.
+META_KEY = "boostfocal"
+LGBM_META_PREFIX = META_KEY + ":"
+
 #: The deepest nesting of a JSON/UBJSON document that is read (XGBoost writes 6 levels).
 MAX_DEPTH = 64
 
@@ -442,3 +447,13 @@ def lightgbm_outputs(header: dict[str, str], source: str) -> int:
     if "num_class" not in header:
         raise refusal(source, "has no num_class line: it is not a complete LightGBM model")
     return max(int_text(header["num_class"], "num_class", source, low=1), 1)
+
+
+def lightgbm_metadata(text: str) -> str | None:
+    """The boostfocal metadata line's JSON in a LightGBM model text (None if none)."""
+    tail_start = text.rfind("end of parameters")
+    tail = text[tail_start:] if tail_start >= 0 else text
+    for line in tail.splitlines():
+        if line.startswith(LGBM_META_PREFIX):
+            return line[len(LGBM_META_PREFIX):]
+    return None

@@ -30,16 +30,11 @@ import numpy as np
 
 from .._validation import is_balanced
 from ..losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
-from .model_files import XGBLearner, quote, refusal
-
-#: Name of the XGBoost booster attribute and prefix of the LightGBM line.
-META_KEY = "boostfocal"
+from .model_files import META_KEY, XGBLearner, quote, refusal
 
 #: Version of the metadata layout; a reader refuses a newer one.
 META_FORMAT = 1
 
-_LGBM_PREFIX = META_KEY + ":"
-_PANDAS_PREFIX = "pandas_categorical:"
 
 
 def _json_value(value: Any) -> Any:
@@ -583,26 +578,3 @@ def check_xgboost_start(learner: XGBLearner, stored: StoredModel, source: str) -
         raise refusal(source, f"has the base_score {quote(base.tolist())}, but its "
                               f"boostfocal init_score {quote(start.tolist())} needs {where}: "
                               f"{quote(expected.tolist())}")
-
-
-# ---------------------------------------------------------------------------------------
-# LightGBM's text format
-# ---------------------------------------------------------------------------------------
-
-def lgbm_text_with_meta(model_str: str, meta: dict) -> str:
-    """LightGBM's model text with the metadata line before ``pandas_categorical:``."""
-    line = _LGBM_PREFIX + dumps(meta) + "\n"
-    cut = model_str.rfind("\n" + _PANDAS_PREFIX)
-    if cut < 0:
-        return model_str.rstrip("\n") + "\n" + line
-    return model_str[:cut + 1] + line + model_str[cut + 1:]
-
-
-def lgbm_meta_from_text(model_str: str) -> str | None:
-    """The stored metadata JSON of a LightGBM model text (None if there is none)."""
-    tail_start = model_str.rfind("end of parameters")
-    tail = model_str[tail_start:] if tail_start >= 0 else model_str
-    for line in tail.splitlines():
-        if line.startswith(_LGBM_PREFIX):
-            return line[len(_LGBM_PREFIX):]
-    return None

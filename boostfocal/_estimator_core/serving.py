@@ -41,7 +41,7 @@ def _stored_model(model_file: str | os.PathLike) -> _model_io.StoredModel:
         text = _model_files.lightgbm_text(data, source)
         header = _model_files.lightgbm_header(text)
         return _model_io.check_metadata(
-            _model_io.lgbm_meta_from_text(text), source,
+            _model_files.lightgbm_metadata(text), source,
             n_outputs=_model_files.lightgbm_outputs(header, source))
     doc = _model_files.xgboost_document(data, fmt, source)
     learner = _model_files.xgboost_learner(doc, source)

@@ -115,8 +115,8 @@ from ._common import (
 #: The estimators and LightGBM's 3-argument adapters, each imported on first access
 #: with its booster library.
 _LAZY = {
-    "DaskFocalXGBClassifier": "boostfocal.xgboost._dask",
-    "DaskFocalLGBMClassifier": "boostfocal.lightgbm._dask",
+    "DaskFocalXGBClassifier": "boostfocal.dask._xgboost",
+    "DaskFocalLGBMClassifier": "boostfocal.dask._lightgbm",
     "make_lgbm_objective": "boostfocal.lightgbm._adapter",
     "make_lgbm_metric": "boostfocal.lightgbm._adapter",
     "LGBMSklearnObjective": "boostfocal.lightgbm._adapter",

@@ -13,12 +13,13 @@ import numpy as np
 
 from .._estimator_core.classifier import (
     TRAINING_WEIGHTS,
-    FocalClassifierMixin,
     apply_class_weights,
     check_booster_weight,
     constant_margin,
     encode_eval_labels,
     encode_labels,
+    labels_from_proba,
+    margin_proba,
 )
 from .._optional import import_optional
 
@@ -399,13 +400,14 @@ def add_offset(start, offset, n_classes: int, name: str):
 # prediction: margins -> probabilities and labels, block by block
 # ---------------------------------------------------------------------------------------
 
-class MarginReader(FocalClassifierMixin):
+class MarginReader:
     """The fitted pieces that turn margins into probabilities and labels on a worker.
 
     A small picklable stand-in for the estimator (the loss, ``focal_proba`` and the
     classes), so that the conversion is the in-memory estimators' own
-    (:class:`~boostfocal._estimator_core.classifier.FocalClassifierMixin`) and the task
-    graph does not carry the booster.
+    (:func:`~boostfocal._estimator_core.classifier.margin_proba`) and the task graph
+    does not carry the booster. The kernels run on a worker's default threads (its
+    ``OMP_NUM_THREADS``), as the objective's there.
     """
 
     def __init__(self, loss, focal_proba: str, classes: np.ndarray) -> None:
@@ -413,23 +415,19 @@ class MarginReader(FocalClassifierMixin):
         self.focal_proba = focal_proba
         self.classes_ = classes
 
-    def _kernel_threads(self) -> None:
-        """A worker's default (its ``OMP_NUM_THREADS``), as the objective's there."""
-        return None
-
     def proba(self, margin) -> np.ndarray:
         """Class probabilities of a block of margins, shape (n, K)."""
         margin = np.asarray(margin, dtype=np.float64)
         if margin.shape[0] == 0:
             return np.empty((0, self.classes_.shape[0]))
-        return self._proba_from_margin(margin)
+        return margin_proba(self.loss_, self.focal_proba, margin, None)
 
     def labels(self, margin) -> np.ndarray:
         """Predicted labels (from ``classes_``) of a block of margins, shape (n,)."""
         margin = np.asarray(margin, dtype=np.float64)
         if margin.shape[0] == 0:
             return self.classes_[:0]
-        return self._labels_from_proba(self._proba_from_margin(margin))
+        return labels_from_proba(self.classes_, self.proba(margin))
 
 
 def margin_array(margin, n_classes: int):

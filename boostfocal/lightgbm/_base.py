@@ -15,7 +15,8 @@ import warnings
 import numpy as np
 
 from .._estimator_core.adapter import metric_name
-from .._estimator_core.classifier import check_paper_names
+from .._estimator_core.classifier import check_paper_names, fit_context
+from . import _model_file
 from ._adapter import _with_start
 from ._compat import aliases, param_value, user_value
 from ._fit import (
@@ -27,7 +28,6 @@ from ._fit import (
     _metric_names,
     lgbm_class_multipliers,
 )
-from ._model_file import LGBMModelFileMixin
 
 
 def booster_fit_params(params: dict, objective, user_metric: bool,
@@ -50,12 +50,20 @@ def booster_fit_params(params: dict, objective, user_metric: bool,
     return params
 
 
-class LGBMFocalMixin(LGBMModelFileMixin):
-    """Booster parameters, checks, class multipliers, evaluation sets and metrics.
+class LGBMFocalMixin:
+    """Booster parameters, checks, class multipliers, evaluation sets, metrics, model files.
 
     A subclass lists its own constructor parameters in ``_loss_params`` (they never
-    reach LightGBM) and builds its loss in ``_make_loss(n_classes)``.
+    reach LightGBM) and the loss kinds its files may hold in ``_loss_kinds``, and builds
+    its loss in ``_make_loss(n_classes)`` (the loss mixins of
+    ``boostfocal._estimator_core.classifier``). The model-file methods are written in
+    ``boostfocal.lightgbm._model_file``.
     """
+
+    # The model file: functions of the estimator in _model_file.py.
+    model_to_string = _model_file.model_to_string
+    save_model = _model_file.save_model
+    load_model = _model_file.load_model
 
     def _process_params(self, stage: str) -> dict:
         """Booster parameters: LightGBM's, without the loss's own, with the loss objective.
@@ -68,7 +76,7 @@ class LGBMFocalMixin(LGBMModelFileMixin):
         params = super()._process_params(stage)
         for name in self._loss_params:
             params.pop(name, None)
-        ctx = self.__dict__.get("_focal_fit")
+        ctx = fit_context(self)
         if stage != "fit" or ctx is None:
             return params
         booster_fit_params(params, ctx.objective, ctx.user_metric)

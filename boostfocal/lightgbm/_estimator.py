@@ -9,20 +9,21 @@ from .._estimator_core.classifier import (
     GHMLossMixin,
     apply_class_weights,
     encode_eval_labels,
+    estimator_proba,
+    fitting,
     kernel_threads,
+    labels_from_proba,
     validate_sample_weight,
 )
 from .._estimator_core.docs import LIGHTGBM_WORDS, fill_doc
-from .._estimator_core.fitplan import fold_start_into_lgbm, plan_in_memory
+from .._estimator_core.fitplan import plan_in_memory
 from .._optional import import_optional
-from . import _compat
+from . import _compat, _start
 from ._adapter import _FitObjective, _FocalEvalMetric, make_objective
 from ._base import LGBMFocalMixin
 from ._fit import (
     _as_offset,
     _eval_item,
-    _FitContext,
-    _init_model_start,
     _n_rows,
     _with_lgbm_signature,
     lgbm_class_multipliers,
@@ -79,88 +80,68 @@ class _FocalLGBMBase(LGBMFocalMixin, lgb.LGBMClassifier):
         """
         params = self._booster_params()
         plan, y_enc, weights, train_weights = self._plan(y, sample_weight, params)
-        classes, n_classes, loss = plan.classes, plan.n_classes, plan.loss
         n = y_enc.shape[0]
-        n_x = _n_rows(X)
-        if n_x != n:
-            raise ValueError(f"X has {n_x} rows but y has {n} labels")
+        if _n_rows(X) != n:
+            raise ValueError(f"X has {_n_rows(X)} rows but y has {n} labels")
         start, init_start = plan.start, plan.start
-        if init_model is not None:
-            # Continued training: the init model's raw scores (its start included, in its
-            # first iteration's leaves) are LightGBM's per-row init scores.
-            if init_score is not None or eval_init_score is not None:
-                raise ValueError("init_score and eval_init_score cannot be combined with "
-                                 "init_model: LightGBM replaces them by the init model's "
-                                 "raw scores")
-            init_start = _init_model_start(init_model, n_classes)
-            start = None
-        offset = _as_offset(init_score, n, n_classes, "init_score")
-
+        if init_model is not None:  # its raw scores, its start included, are the offsets
+            _start.check_init_model_args(init_score, eval_init_score)
+            start, init_start = None, _start.from_init_model(init_model, plan.n_classes)
+        offset = _as_offset(init_score, n, plan.n_classes, "init_score")
         sets, source = self._eval_sets(eval_set, eval_X, eval_y)
-        eval_offsets, encoded = [], []
-        for i, (X_i, y_i) in enumerate(sets):
-            y_i_enc = encode_eval_labels(y_i, classes, f"eval_y[{i}]")
-            n_i = y_i_enc.shape[0]
-            if _n_rows(X_i) != n_i:
-                raise ValueError(f"eval set {i} has {_n_rows(X_i)} rows but {n_i} labels")
-            validate_sample_weight(_eval_item(eval_sample_weight, i, "eval_sample_weight"),
-                                   n_i, f"eval_sample_weight[{i}]")
-            eval_offset = _as_offset(_eval_item(eval_init_score, i, "eval_init_score"), n_i,
-                                     n_classes, f"eval_init_score[{i}]")
-            encoded.append(y_i_enc)
-            eval_offsets.append(eval_offset)
+        encoded, eval_offsets = _eval_labels_and_offsets(
+            sets, plan, eval_sample_weight, eval_init_score)
 
-        # The starting score is added to LightGBM's raw scores by the objective and the
-        # metrics (raw_offset), not stored as a per-row init_score: LightGBM would keep two
-        # float64 copies of it (8 n K bytes each) for the whole fit. Only the user's own
-        # offsets go into the Datasets.
+        # The start is added to the raw scores by the objective and metrics (_start.py).
         n_threads = kernel_threads(self)
         metrics, user_metric = self._fit_metrics(
-            eval_metric, params, loss, start,
-            _FocalEvalMetric(loss, raw_offset=start, n_threads=n_threads))
-
+            eval_metric, params, plan.loss, start,
+            _FocalEvalMetric(plan.loss, raw_offset=start, n_threads=n_threads))
         fit_kwargs = dict(
             sample_weight=train_weights, init_score=offset,
             eval_names=eval_names, eval_sample_weight=eval_sample_weight,
             eval_class_weight=eval_class_weight,
             eval_init_score=(eval_offsets if any(o is not None for o in eval_offsets)
                              else None),
-            eval_metric=metrics,
-            feature_name=feature_name, categorical_feature=categorical_feature,
-            callbacks=callbacks, init_model=init_model)
-        if source == "eval_set":  # LGBMClassifier encodes these labels itself
-            fit_kwargs["eval_set"] = sets
-        elif source == "eval_X":
-            fit_kwargs["eval_X"] = tuple(X_i for X_i, _ in sets)
-            fit_kwargs["eval_y"] = tuple(encoded)
+            eval_metric=metrics, feature_name=feature_name,
+            categorical_feature=categorical_feature, callbacks=callbacks,
+            init_model=init_model, **_eval_data(sets, source, encoded))
 
-        self._focal_fit = _FitContext(
-            _FitObjective(loss, raw_offset=start, n_threads=n_threads), user_metric, n)
-        try:
-            try:
-                super().fit(X, y, **fit_kwargs)
-            except lgb.basic.LightGBMError as exc:
-                if "num_features()) > (0)" not in str(exc):
-                    raise
-                if _compat.user_value(params, "feature_pre_filter") is not None:
-                    raise ValueError(
-                        "LightGBM found no usable feature (every feature is constant or has "
-                        "too few rows per bin for min_child_samples / min_data_in_bin), and "
-                        "under a custom objective it cannot fit a constant model; set "
-                        "feature_pre_filter=False or lower min_child_samples") from exc
-                self._focal_fit.no_feature_pre_filter = True
-                super().fit(X, y, **fit_kwargs)
-            # a plain, copyable one from now on
-            _compat.set_fitted_objective(self, make_objective(loss, n_threads=n_threads))
-        finally:
-            del self._focal_fit
+        context = _start.FitContext(
+            _FitObjective(plan.loss, raw_offset=start, n_threads=n_threads), user_metric, n)
+        with fitting(self, context):
+            self._fit_booster(X, y, fit_kwargs, params, context)
+        # a plain, copyable objective from now on
+        _compat.set_fitted_objective(self, make_objective(plan.loss, n_threads=n_threads))
         if init_model is None:
-            fold_start_into_lgbm(self.booster_, start)
+            _start.fold_into_booster(self.booster_, start)
         self._focal_start_in_booster = True
-        _compat.set_fitted_labels(self, classes)
-        self.loss_ = loss
+        _compat.set_fitted_labels(self, plan.classes)
+        self.loss_ = plan.loss
         self.init_score_ = init_start
         return self
+
+    def _fit_booster(self, X, y, fit_kwargs: dict, params: dict,
+                     context: _start.FitContext) -> None:
+        """``LGBMClassifier.fit``, once more without the feature pre-filter if needed.
+
+        Under a custom objective LightGBM cannot fit a constant model: where its feature
+        pre-filter leaves no feature (tiny data), the fit is retried without it, unless
+        the user set ``feature_pre_filter``.
+        """
+        try:
+            super().fit(X, y, **fit_kwargs)
+        except lgb.basic.LightGBMError as exc:
+            if "num_features()) > (0)" not in str(exc):
+                raise
+            if _compat.user_value(params, "feature_pre_filter") is not None:
+                raise ValueError(
+                    "LightGBM found no usable feature (every feature is constant or has "
+                    "too few rows per bin for min_child_samples / min_data_in_bin), and "
+                    "under a custom objective it cannot fit a constant model; set "
+                    "feature_pre_filter=False or lower min_child_samples") from exc
+            context.no_feature_pre_filter = True
+            super().fit(X, y, **fit_kwargs)
 
     def _plan(self, y, sample_weight, params: dict):
         """The fit plan, the encoded labels, the user's and the training weights.
@@ -215,20 +196,10 @@ class _FocalLGBMBase(LGBMFocalMixin, lgb.LGBMClassifier):
         """
         raw = self._raw(X, start_iteration, num_iteration, validate_features, **kwargs)
         margin = np.asarray(raw, dtype=np.float64)
-        if self._start_left_out(start_iteration):
+        if _start.left_out(self, start_iteration):
             margin = margin + self.init_score_
         offset = _as_offset(init_score, margin.shape[0], self.n_classes_, "init_score")
         return margin if offset is None else margin + offset
-
-    def _start_left_out(self, start_iteration) -> bool:
-        """Whether the booster's raw scores miss the start: it lives in iteration 0.
-
-        A model pickled by boostfocal 0.1.0 (start never folded into the booster) always
-        misses it.
-        """
-        if not self.__dict__.get("_focal_start_in_booster", False):
-            return True
-        return start_iteration is not None and start_iteration > 0
 
     def _passthrough(self, X, start_iteration, num_iteration, pred_leaf, pred_contrib,
                      validate_features, **kwargs):
@@ -242,15 +213,16 @@ class _FocalLGBMBase(LGBMFocalMixin, lgb.LGBMClassifier):
             self, X, start_iteration=start_iteration, num_iteration=num_iteration,
             pred_leaf=pred_leaf, pred_contrib=pred_contrib,
             validate_features=validate_features, **kwargs)
-        if pred_contrib and not pred_leaf and self._start_left_out(start_iteration):
-            out = _add_to_bias(out, self.init_score_, self.n_features_)
+        if pred_contrib and not pred_leaf and _start.left_out(self, start_iteration):
+            out = _start.add_to_bias(out, self.init_score_, self.n_features_)
         return out
 
     def _proba_of(self, margin: np.ndarray) -> np.ndarray:
-        return self._proba_from_margin(margin)
+        return estimator_proba(self, margin)
 
     def _labels_of(self, margin: np.ndarray) -> np.ndarray:
-        return self._labels_from_proba(self._proba_from_margin(margin))
+        proba = estimator_proba(self, margin)
+        return labels_from_proba(self.classes_, proba)
 
 
 @fill_doc(**LIGHTGBM_WORDS)
@@ -428,20 +400,27 @@ class GHMLGBMClassifier(GHMLossMixin, _FocalLGBMBase):
     """
 
 
-def _add_to_bias(contrib, init, n_features: int):
-    """Add the starting score to the bias column(s) of LightGBM's ``pred_contrib`` output."""
-    init = np.atleast_1d(np.asarray(init, dtype=np.float64))
-    width = n_features + 1
-    if isinstance(contrib, list):  # multiclass sparse input: one matrix per class
-        return [_add_to_bias(m, init[k], n_features) for k, m in enumerate(contrib)]
-    if isinstance(contrib, np.ndarray):
-        out = np.array(contrib, dtype=np.float64, copy=True)
-        for k, value in enumerate(init):
-            out[:, k * width + n_features] += value
-        return out
-    fmt = contrib.format  # scipy.sparse, binary
-    out = contrib.tolil(copy=True)
-    for k, value in enumerate(init):
-        col = k * width + n_features
-        out[:, col] = out[:, col].toarray() + value
-    return out.asformat(fmt)
+def _eval_labels_and_offsets(sets: list, plan, eval_sample_weight, eval_init_score
+                             ) -> tuple[list, list]:
+    """The evaluation sets' encoded labels and offsets, their weights checked."""
+    encoded, offsets = [], []
+    for i, (X_i, y_i) in enumerate(sets):
+        y_i_enc = encode_eval_labels(y_i, plan.classes, f"eval_y[{i}]")
+        n_i = y_i_enc.shape[0]
+        if _n_rows(X_i) != n_i:
+            raise ValueError(f"eval set {i} has {_n_rows(X_i)} rows but {n_i} labels")
+        validate_sample_weight(_eval_item(eval_sample_weight, i, "eval_sample_weight"),
+                               n_i, f"eval_sample_weight[{i}]")
+        encoded.append(y_i_enc)
+        offsets.append(_as_offset(_eval_item(eval_init_score, i, "eval_init_score"), n_i,
+                                  plan.n_classes, f"eval_init_score[{i}]"))
+    return encoded, offsets
+
+
+def _eval_data(sets: list, source: str | None, encoded: list) -> dict:
+    """The evaluation sets as ``LGBMClassifier.fit`` takes them (``eval_set``, ``eval_X``)."""
+    if source == "eval_set":  # LGBMClassifier encodes these labels itself
+        return {"eval_set": sets}
+    if source == "eval_X":
+        return {"eval_X": tuple(X_i for X_i, _ in sets), "eval_y": tuple(encoded)}
+    return {}

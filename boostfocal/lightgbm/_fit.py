@@ -1,7 +1,7 @@
 """What a LightGBM fit needs besides the estimator.
 
-Parameter checks, offsets, class multipliers, the fit context (which metric the fit
-reports) and ``init_model``'s start. The objective and metric wrappers of the fit are
+Parameter checks, offsets, class multipliers and the estimators' signature (the start
+and the fit context are in ``_start.py``). The objective and metric wrappers of the fit are
 adapters: they live in ``_adapter.py``.
 """
 
@@ -9,18 +9,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._estimator_core import model_files as _model_files
-from .._estimator_core import model_io as _model_io
 from .._optional import import_optional
-from ._tree_check import check_lightgbm_text
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._adapter import _FitObjective
 
 lgb = import_optional("lightgbm", "lightgbm")
 
@@ -157,21 +149,6 @@ def lgbm_class_multipliers(classes: np.ndarray, counts: np.ndarray, class_weight
     return None if np.all(mult == 1.0) else mult
 
 
-class _FitContext:
-    """What ``fit`` decides and ``_process_params`` hands to the booster.
-
-    The objective is the native :class:`LGBMObjective`, put straight into the booster
-    parameters: LightGBM's scikit-learn wrapper, which counts the parameters of a callable
-    objective and silently drops the weights of a 2-argument one, is not involved.
-    """
-
-    def __init__(self, objective: _FitObjective, user_metric: bool, n_rows: int) -> None:
-        self.objective = objective
-        self.user_metric = user_metric
-        self.n_rows = n_rows
-        self.no_feature_pre_filter = False
-
-
 def _with_lgbm_signature(cls):
     """Class decorator: ``cls.__init__``'s signature lists every parameter of its LightGBM base.
 
@@ -200,39 +177,3 @@ def _with_lgbm_signature(cls):
     __init__.__signature__ = inspect.Signature([*own, *inherited])
     cls.__init__ = __init__
     return cls
-
-
-def _init_model_start(init_model, n_classes: int) -> float | np.ndarray:
-    """The starting score inside an ``init_model`` (0 when it is not a boostfocal model).
-
-    A boostfocal estimator or model file holds its start in its first iteration, so its
-    raw scores, which LightGBM continues from, already include it.
-    """
-    zero = 0.0 if n_classes == 2 else np.zeros(n_classes)
-    if isinstance(init_model, lgb.LGBMModel):
-        start = getattr(init_model, "init_score_", None)
-        k = getattr(init_model, "n_classes_", n_classes)
-    elif isinstance(init_model, (str, os.PathLike)):
-        # The file is checked as load_model checks it (LightGBM reads it next, and
-        # aborts on a corrupted tree); plain LightGBM files have no start to add.
-        source = f"init_model {_model_files.quote(os.fspath(init_model), 100)}"
-        data = _model_files.read_model_bytes(init_model, "init_model")
-        _model_files.check_format(data, source, (_model_files.LGBM_TEXT,), {})
-        text = _model_files.lightgbm_text(data, source)
-        info = check_lightgbm_text(text, source)
-        meta = _model_io.lgbm_meta_from_text(text)
-        if meta is None:
-            return zero
-        stored = _model_io.check_metadata(meta, source, n_outputs=info.n_outputs,
-                                          backend="lightgbm")
-        start, k = stored.start, stored.classes.shape[0]
-    elif isinstance(init_model, lgb.Booster):
-        return zero
-    else:
-        raise TypeError("init_model must be a path, a lightgbm.Booster or a fitted "
-                        f"LightGBM estimator, got {type(init_model).__name__}")
-    if k != n_classes:
-        raise ValueError(f"init_model has {k} classes but y has {n_classes}")
-    return zero if start is None else start
-
-

@@ -9,7 +9,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._estimator_core import model_files as _model_files
 from .._estimator_core import model_io as _model_io
-from .._estimator_core.classifier import FocalClassifierMixin
 from .._optional import import_optional
 from . import _compat
 from ._adapter import make_objective
@@ -42,7 +41,7 @@ def state_link(model_str: str, n_classes: int) -> str:
     file. This writes the lines LightGBM's own binary and multiclass models carry; the
     trees, the start in their leaves and every other line are unchanged. Plain
     LightGBM then predicts the sigmoid/softmax of the margins: the focal *confidence*,
-    not the boostfocal posterior (see :meth:`LGBMModelFileMixin.save_model`).
+    not the boostfocal posterior (see :func:`save_model`).
     """
     line, name = standard_objective(n_classes)
     header_end = model_str.find("\n\n")
@@ -76,141 +75,152 @@ def check_objective(objective: str | None, n_classes: int, source: str) -> None:
                     f"metadata has {n_classes} classes ({standard_objective(n_classes)[0]})")
 
 
-class LGBMModelFileMixin(FocalClassifierMixin):
-    """``save_model`` / ``load_model`` of the boostfocal LightGBM estimators.
+def text_with_metadata(model_str: str, meta: dict) -> str:
+    """LightGBM's model text with the metadata line before ``pandas_categorical:``."""
+    line = _model_files.LGBM_META_PREFIX + _model_io.dumps(meta) + "\n"
+    cut = model_str.rfind("\npandas_categorical:")
+    if cut < 0:
+        return model_str.rstrip("\n") + "\n" + line
+    return model_str[:cut + 1] + line + model_str[cut + 1:]
 
-    The booster's first iteration holds the starting score, so LightGBM's own raw scores
-    are the model's margins; the text file gets one extra line with the metadata that
-    rebuilds the estimator (classes, loss, parameters; see
-    ``boostfocal._estimator_core.model_io``).
+
+# ---------------------------------------------------------------------------------------
+# The model-file methods of LGBMFocalMixin (boostfocal.lightgbm._base): written here as
+# functions of the estimator, and attached to the mixin by name. The booster's first
+# iteration holds the starting score (boostfocal.lightgbm._start), so LightGBM's own raw
+# scores are the model's margins; the text file gets one extra line with the metadata
+# that rebuilds the estimator (boostfocal._estimator_core.model_io).
+# ---------------------------------------------------------------------------------------
+
+def model_to_string(self, num_iteration: int | None = None) -> str:  # noqa: D417 - a method
+    """The model as LightGBM text, with the boostfocal metadata line.
+
+    Parameters
+    ----------
+    num_iteration : int, default=None
+        As in ``lightgbm.Booster.model_to_string``: the best iteration if early
+        stopping found one, else all.
+
+    Returns
+    -------
+    str
     """
+    check_is_fitted(self, "loss_")
+    params = {name: getattr(self, name) for name in self._loss_params}
+    meta = _model_io.make_metadata(self, params, True)
+    text = state_link(self.booster_.model_to_string(num_iteration=num_iteration),
+                      len(self.classes_))
+    return text_with_metadata(text, meta)
 
-    def model_to_string(self, num_iteration: int | None = None) -> str:
-        """The model as LightGBM text, with the boostfocal metadata line.
 
-        Parameters
-        ----------
-        num_iteration : int, default=None
-            As in ``lightgbm.Booster.model_to_string``: the best iteration if early
-            stopping found one, else all.
+def save_model(self, filename, num_iteration: int | None = None) -> None:  # noqa: D417 - a method
+    """Save the model to a LightGBM text file that holds the whole model.
 
-        Returns
-        -------
-        str
-        """
-        check_is_fitted(self, "loss_")
-        params = {name: getattr(self, name) for name in self._loss_params}
-        meta = _model_io.make_metadata(self, params, True)
-        text = state_link(self.booster_.model_to_string(num_iteration=num_iteration),
-                          len(self.classes_))
-        return _model_io.lgbm_text_with_meta(text, meta)
+    Plain ``lightgbm.Booster(model_file=filename).predict(X, raw_score=True)``
+    returns :meth:`decision_function`'s margins (the start lives in the first
+    iteration's leaves); a ``boostfocal:`` line after LightGBM's parameters section
+    holds the classes, the loss and its parameters for :meth:`load_model`.
 
-    def save_model(self, filename, num_iteration: int | None = None) -> None:
-        """Save the model to a LightGBM text file that holds the whole model.
+    **Probabilities from the file are the confidence.** The file states LightGBM's
+    standard link (``binary`` / ``multiclass``), so plain ``Booster.predict(X)``,
+    treelite, onnxmltools and MLflow's LightGBM booster flavor return the
+    sigmoid/softmax of the margins: for a focal model that is the focal confidence,
+    not the class posterior :meth:`predict_proba` returns (for GHM-C, or
+    ``focal_proba="confidence"``, the two are the same). To serve
+    :meth:`predict_proba`'s numbers, take their margins (``raw_score=True``, treelite
+    ``pred_margin=True``) and apply ``boostfocal.proba_from_margin(filename,
+    margins)``, export with ``boostfocal.onnx.to_onnx``, or load the file with this
+    estimator's :meth:`load_model`. ``docs/serving.md`` gives the map for other
+    languages.
 
-        Plain ``lightgbm.Booster(model_file=filename).predict(X, raw_score=True)``
-        returns :meth:`decision_function`'s margins (the start lives in the first
-        iteration's leaves); a ``boostfocal:`` line after LightGBM's parameters section
-        holds the classes, the loss and its parameters for :meth:`load_model`.
+    Parameters
+    ----------
+    filename : str or os.PathLike
+        The file to write.
+    num_iteration : int, default=None
+        Iterations to save: the best iteration if early stopping found one, else all
+        (``lightgbm.Booster.save_model``'s default).
+    """
+    text = model_to_string(self, num_iteration=num_iteration)
+    with open(filename, "w", encoding="utf-8") as f:
+        f.write(text)
 
-        **Probabilities from the file are the confidence.** The file states LightGBM's
-        standard link (``binary`` / ``multiclass``), so plain ``Booster.predict(X)``,
-        treelite, onnxmltools and MLflow's LightGBM booster flavor return the
-        sigmoid/softmax of the margins: for a focal model that is the focal confidence,
-        not the class posterior :meth:`predict_proba` returns (for GHM-C, or
-        ``focal_proba="confidence"``, the two are the same). To serve
-        :meth:`predict_proba`'s numbers, take their margins (``raw_score=True``, treelite
-        ``pred_margin=True``) and apply ``boostfocal.proba_from_margin(filename,
-        margins)``, export with ``boostfocal.onnx.to_onnx``, or load the file with this
-        estimator's :meth:`load_model`. ``docs/serving.md`` gives the map for other
-        languages.
 
-        Parameters
-        ----------
-        filename : str or os.PathLike
-            The file to write.
-        num_iteration : int, default=None
-            Iterations to save: the best iteration if early stopping found one, else all
-            (``lightgbm.Booster.save_model``'s default).
-        """
-        text = self.model_to_string(num_iteration=num_iteration)
-        with open(filename, "w", encoding="utf-8") as f:
-            f.write(text)
+def load_model(self, filename) -> None:  # noqa: D417 - a method
+    """Load a model saved by a boostfocal estimator's :meth:`save_model`.
 
-    def load_model(self, filename) -> None:
-        """Load a model saved by a boostfocal estimator's :meth:`save_model`.
+    ``Cls().load_model(filename)`` restores the booster, ``classes_``, ``loss_``,
+    ``init_score_`` and the loss parameters.
 
-        ``Cls().load_model(filename)`` restores the booster, ``classes_``, ``loss_``,
-        ``init_score_`` and the loss parameters.
+    **All or nothing.** The file is read and checked whole before anything changes:
+    its format, its trees (see below), and its boostfocal metadata against a schema
+    and against the booster (known keys only, sizes bounded, the loss through its
+    own validation, ``params`` limited to the loss parameters, the classes as many
+    as the booster's outputs, the start finite and of the booster's shape). The new
+    booster and state are built aside and swapped in at the end. A refused file
+    raises a short ``ValueError`` naming the file and what is wrong (a
+    ``TypeError`` for an argument that is not a path), and leaves the estimator
+    exactly as it was, fitted or not. A LightGBM file without boostfocal metadata is
+    refused the same way, saying what is missing.
 
-        **All or nothing.** The file is read and checked whole before anything changes:
-        its format, its trees (see below), and its boostfocal metadata against a schema
-        and against the booster (known keys only, sizes bounded, the loss through its
-        own validation, ``params`` limited to the loss parameters, the classes as many
-        as the booster's outputs, the start finite and of the booster's shape). The new
-        booster and state are built aside and swapped in at the end. A refused file
-        raises a short ``ValueError`` naming the file and what is wrong (a
-        ``TypeError`` for an argument that is not a path), and leaves the estimator
-        exactly as it was, fitted or not. A LightGBM file without boostfocal metadata is
-        refused the same way, saying what is missing.
+    **Model files are untrusted input, up to a point.** Before LightGBM parses the
+    text, its trees are checked where a corrupted file would abort or hang the
+    process: every array of the count LightGBM expects, split feature indices up to
+    ``max_feature_idx``, child indices inside their tree and forming a tree,
+    ``tree_sizes`` landing on the trees, the tree count a multiple of the classes
+    (``boostfocal.lightgbm._tree_check``). Everything else in a tree body is
+    LightGBM's own parser's business: treat model files like any model artifact,
+    and do not load one you would not run.
 
-        **Model files are untrusted input, up to a point.** Before LightGBM parses the
-        text, its trees are checked where a corrupted file would abort or hang the
-        process: every array of the count LightGBM expects, split feature indices up to
-        ``max_feature_idx``, child indices inside their tree and forming a tree,
-        ``tree_sizes`` landing on the trees, the tree count a multiple of the classes
-        (``boostfocal.lightgbm._tree_check``). Everything else in a tree body is
-        LightGBM's own parser's business: treat model files like any model artifact,
-        and do not load one you would not run.
+    Parameters
+    ----------
+    filename : str or os.PathLike
+        A LightGBM text model file.
 
-        Parameters
-        ----------
-        filename : str or os.PathLike
-            A LightGBM text model file.
+    Raises
+    ------
+    ValueError
+        The file is not a boostfocal LightGBM model this release restores exactly.
+    TypeError
+        ``filename`` is not a path.
+    """
+    source = _model_files.describe(filename)
+    data = _model_files.read_model_bytes(filename, "filename")
+    xgb_estimator = _model_io.estimator_for(self._loss_kinds[0], "xgboost")
+    _model_files.check_format(data, source, (_model_files.LGBM_TEXT,),
+                              {_model_files.XGB_JSON: xgb_estimator,
+                               _model_files.XGB_UBJSON: xgb_estimator})
+    text = _model_files.lightgbm_text(data, source)
+    info = check_lightgbm_text(text, source)
+    stored = _model_io.check_metadata(
+        _model_files.lightgbm_metadata(text), source, n_outputs=info.n_outputs,
+        loss_kinds=self._loss_kinds, estimator=type(self).__name__, backend="lightgbm")
+    if not stored.start_in_booster:
+        raise _model_files.refusal(
+            source, "has start_in_booster false in its boostfocal metadata, but a "
+                    "LightGBM file holds the start in its first iteration's leaves")
+    check_objective(info.objective, stored.classes.shape[0], source)
+    try:
+        booster = lgb.Booster(model_str=text)
+    except (lgb.basic.LightGBMError, ValueError) as exc:  # ValueError: its JSON
+        raise _model_files.refusal(
+            source, f"is refused by LightGBM: {_model_files.quote(str(exc), 200)}") \
+            from None
+    # Everything is checked: build the new state on a copy, then swap it in.
+    shadow = object.__new__(type(self))
+    shadow.__dict__.update(self.__dict__)
+    for name, value in stored.params.items():
+        setattr(shadow, name, value)
+    shadow.loss_ = stored.loss
+    shadow.init_score_ = stored.start
+    restore_fitted(shadow, booster, stored.classes)
+    self.__dict__.clear()
+    self.__dict__.update(shadow.__dict__)
 
-        Raises
-        ------
-        ValueError
-            The file is not a boostfocal LightGBM model this release restores exactly.
-        TypeError
-            ``filename`` is not a path.
-        """
-        source = _model_files.describe(filename)
-        data = _model_files.read_model_bytes(filename, "filename")
-        xgb_estimator = _model_io.estimator_for(self._loss_kinds[0], "xgboost")
-        _model_files.check_format(data, source, (_model_files.LGBM_TEXT,),
-                                  {_model_files.XGB_JSON: xgb_estimator,
-                                   _model_files.XGB_UBJSON: xgb_estimator})
-        text = _model_files.lightgbm_text(data, source)
-        info = check_lightgbm_text(text, source)
-        stored = _model_io.check_metadata(
-            _model_io.lgbm_meta_from_text(text), source, n_outputs=info.n_outputs,
-            loss_kinds=self._loss_kinds, estimator=type(self).__name__, backend="lightgbm")
-        if not stored.start_in_booster:
-            raise _model_files.refusal(
-                source, "has start_in_booster false in its boostfocal metadata, but a "
-                        "LightGBM file holds the start in its first iteration's leaves")
-        check_objective(info.objective, stored.classes.shape[0], source)
-        try:
-            booster = lgb.Booster(model_str=text)
-        except (lgb.basic.LightGBMError, ValueError) as exc:  # ValueError: its JSON
-            raise _model_files.refusal(
-                source, f"is refused by LightGBM: {_model_files.quote(str(exc), 200)}") \
-                from None
-        # Everything is checked: build the new state on a copy, then swap it in.
-        shadow = object.__new__(type(self))
-        shadow.__dict__.update(self.__dict__)
-        for name, value in stored.params.items():
-            setattr(shadow, name, value)
-        shadow.loss_ = stored.loss
-        shadow.init_score_ = stored.start
-        shadow._restore_fitted(booster, stored.classes)
-        self.__dict__.clear()
-        self.__dict__.update(shadow.__dict__)
 
-    def _restore_fitted(self, booster, classes: np.ndarray) -> None:
-        """The fitted state of ``LGBMClassifier`` around a loaded booster."""
-        _compat.set_fitted_booster(self, booster)
-        _compat.set_fitted_labels(self, classes)
-        _compat.set_fitted_objective(self, make_objective(self.loss_))
-        self._focal_start_in_booster = True
+def restore_fitted(self, booster, classes: np.ndarray) -> None:
+    """The fitted state of ``LGBMClassifier`` around a loaded booster."""
+    _compat.set_fitted_booster(self, booster)
+    _compat.set_fitted_labels(self, classes)
+    _compat.set_fitted_objective(self, make_objective(self.loss_))
+    self._focal_start_in_booster = True

@@ -220,10 +220,10 @@ def lightgbm_trees(estimator) -> Trees:
 ESTIMATORS = {
     "boostfocal.xgboost._estimator": (("FocalXGBClassifier", "GHMXGBClassifier"),
                                       xgboost_trees),
-    "boostfocal.xgboost._dask": (("DaskFocalXGBClassifier",), xgboost_trees),
+    "boostfocal.dask._xgboost": (("DaskFocalXGBClassifier",), xgboost_trees),
     "boostfocal.lightgbm._estimator": (("FocalLGBMClassifier", "GHMLGBMClassifier"),
                                        lightgbm_trees),
-    "boostfocal.lightgbm._dask": (("DaskFocalLGBMClassifier",), lightgbm_trees),
+    "boostfocal.dask._lightgbm": (("DaskFocalLGBMClassifier",), lightgbm_trees),
 }
 
 

@@ -18,17 +18,15 @@ import numpy as np
 from .._estimator_core.classifier import (
     check_default_objective,
     check_paper_names,
+    fit_context,
+    fitting,
     scale_pos_weight_multipliers,
 )
+from . import _model_file
 from ._adapter import _FocalMetric, _FocalObjective
-from ._model_file import (
-    DEFAULT_OBJECTIVE,
-    XGBModelFileMixin,
-    booster_base_score,
-    focal_xgb_params,
-    user_start,
-    zero_base_score,
-)
+from ._compat import ESTIMATOR_TYPE
+from ._model_file import DEFAULT_OBJECTIVE, focal_xgb_params
+from ._start import FitContext, user_start
 
 #: The largest sum of gradients XGBoost can square in float32 when it scores a split:
 #: beyond it the split gains overflow and the model stops learning (measured: plain
@@ -67,14 +65,32 @@ def check_gradient_scale(plan, weight_names: str) -> None:
             "scale of reg_lambda, min_child_weight and min_split_loss.")
 
 
-class XGBFocalMixin(XGBModelFileMixin):
-    """Booster parameters, checks, class weights, start and fitted state of an estimator.
+class XGBFocalMixin:
+    """Booster parameters, checks, class weights, start, fitted state and model files.
 
     A subclass lists its own constructor parameters in ``_loss_params`` (they never
-    reach XGBoost), builds its loss in ``_make_loss(n_classes)`` and stores the original
-    labels with ``_set_classes``. It stands alone before the XGBoost class in the bases
+    reach XGBoost) and the loss kinds its files may hold in ``_loss_kinds``, builds its
+    loss in ``_make_loss(n_classes)`` (the loss mixins of
+    ``boostfocal._estimator_core.classifier``) and stores the original labels with
+    ``_set_classes``. It stands alone before the XGBoost class in the bases
     (``XGBModel.get_params`` walks the first base that defines ``get_params``).
+
+    The booster holds the starting score (``boostfocal.xgboost._start``) and, as the
+    booster attribute ``boostfocal``, the metadata that rebuilds the estimator
+    (``boostfocal._estimator_core.model_io``); the model-file methods are written in
+    ``boostfocal.xgboost._model_file``.
     """
+
+    _estimator_type = ESTIMATOR_TYPE
+
+    # The model file: functions of the estimator in _model_file.py.
+    _booster_holds_start = _model_file.booster_holds_start
+    _store_metadata = _model_file.store_metadata
+    save_model = _model_file.save_model
+    load_model = _model_file.load_model
+
+    def _set_classes(self, classes: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -98,7 +114,7 @@ class XGBFocalMixin(XGBModelFileMixin):
         dict
         """
         params = focal_xgb_params(self, super().get_xgb_params(), self._loss_params)
-        if "_focal_fit_base_score" not in self.__dict__:  # not inside fit (_training)
+        if fit_context(self) is None:  # not inside fit (_training)
             params.pop("objective", None)
         return params
 
@@ -137,16 +153,14 @@ class XGBFocalMixin(XGBModelFileMixin):
         and metric stand in for them, and the parameters are restored whatever happens.
         """
         saved = self.objective, self.eval_metric
-        self.__dict__["_focal_fit_base_score"] = (
-            booster_base_score(start) if in_booster else zero_base_score(start))
         try:
             self.objective = _FocalObjective(loss, n_threads=n_threads)
             if self.eval_metric is None:
                 self.eval_metric = _FocalMetric(loss, n_threads=n_threads)
-            yield
+            with fitting(self, FitContext(start, in_booster)):
+                yield
         finally:
             self.objective, self.eval_metric = saved
-            self.__dict__.pop("_focal_fit_base_score", None)
 
     def _set_fitted(self, classes: np.ndarray, loss, start, in_booster: bool) -> None:
         """The fitted state after XGBoost's ``fit``, and the metadata in the booster."""

@@ -7,7 +7,7 @@ declared in ``pyproject.toml``, which the smoke suite in ``tests/smoke`` runs).
 Besides the names below, the estimators rely on two behaviours of ``XGBModel`` (checked
 on 3.2.0 and 3.0.0): ``get_params`` walks the first base class that defines
 ``get_params`` (so a boostfocal mixin must stand alone before the XGBoost class, see
-``XGBModelFileMixin``), and ``XGBClassifier.fit`` checks ``classes_`` against
+``XGBFocalMixin``), and ``XGBClassifier.fit`` checks ``classes_`` against
 ``arange(n_classes_)`` (the in-memory estimator reports encoded classes while it runs).
 """
 
@@ -28,27 +28,3 @@ XGB_VECTOR_BASE_SCORE = version_tuple(xgb.__version__) >= (3, 1)
 #: no longer defines (checked on 3.0.0, which raises ``TypeError`` without it; 3.2.0 falls
 #: back to ``__sklearn_tags__``). The estimators set it as a class attribute.
 ESTIMATOR_TYPE = "classifier"
-
-
-# DaskXGBClassifier's private coroutines and their synchronous driver: the only way to run
-# its fit and predict with a base margin and callables of ours under either kind of client
-# (synchronous or asynchronous). Checked on XGBoost 3.2.0 and 3.0.0 (keyword-only
-# arguments, same names).
-def dask_client_sync(estimator, func, **kwargs):
-    """``DaskXGBModel._client_sync``: run the coroutine ``func`` on the estimator's client.
-
-    Returns ``func``'s result, or an awaitable of it when the client is asynchronous.
-    """
-    return estimator._client_sync(func, **kwargs)
-
-
-async def dask_fit(estimator, X, y, **kwargs):
-    """``DaskXGBClassifier._fit_async`` of ``estimator``, bypassing its own overrides."""
-    dxgb = import_optional("xgboost.dask", "dask")
-    return await dxgb.DaskXGBClassifier._fit_async(estimator, X, y, **kwargs)
-
-
-async def dask_predict(estimator, X, **kwargs):
-    """``DaskXGBClassifier._predict_async`` of ``estimator`` (a lazy dask collection)."""
-    dxgb = import_optional("xgboost.dask", "dask")
-    return await dxgb.DaskXGBClassifier._predict_async(estimator, X, **kwargs)

@@ -11,14 +11,16 @@ from .._estimator_core.classifier import (
     GHMLossMixin,
     apply_class_weights,
     encode_eval_labels,
+    estimator_proba,
     kernel_threads,
+    labels_from_proba,
     validate_sample_weight,
 )
 from .._estimator_core.docs import XGBOOST_WORDS, fill_doc
 from .._estimator_core.fitplan import plan_in_memory
 from .._optional import import_optional
 from ._base import XGBFocalMixin, check_gradient_scale
-from ._model_file import booster_margin, start_in_booster
+from ._start import booster_margin, start_in_booster
 
 xgb = import_optional("xgboost", "xgboost")
 
@@ -186,8 +188,8 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
         -------
         ndarray of shape (n, K)
         """
-        return self._proba_from_margin(self._margin(X, validate_features, base_margin,
-                                                    iteration_range))
+        return estimator_proba(self, self._margin(X, validate_features, base_margin,
+                                                  iteration_range))
 
     def predict(self, X, *, output_margin: bool = False, validate_features: bool = True,
                 base_margin=None, iteration_range=None) -> np.ndarray:
@@ -210,7 +212,8 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
                   "iteration_range": iteration_range}
         if output_margin:
             return self.decision_function(X, **kwargs)
-        return self._labels_from_proba(self.predict_proba(X, **kwargs))
+        proba = self.predict_proba(X, **kwargs)  # checks that it is fitted
+        return labels_from_proba(self.classes_, proba)
 
 
 @fill_doc(**XGBOOST_WORDS)

@@ -11,12 +11,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._estimator_core.classifier import FocalLossMixin
 from .._estimator_core.docs import XGBOOST_WORDS, fill_doc
-from .._estimator_core.fitplan import compute_async, plan_on_cluster
 from .._optional import import_optional
-from ..dask import _common as dc
+from ..xgboost._base import XGBFocalMixin, check_gradient_scale
+from ..xgboost._model_file import DEFAULT_OBJECTIVE
+from ..xgboost._start import start_in_booster
+from . import _common as dc
 from . import _compat
-from ._base import XGBFocalMixin, check_gradient_scale
-from ._model_file import DEFAULT_OBJECTIVE, start_in_booster
+from ._plan import compute_async, plan_on_cluster
 
 da = import_optional("dask.array", "dask")
 dxgb = import_optional("xgboost.dask", "dask")
@@ -143,7 +144,7 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
         -------
         self : DaskFocalXGBClassifier
         """
-        return _compat.dask_client_sync(
+        return _compat.xgb_client_sync(
             self, self._focal_fit_async, X=X, y=y, sample_weight=sample_weight,
             base_margin=base_margin, eval_set=eval_set, verbose=verbose, xgb_model=xgb_model,
             sample_weight_eval_set=sample_weight_eval_set,
@@ -187,7 +188,7 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
                              n_classes, f"base_margin_eval_set[{i}]", in_booster)
                 for i, X_i in enumerate(eval_X)]
         with self._training(loss, init, in_booster):
-            await _compat.dask_fit(
+            await _compat.xgb_fit_async(
                 self, X, y_enc, sample_weight=train_weights,
                 base_margin=_dask_margin(init, X, base_margin, n_classes, "base_margin",
                                          in_booster),
@@ -214,7 +215,7 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
             # rules, which align a 1-D base margin with X's *columns*: give it as (n, 1)
             # (X has one column chunk, so that an (n, K) margin lines up as well).
             start = start[:, None]
-        margin = await _compat.dask_predict(
+        margin = await _compat.xgb_predict_async(
             self, X, output_margin=True, validate_features=validate_features, base_margin=start,
             iteration_range=iteration_range)
         return dc.margin_array(margin, self.n_classes_)
@@ -246,7 +247,7 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
         -------
         dask array of shape (n,) for two classes, (n, K) for K classes, float64
         """
-        return _compat.dask_client_sync(
+        return _compat.xgb_client_sync(
             self, self._margin_async, X=X, validate_features=validate_features,
             base_margin=base_margin, iteration_range=iteration_range)
 
@@ -268,7 +269,7 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
         -------
         dask array of shape (n, K)
         """
-        return _compat.dask_client_sync(
+        return _compat.xgb_client_sync(
             self, self._proba_async, X=X, validate_features=validate_features,
             base_margin=base_margin, iteration_range=iteration_range)
 
@@ -288,6 +289,6 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
         dask array of shape (n,), or the margins with ``output_margin=True``
         """
         func = self._margin_async if output_margin else self._labels_async
-        return _compat.dask_client_sync(
+        return _compat.xgb_client_sync(
             self, func, X=X, validate_features=validate_features,
             base_margin=base_margin, iteration_range=iteration_range)

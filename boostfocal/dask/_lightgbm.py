@@ -11,14 +11,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._estimator_core.classifier import FocalLossMixin
 from .._estimator_core.docs import LIGHTGBM_WORDS, fill_doc
-from .._estimator_core.fitplan import compute_sync, fold_start_into_lgbm, plan_on_cluster
 from .._optional import import_optional
-from ..dask import _common as dc
+from ..lightgbm import _compat as _lgbm_compat
+from ..lightgbm import _start
+from ..lightgbm._adapter import LGBMSklearnMetric, LGBMSklearnObjective
+from ..lightgbm._base import LGBMFocalMixin, booster_fit_params
+from ..lightgbm._estimator import FocalLGBMClassifier
+from ..lightgbm._fit import _eval_item, _with_lgbm_signature, encoded_class_weight
+from . import _common as dc
 from . import _compat
-from ._adapter import LGBMSklearnMetric, LGBMSklearnObjective
-from ._base import LGBMFocalMixin, booster_fit_params
-from ._estimator import FocalLGBMClassifier
-from ._fit import _eval_item, _with_lgbm_signature, encoded_class_weight
+from ._plan import compute_sync, plan_on_cluster
 
 lgb = import_optional("lightgbm", "lightgbm")
 # lightgbm.dask imports dask lazily and fails only when used: import it here, so that a
@@ -176,21 +178,8 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
         X_in, y_in = X, y
         X, y, weights = dc.feature_columns(X, y, sample_weight, ("X", "y", "sample_weight"))
         sets, _ = self._eval_sets(eval_set, eval_X, eval_y)
-        eval_Xs, eval_cols = [], []
-        for i, (X_i, y_i) in enumerate(sets):
-            w_i = _eval_item(eval_sample_weight, i, "eval_sample_weight")
-            w_name = f"eval_sample_weight[{i}]"
-            if X_i is X_in and y_i is y_in:  # the training data: encoded once
-                if w_i is not None:
-                    w_i = weights if w_i is sample_weight else dc.align_rows(
-                        dc.as_column(w_i, w_name), X, w_name, "X")
-                eval_Xs.append(X)
-                eval_cols.append((None, w_i, f"eval_y[{i}]", w_name))
-                continue
-            X_i, y_i, w_i = dc.feature_columns(X_i, y_i, w_i,
-                                               (f"eval_X[{i}]", f"eval_y[{i}]", w_name))
-            eval_Xs.append(X_i)
-            eval_cols.append((y_i, w_i, f"eval_y[{i}]", w_name))
+        eval_Xs, eval_cols = _eval_columns(sets, X_in, y_in, X, sample_weight, weights,
+                                           eval_sample_weight)
         params = self._booster_params()
 
         def setup(n_classes: int):
@@ -201,22 +190,14 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
                                 weight_names="sample_weight (with class_weight, is_unbalance "
                                              "and scale_pos_weight)")
         plan, y_enc, eval_ys, train_weights = compute_sync(client, steps)
-        classes, n_classes, loss, start = plan.classes, plan.n_classes, plan.loss, plan.start
+        loss, start = plan.loss, plan.start
 
-        # The start reaches LightGBM as in memory: added to its raw scores by the objective
-        # and the metrics (raw_offset) while training, folded into the first iteration's
-        # leaves afterwards. Only the user's offsets travel as per-row init scores.
-        train_start = None
-        if init_score is not None:
-            train_start = _offset_margin(X, init_score, n_classes, "init_score")
-        eval_starts = None
-        offsets = [_eval_item(eval_init_score, i, "eval_init_score")
-                   for i in range(len(eval_Xs))]
-        if sets and (init_score is not None or any(o is not None for o in offsets)):
-            eval_starts = [
-                train_start if X_i is X and offset is init_score and train_start is not None
-                else _offset_margin(X_i, offset, n_classes, f"eval_init_score[{i}]")
-                for i, (X_i, offset) in enumerate(zip(eval_Xs, offsets, strict=True))]
+        # The start reaches LightGBM as in memory (lightgbm/_start.py): added to its raw
+        # scores by the objective and the metrics (raw_offset) while training, folded into
+        # the first iteration's leaves afterwards. Only the user's offsets travel as
+        # per-row init scores.
+        train_start, eval_starts = _offsets(X, init_score, eval_Xs, eval_init_score,
+                                            plan.n_classes, bool(sets))
         metrics, user_metric = self._fit_metrics(eval_metric, params, loss, start,
                                                  LGBMSklearnMetric(loss, raw_offset=start))
         # LightGBM's Dask layer sets num_threads per worker itself (and warns about any
@@ -226,28 +207,31 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
             user_metric, drop=("num_threads",))
         if eval_class_weight is not None:
             eval_class_weight = [
-                encoded_class_weight(v, classes, f"eval_class_weight[{i}]")
+                encoded_class_weight(v, plan.classes, f"eval_class_weight[{i}]")
                 if isinstance(v, dict) else v for i, v in enumerate(eval_class_weight)]
         eval_weights = [w_i for _, w_i, _, _ in eval_cols]
-        model = _compat.dask_train(
+        model = _compat.lgbm_train(
             client=client, data=X, label=y_enc, params=worker_params,
             model_factory=_FocalLGBMWorker, sample_weight=train_weights,
             init_score=train_start, eval_Xs=eval_Xs, eval_ys=eval_ys, eval_names=eval_names,
             eval_sample_weight=eval_weights if any(w is not None for w in eval_weights)
             else None,
             eval_class_weight=eval_class_weight, eval_init_score=eval_starts,
-            eval_metric=metrics, focal_n_classes=n_classes, **kwargs)
+            eval_metric=metrics, focal_n_classes=plan.n_classes, **kwargs)
+        self._take_over(model, params, plan)
+        return self
 
+    def _take_over(self, model, params: dict, plan) -> None:
+        """The fitted state of the workers' model, the start folded into its booster."""
         for name, value in model.__dict__.items():
             if name not in _compat.WORKER_PRIVATE_STATE and name not in params:
                 setattr(self, name, value)
-        fold_start_into_lgbm(self.booster_, start)
+        _start.fold_into_booster(self.booster_, plan.start)
         self._focal_start_in_booster = True
-        _compat.set_fitted_labels(self, classes)
-        self.loss_ = loss
-        self.init_score_ = start
+        _lgbm_compat.set_fitted_labels(self, plan.classes)
+        self.loss_ = plan.loss
+        self.init_score_ = plan.start
         self.class_totals_ = plan.totals
-        return self
 
     # ------------------------------------------------------------------ prediction
     def to_local(self) -> FocalLGBMClassifier:
@@ -260,7 +244,7 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
             in-memory copy of the data equal this estimator's.
         """
         check_is_fitted(self, "loss_")
-        return _compat.dask_to_local(self, FocalLGBMClassifier)
+        return _compat.lgbm_to_local(self, FocalLGBMClassifier)
 
     def _reader(self) -> dc.MarginReader:
         check_is_fitted(self, "loss_")
@@ -268,7 +252,7 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
 
     def _local_predict(self, X, **kwargs):
         X = dc.one_column_chunk(dc.check_features(X))
-        return _compat.dask_predict(model=self.to_local(), data=X,
+        return _compat.lgbm_predict(model=self.to_local(), data=X,
                                     client=dc.get_client(self.client), pred_proba=True,
                                     **kwargs)
 
@@ -313,3 +297,44 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
 
     def _labels_of(self, margin):
         return dc.labels_from_margin(margin, self._reader())
+
+
+def _eval_columns(sets: list, X_in, y_in, X, sample_weight, weights, eval_sample_weight
+                  ) -> tuple[list, list]:
+    """The evaluation sets' features and ``(y_i, w_i, label_name, weight_name)`` columns.
+
+    The training data given again as an evaluation set is encoded once (its ``y_i`` is
+    None: the training labels themselves).
+    """
+    eval_Xs, eval_cols = [], []
+    for i, (X_i, y_i) in enumerate(sets):
+        w_i = _eval_item(eval_sample_weight, i, "eval_sample_weight")
+        w_name = f"eval_sample_weight[{i}]"
+        if X_i is X_in and y_i is y_in:
+            if w_i is not None:
+                w_i = weights if w_i is sample_weight else dc.align_rows(
+                    dc.as_column(w_i, w_name), X, w_name, "X")
+            eval_Xs.append(X)
+            eval_cols.append((None, w_i, f"eval_y[{i}]", w_name))
+            continue
+        X_i, y_i, w_i = dc.feature_columns(X_i, y_i, w_i,
+                                           (f"eval_X[{i}]", f"eval_y[{i}]", w_name))
+        eval_Xs.append(X_i)
+        eval_cols.append((y_i, w_i, f"eval_y[{i}]", w_name))
+    return eval_Xs, eval_cols
+
+
+def _offsets(X, init_score, eval_Xs: list, eval_init_score, n_classes: int,
+             has_eval: bool) -> tuple:
+    """The user's per-row offsets as lazy margins: training, and evaluation (or None)."""
+    train_start = None
+    if init_score is not None:
+        train_start = _offset_margin(X, init_score, n_classes, "init_score")
+    offsets = [_eval_item(eval_init_score, i, "eval_init_score")
+               for i in range(len(eval_Xs))]
+    if not (has_eval and (init_score is not None or any(o is not None for o in offsets))):
+        return train_start, None
+    return train_start, [
+        train_start if X_i is X and offset is init_score and train_start is not None
+        else _offset_margin(X_i, offset, n_classes, f"eval_init_score[{i}]")
+        for i, (X_i, offset) in enumerate(zip(eval_Xs, offsets, strict=True))]
