@@ -27,6 +27,7 @@ from .._validation import (
     is_balanced,
 )
 from ..losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
+from ._compat import num_samples
 
 #: Constructor parameters that belong to boostfocal and must never reach a booster.
 FOCAL_PARAMS = ("focal_gamma", "focal_alpha", "focal_hessian", "focal_proba")
@@ -275,6 +276,26 @@ def apply_class_weights(y_encoded: np.ndarray, sample_weight: np.ndarray | None,
     return out
 
 
+def check_scale_pos_weight(scale_pos_weight, n_classes: int, instead: str) -> float:
+    """``scale_pos_weight`` checked, as a float (1.0 for None): the one rule of both backends.
+
+    A finite number > 0 that the booster's float32 weights can hold; binary targets only
+    unless it is 1 (``instead`` says what to use for more classes).
+    """
+    spw = scale_pos_weight
+    if spw is None:
+        return 1.0
+    if isinstance(spw, bool) or not isinstance(spw, numbers.Real) \
+            or not np.isfinite(spw) or spw <= 0:
+        raise ValueError(f"scale_pos_weight must be None or a finite number > 0, got {spw!r}")
+    check_booster_weight(float(spw), "scale_pos_weight")
+    if spw != 1 and n_classes > 2:
+        raise ValueError(
+            "scale_pos_weight applies to binary targets only, but y has "
+            f"{n_classes} classes; use {instead} instead")
+    return float(spw)
+
+
 def scale_pos_weight_multipliers(scale_pos_weight, n_classes: int) -> np.ndarray | None:
     """XGBoost's ``scale_pos_weight`` as per-class multipliers of the training weights.
 
@@ -282,20 +303,47 @@ def scale_pos_weight_multipliers(scale_pos_weight, n_classes: int) -> np.ndarray
     it; a custom objective would silently ignore it, so the estimators fold it into the
     sample weights instead. ``None`` or 1 means no multipliers; it is binary-only.
     """
-    spw = scale_pos_weight
-    if spw is None:
+    spw = check_scale_pos_weight(scale_pos_weight, n_classes, "sample_weight or focal_alpha")
+    return None if spw == 1.0 else np.array([1.0, spw])
+
+
+def check_rows(X, n_labels: int, rows_name: str, labels_name: str) -> None:
+    """One row of ``X`` per label, counted as scikit-learn counts them, or a ValueError."""
+    n_rows = num_samples(X)
+    if n_rows != n_labels:
+        raise ValueError(f"{rows_name} has {n_rows} rows but {labels_name} has {n_labels} "
+                         "labels")
+
+
+def as_offset(value, n_rows: int, n_classes: int, name: str, *,
+              flat_class_major: bool = False) -> np.ndarray | None:
+    """A user's per-row margin offset as float64 (n,) or (n, K); None stays None.
+
+    The one check of both backends' offsets (XGBoost's ``base_margin``, LightGBM's
+    ``init_score``): one finite offset per row (and class). With ``flat_class_major`` a
+    flat multiclass array of length n*K is read class-major, as LightGBM reads a flat
+    ``init_score``.
+    """
+    if value is None:
         return None
-    if isinstance(spw, bool) or not isinstance(spw, numbers.Real) \
-            or not np.isfinite(spw) or spw <= 0:
-        raise ValueError(f"scale_pos_weight must be None or a finite number > 0, got {spw!r}")
-    check_booster_weight(float(spw), "scale_pos_weight")
-    if spw == 1:
-        return None
-    if n_classes > 2:
-        raise ValueError(
-            "scale_pos_weight applies to binary targets only, but y has "
-            f"{n_classes} classes; use sample_weight or focal_alpha instead")
-    return np.array([1.0, float(spw)])
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from exc
+    if n_classes == 2:
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        shape = (n_rows,)
+    else:
+        if flat_class_major and arr.ndim == 1 and arr.shape[0] == n_rows * n_classes:
+            arr = arr.reshape((n_rows, n_classes), order="F")
+        shape = (n_rows, n_classes)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} (one margin offset per row"
+                         f"{'' if n_classes == 2 else ' and class'}), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
 
 
 #: What XGBoost and LightGBM mean by the names the focal-loss paper uses, and the

@@ -30,6 +30,7 @@ import numpy as np
 
 from .._validation import is_balanced
 from ..losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
+from . import model_files
 from .model_files import META_KEY, XGBLearner, quote, refusal
 
 #: Version of the metadata layout; a reader refuses a newer one.
@@ -159,6 +160,22 @@ ESTIMATORS = {"xgboost": {"focal": "FocalXGBClassifier", "ghm": "GHMXGBClassifie
 def estimator_for(kind: str, backend: str) -> str:
     """The boostfocal estimator of ``backend`` that restores a loss of ``kind``."""
     return ESTIMATORS[backend]["ghm" if kind == "ghm" else "focal"]
+
+
+#: The model-file formats of each backend.
+BACKEND_FORMATS = {"xgboost": (model_files.XGB_JSON, model_files.XGB_UBJSON),
+                   "lightgbm": (model_files.LGBM_TEXT,)}
+
+
+def check_backend_format(data: bytes, source: str, backend: str, loss_kind: str) -> str:
+    """The format of a file an estimator of ``backend`` loads, or a plain refusal.
+
+    A file of the other backend names the estimator that loads it ("this is a LightGBM
+    text model: load it with FocalLGBMClassifier").
+    """
+    other = "lightgbm" if backend == "xgboost" else "xgboost"
+    load_with = {fmt: estimator_for(loss_kind, other) for fmt in BACKEND_FORMATS[other]}
+    return model_files.check_format(data, source, BACKEND_FORMATS[backend], load_with)
 
 
 _REQUIRED = ("format", "classes", "classes_dtype", "loss", "params", "init_score",

@@ -15,7 +15,11 @@ import warnings
 import numpy as np
 
 from .._estimator_core.adapter import metric_name
-from .._estimator_core.classifier import check_paper_names, fit_context
+from .._estimator_core.classifier import (
+    check_paper_names,
+    check_scale_pos_weight,
+    fit_context,
+)
 from . import _model_file
 from ._adapter import _with_start
 from ._compat import aliases, param_value, user_value
@@ -121,18 +125,15 @@ class LGBMFocalMixin:
                 "use a tiny positive value such as 1e-12.")
         unbalance = user_value(params, "is_unbalance")
         unbalance = False if unbalance is None else _is_true(unbalance)
-        spw = user_value(params, "scale_pos_weight")
-        spw = 1.0 if spw is None else spw
-        if isinstance(spw, bool) or not isinstance(spw, numbers.Real) or not (
-                np.isfinite(spw) and spw > 0):
-            raise ValueError(f"scale_pos_weight must be a finite number > 0, got {spw!r}")
-        if n_classes > 2 and (unbalance or spw != 1.0):
+        spw = check_scale_pos_weight(user_value(params, "scale_pos_weight"), n_classes,
+                                     "class_weight or focal_alpha")
+        if n_classes > 2 and unbalance:
             raise ValueError(
-                "is_unbalance and scale_pos_weight apply to binary targets only; for "
-                f"{n_classes} classes use class_weight or focal_alpha")
+                "is_unbalance applies to binary targets only, but y has "
+                f"{n_classes} classes; use class_weight or focal_alpha instead")
         if unbalance and spw != 1.0:
             raise ValueError("Cannot set is_unbalance and scale_pos_weight at the same time")
-        return unbalance, float(spw)
+        return unbalance, spw
 
     def _multipliers(self, params: dict, n_classes: int, class_weight):
         """Check the parameters; the class multipliers as a function of the row counts.

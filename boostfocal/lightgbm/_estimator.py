@@ -8,6 +8,8 @@ from .._estimator_core.classifier import (
     FocalLossMixin,
     GHMLossMixin,
     apply_class_weights,
+    as_offset,
+    check_rows,
     encode_eval_labels,
     estimator_proba,
     fitting,
@@ -22,9 +24,7 @@ from . import _compat, _start
 from ._adapter import _FitObjective, _FocalEvalMetric, make_objective
 from ._base import LGBMFocalMixin
 from ._fit import (
-    _as_offset,
     _eval_item,
-    _n_rows,
     _with_lgbm_signature,
     lgbm_class_multipliers,
 )
@@ -81,13 +81,12 @@ class _FocalLGBMBase(LGBMFocalMixin, lgb.LGBMClassifier):
         params = self._booster_params()
         plan, y_enc, weights, train_weights = self._plan(y, sample_weight, params)
         n = y_enc.shape[0]
-        if _n_rows(X) != n:
-            raise ValueError(f"X has {_n_rows(X)} rows but y has {n} labels")
+        check_rows(X, n, "X", "y")
         start, init_start = plan.start, plan.start
         if init_model is not None:  # its raw scores, its start included, are the offsets
             _start.check_init_model_args(init_score, eval_init_score)
             start, init_start = None, _start.from_init_model(init_model, plan.n_classes)
-        offset = _as_offset(init_score, n, plan.n_classes, "init_score")
+        offset = as_offset(init_score, n, plan.n_classes, "init_score", flat_class_major=True)
         sets, source = self._eval_sets(eval_set, eval_X, eval_y)
         encoded, eval_offsets = _eval_labels_and_offsets(
             sets, plan, eval_sample_weight, eval_init_score)
@@ -198,7 +197,8 @@ class _FocalLGBMBase(LGBMFocalMixin, lgb.LGBMClassifier):
         margin = np.asarray(raw, dtype=np.float64)
         if _start.left_out(self, start_iteration):
             margin = margin + self.init_score_
-        offset = _as_offset(init_score, margin.shape[0], self.n_classes_, "init_score")
+        offset = as_offset(init_score, margin.shape[0], self.n_classes_, "init_score",
+                           flat_class_major=True)
         return margin if offset is None else margin + offset
 
     def _passthrough(self, X, start_iteration, num_iteration, pred_leaf, pred_contrib,
@@ -407,13 +407,13 @@ def _eval_labels_and_offsets(sets: list, plan, eval_sample_weight, eval_init_sco
     for i, (X_i, y_i) in enumerate(sets):
         y_i_enc = encode_eval_labels(y_i, plan.classes, f"eval_y[{i}]")
         n_i = y_i_enc.shape[0]
-        if _n_rows(X_i) != n_i:
-            raise ValueError(f"eval set {i} has {_n_rows(X_i)} rows but {n_i} labels")
+        check_rows(X_i, n_i, f"eval_X[{i}]", f"eval_y[{i}]")
         validate_sample_weight(_eval_item(eval_sample_weight, i, "eval_sample_weight"),
                                n_i, f"eval_sample_weight[{i}]")
         encoded.append(y_i_enc)
-        offsets.append(_as_offset(_eval_item(eval_init_score, i, "eval_init_score"), n_i,
-                                  plan.n_classes, f"eval_init_score[{i}]"))
+        offsets.append(as_offset(_eval_item(eval_init_score, i, "eval_init_score"), n_i,
+                                 plan.n_classes, f"eval_init_score[{i}]",
+                                 flat_class_major=True))
     return encoded, offsets
 
 

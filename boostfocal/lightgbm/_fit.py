@@ -67,45 +67,6 @@ def _eval_item(collection, i: int, name: str):
     raise TypeError(f"{name} must be a list or a dict, got {type(collection).__name__}")
 
 
-def _n_rows(X) -> int:
-    shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) >= 1:
-        return int(shape[0])
-    if hasattr(X, "__len__"):
-        return len(X)
-    return int(np.asarray(X).shape[0])
-
-
-def _as_offset(value, n_rows: int, n_classes: int, name: str) -> np.ndarray | None:
-    """A user's per-row margin offset as float64 (n,) or (n, K); None stays None.
-
-    A flat multiclass array of length n*K is read class-major, as LightGBM reads a flat
-    ``init_score``.
-    """
-    if value is None:
-        return None
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from exc
-    if n_classes == 2:
-        if arr.ndim == 2 and arr.shape[1] == 1:
-            arr = arr[:, 0]
-        expected = f"({n_rows},)"
-        ok = arr.shape == (n_rows,)
-    else:
-        if arr.ndim == 1 and arr.shape[0] == n_rows * n_classes:
-            arr = arr.reshape((n_rows, n_classes), order="F")
-        expected = f"({n_rows}, {n_classes})"
-        ok = arr.shape == (n_rows, n_classes)
-    if not ok:
-        raise ValueError(f"{name} must have shape {expected} (one margin offset per row"
-                         f"{'' if n_classes == 2 else ' and class'}), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
-
-
 def encoded_class_weight(class_weight: dict, classes: np.ndarray, name: str) -> dict:
     """A ``class_weight`` dict keyed by the encoded classes 0..K-1 instead of the labels.
 

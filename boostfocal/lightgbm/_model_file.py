@@ -186,10 +186,7 @@ def load_model(self, filename) -> None:  # noqa: D417 - a method
     """
     source = _model_files.describe(filename)
     data = _model_files.read_model_bytes(filename, "filename")
-    xgb_estimator = _model_io.estimator_for(self._loss_kinds[0], "xgboost")
-    _model_files.check_format(data, source, (_model_files.LGBM_TEXT,),
-                              {_model_files.XGB_JSON: xgb_estimator,
-                               _model_files.XGB_UBJSON: xgb_estimator})
+    _model_io.check_backend_format(data, source, "lightgbm", self._loss_kinds[0])
     text = _model_files.lightgbm_text(data, source)
     info = check_lightgbm_text(text, source)
     stored = _model_io.check_metadata(

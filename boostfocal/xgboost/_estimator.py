@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from .._estimator_core._compat import num_samples
 from .._estimator_core.classifier import (
     FocalLossMixin,
     GHMLossMixin,
     apply_class_weights,
+    check_rows,
     encode_eval_labels,
     estimator_proba,
     kernel_threads,
@@ -101,7 +102,7 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
             y, sample_weight, make_loss=self._make_loss,
             multipliers=lambda classes, counts: self._class_weights(classes.shape[0]),
             start=self._user_start, weight_names="sample_weight (with scale_pos_weight)")
-        check_consistent_length(X, y_enc)
+        check_rows(X, y_enc.shape[0], "X", "y")
         classes, loss, init = plan.classes, plan.loss, plan.start
         train_weights = apply_class_weights(y_enc, weights, plan.multipliers)
         check_gradient_scale(plan, "sample_weight (with scale_pos_weight)")
@@ -115,7 +116,8 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
             evals, weights_eval, margins_eval = [], [], []
             for i, (X_eval, y_eval) in enumerate(eval_set):
                 y_eval_enc = encode_eval_labels(y_eval, classes, f"eval_set[{i}] labels")
-                check_consistent_length(X_eval, y_eval_enc)
+                check_rows(X_eval, y_eval_enc.shape[0], f"eval_set[{i}] X",
+                           f"eval_set[{i}] labels")
                 n_rows = y_eval_enc.shape[0]
                 evals.append((X_eval, y_eval_enc))
                 weights_eval.append(validate_sample_weight(

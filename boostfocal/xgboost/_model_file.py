@@ -188,10 +188,7 @@ def load_model(self, fname) -> None:  # noqa: D417 - a method
     """
     source = _model_files.describe(fname)
     data = _model_files.read_model_bytes(fname, "fname", allow_contents=True)
-    fmt = _model_files.check_format(
-        data, source, (_model_files.XGB_JSON, _model_files.XGB_UBJSON),
-        {_model_files.LGBM_TEXT: _model_io.estimator_for(self._loss_kinds[0],
-                                                         "lightgbm")})
+    fmt = _model_io.check_backend_format(data, source, "xgboost", self._loss_kinds[0])
     doc = _model_files.xgboost_document(data, fmt, source)
     info = check_xgboost_document(doc, source)
     stored = _model_io.check_metadata(

@@ -21,7 +21,7 @@ import numbers
 
 import numpy as np
 
-from .._estimator_core.classifier import constant_margin
+from .._estimator_core.classifier import as_offset, constant_margin
 from ._compat import XGB_VECTOR_BASE_SCORE
 
 
@@ -109,12 +109,5 @@ def booster_margin(start, n_rows: int, offset, name: str, in_booster: bool
     if offset is None:
         return None if in_booster else constant_margin(start, n_rows)
     base = constant_margin(start, n_rows)
-    off = np.asarray(offset, dtype=np.float64)
-    if base.ndim == 1 and off.ndim == 2 and off.shape[1] == 1:
-        off = off[:, 0]
-    if off.shape != base.shape:
-        raise ValueError(f"{name} must have shape {base.shape} (one offset per row"
-                         f"{'' if base.ndim == 1 else ' and class'}), got {off.shape}")
-    if not np.all(np.isfinite(off)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return base + off
+    n_classes = 2 if base.ndim == 1 else base.shape[1]
+    return base + as_offset(offset, n_rows, n_classes, name)
