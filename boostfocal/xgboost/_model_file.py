@@ -62,7 +62,13 @@ def booster_holds_start(self) -> bool:
 
 
 def store_metadata(self) -> None:
-    """Write the boostfocal metadata into the booster's ``boostfocal`` attribute."""
+    """Write the boostfocal metadata into the booster's ``boostfocal`` attribute.
+
+    Written when ``fit`` ends, so that the booster in memory (``get_booster()``, a
+    pickle, ``fit(xgb_model=...)``) carries it, and again by ``save_model``, so that the
+    file states the parameters as they are then (``set_params(focal_proba=...)`` after
+    ``fit`` changes what the model predicts).
+    """
     params = {name: getattr(self, name) for name in (*self._loss_params, "base_score")}
     meta = _model_io.make_metadata(self, params, booster_holds_start(self))
     self.get_booster().set_attr(**{_model_io.META_KEY: _model_io.dumps(meta)})
