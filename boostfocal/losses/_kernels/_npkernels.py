@@ -8,7 +8,10 @@ preallocated outputs, and return the same ``BAD_*`` flags, so that the driver
 (log-sigmoids from one ``exp(-|u|)``, the focal factor as products of ``1 - p_t`` times
 ``exp(frac log(1 - p_t))``, the softmax through its top logit) with numpy's ``exp``,
 ``log`` and ``log1p`` in place of the C code's polynomials, so results agree with the
-compiled kernels to a few ulps (the tests hold both to the same references).
+compiled kernels to a few ulps (the tests hold both to the same references). Each kernel
+runs its C counterpart's stages as functions of their own, in the same order and named
+after them (``_binary_*`` after ``binary.h``, ``_softmax_*`` after ``softmax.h``,
+``_pm_*`` after ``proba.h``).
 
 Speed: the data are processed in blocks of rows that stay in the L2 cache, every
 operation writes into a scratch buffer of the block (``out=``, no temporaries), and the
