@@ -182,20 +182,24 @@ class _UBJError(Exception):
     """A malformed UBJSON document (turned into the refusal by :func:`parse_ubjson`)."""
 
 
-def _ubj_decode(data: bytes) -> Any:
-    """Decode one UBJSON (draft 12) value that fills ``data``.
+class _UBJDecoder:
+    """A UBJSON (draft 12) reader over ``data``, one method per kind of item.
 
-    Typed numeric arrays (``[$d#L<n>...``, how XGBoost stores the trees' arrays) become
-    numpy arrays in native byte order; every other value is what JSON would give.
     Counts and lengths are checked against the bytes left before anything is allocated;
-    reading past the end raises ``IndexError``/``struct.error``, which the caller turns
-    into a refusal.
+    reading past the end raises ``IndexError``/``struct.error``, which
+    :func:`parse_ubjson` turns into a refusal.
     """
-    size = len(data)
-    numbers, integers, constants = _UBJ_NUMBERS, _UBJ_INTEGERS, _UBJ_CONSTANTS
 
-    def count(pos: int) -> tuple[int, int]:
-        s = integers.get(data[pos])
+    __slots__ = ("data", "size")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.size = len(data)
+
+    def count(self, pos: int) -> tuple[int, int]:
+        """A length (an integer value with its marker) at ``pos``, and the position after."""
+        data, size = self.data, self.size
+        s = _UBJ_INTEGERS.get(data[pos])
         if s is None:
             raise _UBJError(f"a length of type {chr(data[pos])!r} at byte {pos}")
         (n,) = s.unpack_from(data, pos + 1)
@@ -204,30 +208,52 @@ def _ubj_decode(data: bytes) -> Any:
             raise _UBJError(f"a length of {n} with {size - pos} bytes left at byte {pos}")
         return n, pos
 
-    def string(pos: int) -> tuple[str, int]:
-        n, pos = count(pos)
+    def string(self, pos: int) -> tuple[str, int]:
+        """A string's length and UTF-8 bytes at ``pos`` (after its ``S`` marker)."""
+        n, pos = self.count(pos)
         try:
-            return data[pos:pos + n].decode("utf-8"), pos + n
+            return self.data[pos:pos + n].decode("utf-8"), pos + n
         except UnicodeDecodeError:
             raise _UBJError(f"a string that is not UTF-8 at byte {pos}") from None
 
-    def value(marker: int, pos: int, depth: int) -> tuple[Any, int]:
-        num = numbers.get(marker)
+    def key(self, marker: int, pos: int) -> tuple[str, int]:
+        """An object's key at ``pos`` (``marker``: the byte there), and the position after.
+
+        A key is a length (XGBoost writes int64 'L') and UTF-8 bytes, inline.
+        """
+        data, size = self.data, self.size
+        s = _UBJ_INTEGERS.get(marker)
+        if s is None:
+            raise _UBJError(f"a key length of type {chr(marker)!r} at byte {pos}")
+        (k, ) = s.unpack_from(data, pos + 1)
+        pos += 1 + s.size
+        if k < 0 or pos + k > size:
+            raise _UBJError(f"a key of {k} bytes with {size - pos} left at byte {pos}")
+        try:
+            return data[pos:pos + k].decode("utf-8"), pos + k
+        except UnicodeDecodeError:
+            raise _UBJError(f"a key that is not UTF-8 at byte {pos}") from None
+
+    def value(self, marker: int, pos: int, depth: int) -> tuple[Any, int]:
+        """The value of type ``marker`` whose payload starts at ``pos``."""
+        num = _UBJ_NUMBERS.get(marker)
         if num is not None:
-            return num[0].unpack_from(data, pos)[0], pos + num[0].size
+            return num[0].unpack_from(self.data, pos)[0], pos + num[0].size
         if marker == _S:
-            return string(pos)
-        if marker in constants:
-            return constants[marker], pos
+            return self.string(pos)
+        if marker in _UBJ_CONSTANTS:
+            return _UBJ_CONSTANTS[marker], pos
         if marker == _OPEN_ARRAY or marker == _OPEN_OBJECT:
             if depth >= MAX_DEPTH:
                 raise _UBJError(f"nesting deeper than {MAX_DEPTH} at byte {pos}")
-            return container(marker == _OPEN_OBJECT, pos, depth + 1)
+            return self.container(marker == _OPEN_OBJECT, pos, depth + 1)
         if marker == _C:
-            return chr(data[pos]), pos + 1
+            return chr(self.data[pos]), pos + 1
         raise _UBJError(f"the unknown type marker {chr(marker)!r} at byte {pos - 1}")
 
-    def container(is_object: bool, pos: int, depth: int) -> tuple[Any, int]:
+    def container(self, is_object: bool, pos: int, depth: int) -> tuple[Any, int]:
+        """An array or object whose header (``$`` type, ``#`` count) starts at ``pos``."""
+        data = self.data
         typed = n = None
         if data[pos] == _TYPE:
             typed = data[pos + 1]
@@ -235,15 +261,31 @@ def _ubj_decode(data: bytes) -> Any:
             if data[pos] != _COUNT:
                 raise _UBJError(f"a typed container without a count at byte {pos}")
         if data[pos] == _COUNT:
-            n, pos = count(pos + 1)
-        if not is_object and typed in numbers:
-            dtype = numbers[typed][1]
-            end = pos + n * dtype.itemsize
-            if end > size:
-                raise _UBJError(f"an array of {n} numbers past the end at byte {pos}")
-            # A read-only big-endian view of the file's bytes: numpy compares and
-            # concatenates it as it is.
-            return np.frombuffer(data, dtype, n, pos), end
+            n, pos = self.count(pos + 1)
+        if not is_object and typed in _UBJ_NUMBERS:
+            return self.numbers(typed, n, pos)
+        return self.items(is_object, typed, n, pos, depth)
+
+    def numbers(self, typed: int, n: int, pos: int) -> tuple[np.ndarray, int]:
+        """A typed numeric array of ``n`` values at ``pos``, and the position after.
+
+        A read-only big-endian view of the file's bytes: numpy compares and concatenates
+        it as it is.
+        """
+        dtype = _UBJ_NUMBERS[typed][1]
+        end = pos + n * dtype.itemsize
+        if end > self.size:
+            raise _UBJError(f"an array of {n} numbers past the end at byte {pos}")
+        return np.frombuffer(self.data, dtype, n, pos), end
+
+    def items(self, is_object: bool, typed: int | None, n: int | None, pos: int,
+              depth: int) -> tuple[Any, int]:
+        """A container's items from ``pos``, and the position after.
+
+        ``n`` items, or up to the closing marker (no-ops ``N`` skipped) where ``n`` is
+        None; all of type ``typed`` where it is not None.
+        """
+        data = self.data
         items: Any = {} if is_object else []
         close = _CLOSE_OBJECT if is_object else _CLOSE_ARRAY
         i = 0
@@ -256,26 +298,13 @@ def _ubj_decode(data: bytes) -> Any:
                 if marker == close:
                     return items, pos + 1
             if is_object:
-                # The key: a length (XGBoost writes int64 'L') and UTF-8 bytes, inline.
-                s = integers.get(marker)
-                if s is None:
-                    raise _UBJError(f"a key length of type {chr(marker)!r} at byte {pos}")
-                (k, ) = s.unpack_from(data, pos + 1)
-                pos += 1 + s.size
-                if k < 0 or pos + k > size:
-                    raise _UBJError(f"a key of {k} bytes with {size - pos} left at byte "
-                                    f"{pos}")
-                try:
-                    key = data[pos:pos + k].decode("utf-8")
-                except UnicodeDecodeError:
-                    raise _UBJError(f"a key that is not UTF-8 at byte {pos}") from None
-                pos += k
+                key, pos = self.key(marker, pos)
                 marker = data[pos] if typed is None else typed
             if typed is None:
                 pos += 1
             else:
                 marker = typed
-            item, pos = value(marker, pos, depth)
+            item, pos = self.value(marker, pos, depth)
             if is_object:
                 items[key] = item
             else:
@@ -283,7 +312,16 @@ def _ubj_decode(data: bytes) -> Any:
             i += 1
         return items, pos
 
-    doc, pos = value(data[0], 1, 0)
+
+def _ubj_decode(data: bytes) -> Any:
+    """Decode one UBJSON (draft 12) value that fills ``data``.
+
+    Typed numeric arrays (``[$d#L<n>...``, how XGBoost stores the trees' arrays) become
+    big-endian numpy views of ``data``; every other value is what JSON would give. Errors
+    as :class:`_UBJDecoder`'s.
+    """
+    size = len(data)
+    doc, pos = _UBJDecoder(data).value(data[0], 1, 0)
     if pos != size:
         raise _UBJError(f"{size - pos} bytes after the document")
     return doc

@@ -112,18 +112,40 @@ def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = No
         a class with fewer rows than ``folds``; no usable feature column; a bad
         ``positive``; a ``drop`` column that is missing or is the target.
     """
-    if target not in df.columns:
-        names = [str(c) for c in df.columns]
-        shown = ", ".join(repr(c) for c in names[:8])
-        more = f", ... ({len(names)} columns)" if len(names) > 8 else ""
-        close = [c for c in names if c.lower() == target.lower()]
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise CompareError(f"target column {target!r} not found in {source}; available "
-                           f"columns: {shown}{more}{hint}")
+    _check_target_column(df, target, source)
     notes: list[str] = []
     if drop:
         df = _drop_columns(df, drop, target, source)
         notes.append(f"left out as asked (--drop): {', '.join(drop)}")
+    df, y_raw = _drop_missing_targets(df, target, notes)
+    y_values = _target_values(y_raw)
+    classes = _classes(y_values, target, folds, positive)
+    y = np.empty(y_values.shape[0], dtype=np.int64)
+    for code, cls in enumerate(classes):
+        y[y_values == cls] = code
+    features = df.drop(columns=[target])
+    X, categorical, feature_notes, names = _features(features)
+    notes.extend(feature_notes)
+    leaks = leaked_target(features, y, target)
+    return Data(X, y, [_show(c) for c in classes], notes, categorical, leaks, names)
+
+
+def _check_target_column(df: pd.DataFrame, target: str, source: str) -> None:
+    """Refuse a missing target column, naming the columns there are (and a near miss)."""
+    if target in df.columns:
+        return
+    names = [str(c) for c in df.columns]
+    shown = ", ".join(repr(c) for c in names[:8])
+    more = f", ... ({len(names)} columns)" if len(names) > 8 else ""
+    close = [c for c in names if c.lower() == target.lower()]
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise CompareError(f"target column {target!r} not found in {source}; available "
+                       f"columns: {shown}{more}{hint}")
+
+
+def _drop_missing_targets(df: pd.DataFrame, target: str, notes: list[str]
+                          ) -> tuple[pd.DataFrame, pd.Series]:
+    """The table and its target without the rows whose target is missing (with a note)."""
     y_raw = df[target]
     missing = y_raw.isna().to_numpy()
     if missing.all():
@@ -132,7 +154,16 @@ def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = No
         notes.append(f"dropped {int(missing.sum())} rows with a missing target")
         df = df.loc[~missing]
         y_raw = y_raw[~missing]
-    y_values = _target_values(y_raw)
+    return df, y_raw
+
+
+def _classes(y_values: np.ndarray, target: str, folds: int, positive: str | None
+             ) -> np.ndarray:
+    """The target's classes in code order (binary: the positive class last).
+
+    Refuses a target that is not binary or multiclass, a single class, a class with fewer
+    rows than ``folds`` and ``positive`` on a multiclass target.
+    """
     kind = type_of_target(y_values)
     if kind not in ("binary", "multiclass"):
         examples = ", ".join(f"{v:.4g}" if isinstance(v, (float, np.floating)) else _show(v)
@@ -153,15 +184,7 @@ def prepare(df: pd.DataFrame, target: str, folds: int, positive: str | None = No
     elif positive is not None:
         raise CompareError("--positive is for binary targets; "
                            f"{target!r} has {classes.shape[0]} classes")
-    classes = classes[order]
-    y = np.empty(y_values.shape[0], dtype=np.int64)
-    for code, cls in enumerate(classes):
-        y[y_values == cls] = code
-    features = df.drop(columns=[target])
-    X, categorical, feature_notes, names = _features(features)
-    notes.extend(feature_notes)
-    leaks = leaked_target(features, y, target)
-    return Data(X, y, [_show(c) for c in classes], notes, categorical, leaks, names)
+    return classes[order]
 
 
 def _drop_columns(df: pd.DataFrame, drop: list[str], target: str, source: str

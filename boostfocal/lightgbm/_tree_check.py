@@ -548,6 +548,87 @@ def _check_pandas_categorical(text: str, source: str) -> None:
                               "null or a list of category lists")
 
 
+def _check_header(reader: _Text, source: str) -> tuple[dict, int, int, int, int]:
+    """The header's counts: ``(header, first, num_class, per_iteration, num_feature)``.
+
+    ``first`` is where the trees start; ``num_tree_per_iteration`` (``per_iteration``)
+    must equal ``num_class``; ``num_feature`` is ``max_feature_idx + 1``.
+    """
+    header, first = reader.header()
+    for key in ("num_class", "max_feature_idx"):
+        if key not in header:
+            raise refusal(source, f"has no {key} line: not a complete LightGBM model")
+    num_class = int_text(header["num_class"], "num_class", source, low=1)
+    per_iteration = int_text(header.get("num_tree_per_iteration", header["num_class"]),
+                             "num_tree_per_iteration", source, low=1)
+    if per_iteration != num_class:
+        raise refusal(source, f"has num_tree_per_iteration = {per_iteration} but num_class "
+                              f"= {num_class}: boostfocal models have one tree per class "
+                              "per iteration")
+    num_feature = int_text(header["max_feature_idx"], "max_feature_idx", source,
+                           low=0) + 1
+    return header, first, num_class, per_iteration, num_feature
+
+
+def _check_tree_sizes(header: dict, trees: list, starts: list, after: int,
+                      source: str) -> None:
+    """The header's ``tree_sizes``, where there is one: each size lands on the next tree."""
+    if "tree_sizes" not in header:
+        return
+    sizes_text = header["tree_sizes"]
+    if sizes_text and not _SIZES.fullmatch(sizes_text):
+        raise refusal(source, f"has tree_sizes = {quote(sizes_text)}, not sizes")
+    sizes = np.array([int(v) for v in sizes_text.split(" ")] if sizes_text else [],
+                     dtype=np.int64)
+    expected = np.diff(np.array([*starts, after], dtype=np.int64))
+    if not np.array_equal(sizes, expected):
+        raise refusal(source, f"has tree_sizes that do not match its {len(trees)} "
+                              "trees (LightGBM would read a tree where there is none)")
+
+
+def _check_trees(trees: list, num_feature: int, source: str) -> None:
+    """Every tree: its counts, its arrays, linear leaves, and the internal nodes."""
+    n = _scalars(trees, "num_leaves", 1, 2**31 - 1, None, source)
+    num_cat = _scalars(trees, "num_cat", 0, 2**31 - 1, None, source)
+    linear = _scalars(trees, "is_linear", 0, 1, "0", source)
+    every = np.arange(len(trees))
+    for key in ("leaf_value", "leaf_count"):
+        _arrays(trees, every, key, n, source)
+    nodes = np.flatnonzero((n > 1) | (linear == 1))  # trees with node arrays
+    read = {key: _arrays(trees, nodes, key, n[nodes] - (_ARRAYS[key][1] == "n-1"), source)
+            for key in (*_NODE_KEYS, "leaf_weight")}
+    for t in np.flatnonzero(linear):
+        _check_linear(trees[t], int(n[t]), int(t), num_feature, source)
+    ids = np.flatnonzero(n > 1)  # (one-leaf linear trees add no values to ``read``)
+    if ids.size:
+        _check_nodes(trees, n, num_cat, ids, read, num_feature, source)
+
+
+def _check_nodes(trees: list, n: np.ndarray, num_cat: np.ndarray, ids: np.ndarray,
+                 read: dict, num_feature: int, source: str) -> None:
+    """The internal nodes of the trees ``ids`` (those with splits).
+
+    Their decision types, categorical splits, split features and children's structure.
+    """
+    sizes = n[ids]
+    decision = read["decision_type"]
+    if decision is None or len(decision) != int((sizes - 1).sum()):
+        decision = [v for t in ids for v in (
+            _array(trees[t], "decision_type", int(n[t]) - 1, int(t), source)
+            or [0] * (int(n[t]) - 1))]
+    decision = _ints(decision, "decision_type", 0, source)
+    for t in np.flatnonzero(num_cat):
+        if n[t] > 1:
+            offset = int((n[ids[ids < t]] - 1).sum())
+            categorical = (decision[offset:offset + int(n[t]) - 1] & 1) == 1
+            _check_categorical(trees[t], int(num_cat[t]), categorical, int(t), source)
+    _check_values(sizes, list(ids), _ints(read["split_feature"], "split_feature", 0,
+                                          source), decision, num_feature, trees, source)
+    left, right = _split(read["left_child"], sizes - 1), _split(read["right_child"],
+                                                               sizes - 1)
+    _check_structure(sizes, left, right, list(ids), source)
+
+
 def check_lightgbm_text(text: str, source: str) -> LGBMModelInfo:
     """Check a LightGBM model text's header and trees; refuse what would crash LightGBM.
 
@@ -571,65 +652,15 @@ def check_lightgbm_text(text: str, source: str) -> LGBMModelInfo:
     if "\0" in text:
         raise refusal(source, "holds a NUL character: not LightGBM's text format")
     reader = _Text(text, source)
-    header, first = reader.header()
-    for key in ("num_class", "max_feature_idx"):
-        if key not in header:
-            raise refusal(source, f"has no {key} line: not a complete LightGBM model")
-    num_class = int_text(header["num_class"], "num_class", source, low=1)
-    per_iteration = int_text(header.get("num_tree_per_iteration", header["num_class"]),
-                             "num_tree_per_iteration", source, low=1)
-    if per_iteration != num_class:
-        raise refusal(source, f"has num_tree_per_iteration = {per_iteration} but num_class "
-                              f"= {num_class}: boostfocal models have one tree per class "
-                              "per iteration")
-    num_feature = int_text(header["max_feature_idx"], "max_feature_idx", source,
-                           low=0) + 1
+    header, first, num_class, per_iteration, num_feature = _check_header(reader, source)
     trees, starts, after = reader.trees(first)
     if not text[first:after].isascii():
         raise refusal(source, "has non-ASCII characters among its trees")
-    if "tree_sizes" in header:
-        sizes_text = header["tree_sizes"]
-        if sizes_text and not _SIZES.fullmatch(sizes_text):
-            raise refusal(source, f"has tree_sizes = {quote(sizes_text)}, not sizes")
-        sizes = np.array([int(v) for v in sizes_text.split(" ")] if sizes_text else [],
-                         dtype=np.int64)
-        expected = np.diff(np.array([*starts, after], dtype=np.int64))
-        if not np.array_equal(sizes, expected):
-            raise refusal(source, f"has tree_sizes that do not match its {len(trees)} "
-                                  "trees (LightGBM would read a tree where there is none)")
+    _check_tree_sizes(header, trees, starts, after, source)
     if len(trees) % per_iteration:
         raise refusal(source, f"has {len(trees)} trees, not a multiple of "
                               f"num_tree_per_iteration = {per_iteration}")
-    n = _scalars(trees, "num_leaves", 1, 2**31 - 1, None, source)
-    num_cat = _scalars(trees, "num_cat", 0, 2**31 - 1, None, source)
-    linear = _scalars(trees, "is_linear", 0, 1, "0", source)
-    every = np.arange(len(trees))
-    for key in ("leaf_value", "leaf_count"):
-        _arrays(trees, every, key, n, source)
-    nodes = np.flatnonzero((n > 1) | (linear == 1))  # trees with node arrays
-    read = {key: _arrays(trees, nodes, key, n[nodes] - (_ARRAYS[key][1] == "n-1"), source)
-            for key in (*_NODE_KEYS, "leaf_weight")}
-    for t in np.flatnonzero(linear):
-        _check_linear(trees[t], int(n[t]), int(t), num_feature, source)
-    ids = np.flatnonzero(n > 1)  # (one-leaf linear trees add no values to ``read``)
-    if ids.size:
-        sizes = n[ids]
-        decision = read["decision_type"]
-        if decision is None or len(decision) != int((sizes - 1).sum()):
-            decision = [v for t in ids for v in (
-                _array(trees[t], "decision_type", int(n[t]) - 1, int(t), source)
-                or [0] * (int(n[t]) - 1))]
-        decision = _ints(decision, "decision_type", 0, source)
-        for t in np.flatnonzero(num_cat):
-            if n[t] > 1:
-                offset = int((n[ids[ids < t]] - 1).sum())
-                categorical = (decision[offset:offset + int(n[t]) - 1] & 1) == 1
-                _check_categorical(trees[t], int(num_cat[t]), categorical, int(t), source)
-        _check_values(sizes, list(ids), _ints(read["split_feature"], "split_feature", 0,
-                                              source), decision, num_feature, trees, source)
-        left, right = _split(read["left_child"], sizes - 1), _split(read["right_child"],
-                                                                   sizes - 1)
-        _check_structure(sizes, left, right, list(ids), source)
+    _check_trees(trees, num_feature, source)
     _check_parameters(reader, after, source)
     _check_pandas_categorical(text, source)
     return LGBMModelInfo(n_outputs=num_class, num_feature=num_feature, n_trees=len(trees),
