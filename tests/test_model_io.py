@@ -638,6 +638,20 @@ REFUSED_METADATA = {
 }
 
 
+@pytest.mark.parametrize("start", [-710.0, 710.0, -1e308])
+@pytest.mark.parametrize("fmt", ["json", "ubj"])
+def test_an_extreme_start_against_xgboosts_base_score_is_refused_without_overflow(
+        tmp_path, fitted_files, fmt, start):
+    # Found by the property test below (init_score -710): the base_score it implies was
+    # computed with exp(710), an overflow (a RuntimeWarning, an error in these tests).
+    src = fitted_files[1]["FocalXGB", False, fmt]
+    meta = dict(_stored_meta(src), init_score=start)
+    path = _with_meta(src, tmp_path / f"m.{fmt}", json.dumps(meta))
+    with pytest.raises(ValueError, match="has the base_score .* but its boostfocal "
+                                         "init_score"):
+        FocalXGBClassifier().load_model(path)
+
+
 @pytest.mark.parametrize("case", sorted(REFUSED_METADATA))
 @pytest.mark.parametrize(("name", "fmt"), META_FILES)
 def test_refused_load_changes_nothing(tmp_path, fitted_files, name, fmt, case):

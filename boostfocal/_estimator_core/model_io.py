@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from .._validation import is_balanced
 from ..losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
@@ -584,7 +585,7 @@ def check_xgboost_start(learner: XGBLearner, stored: StoredModel, source: str) -
     if not stored.start_in_booster:
         expected = np.full(base.shape, 0.5 if two else 0.0)
     elif two:
-        expected = np.atleast_1d(1.0 / (1.0 + np.exp(-start)))
+        expected = np.atleast_1d(expit(start))  # no overflow for any finite start
     else:
         expected = start
     # XGBoost stores base_score in float32 and writes 8 significant digits.

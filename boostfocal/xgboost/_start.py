@@ -20,6 +20,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy.special import expit
 
 from .._estimator_core.classifier import as_offset, constant_margin
 from ._compat import XGB_VECTOR_BASE_SCORE
@@ -86,7 +87,7 @@ def booster_base_score(start: float | np.ndarray) -> float | list[float]:
     """
     start = np.asarray(start, dtype=np.float64)
     if start.ndim == 0:
-        return float(1.0 / (1.0 + np.exp(-float(start))))
+        return float(expit(float(start)))
     return [float(v) for v in start]
 
 
