@@ -120,6 +120,6 @@ setup(
         [KERNELS + "isa_avx512.c", KERNELS + "isa_avx2.c", KERNELS + "isa_baseline.c",
          KERNELS + "_ckernels.c"],
         depends=[KERNELS + h for h in ("common.h", "elementary.h", "binary.h", "softmax.h",
-                                       "isa.h")])],
+                                       "dd.h", "proba.h", "isa.h")])],
     cmdclass={"build_ext": BuildExt},
 )

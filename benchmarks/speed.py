@@ -33,11 +33,25 @@ Sections:
   with where each was allocated.
 - **first-call cost**: importing the compiled kernels and each kernel variant's first call
   in a fresh subprocess (the kernels are compiled ahead of time: there is no JIT), twice.
+- **predict_proba** (``--sections proba``): ``FocalXGBClassifier.predict_proba`` vs
+  ``XGBClassifier.predict_proba`` and ``FocalLGBMClassifier`` vs ``LGBMClassifier``, 200k
+  rows, 100 trees per class, ``n_jobs=2``, binary and 5 classes; then where the focal
+  side's time goes (the booster's margins, the posterior map).
+- **probability kernel** (``--sections proba-kernel``): the posterior map alone
+  (``loss.predict_proba`` on margins), ns per row, compiled and numpy kernels, 1 and 2
+  threads. On a checkout before the kernels existed it times the numpy map there.
 
 Run::
 
     python benchmarks/speed.py            # 100k and 1M rows, about 10 minutes
     python benchmarks/speed.py --quick    # 100k rows, fewer repeats
+    python benchmarks/speed.py --sections proba,proba-kernel   # about 6 minutes
+
+boostfocal is imported from the Python path: from a checkout, put it first
+(``PYTHONPATH=. python benchmarks/speed.py``; a script's own folder, not the working
+directory, is what Python puts there). To time another checkout's boostfocal with this
+script (say main before a change), put that checkout first instead; the report names the
+boostfocal it imported.
 
 Results: printed, and written to ``benchmarks/out/speed.md`` (``speed_quick.md``).
 """
@@ -523,6 +537,131 @@ def instruction_sets(n: int, repeats: int) -> tuple[list, list]:
 
 
 # ---------------------------------------------------------------------------------------
+# predict_proba: estimators, and the probability kernel alone
+# ---------------------------------------------------------------------------------------
+PROBA_ROWS = 200_000
+PROBA_TREES = 100
+
+
+def proba_models(backend: str, n_classes: int, X, y) -> tuple:
+    """The focal and built-in classifiers of ``backend``, fitted on ``X, y``: 100 trees
+    (per class), the training section's tree settings, ``n_jobs=2``."""
+    trees = dict(XGB_TREES if backend == "xgb" else LGB_TREES, n_estimators=PROBA_TREES)
+    if backend == "xgb":
+        import xgboost as xgb
+
+        from boostfocal import FocalXGBClassifier
+        focal, builtin = FocalXGBClassifier(focal_gamma=2.0, **trees), xgb.XGBClassifier(**trees)
+    else:
+        import lightgbm as lgb
+
+        from boostfocal import FocalLGBMClassifier
+        focal = FocalLGBMClassifier(focal_gamma=2.0, **trees)
+        builtin = lgb.LGBMClassifier(**trees)
+    return focal.fit(X, y), builtin.fit(X, y)
+
+
+def _takes_threads(method) -> bool:
+    """Whether a loss's probability method has the ``n_threads`` keyword (new code)."""
+    import inspect
+
+    return "n_threads" in inspect.signature(method).parameters
+
+
+def proba(repeats: int) -> tuple[list, list, list]:
+    """predict_proba of the focal estimators vs the built-in ones; and the focal side's own
+    margins in the same alternation (A B C A B C), so that ``predict_proba / margins`` is
+    what boostfocal adds on the same trees (the two models' trees differ, and so does the
+    time the boosters take to walk them); then the posterior map alone."""
+    rows, split_rows, raw = [], [], []
+    for n_classes in (2, 5):
+        X, y = make_data(PROBA_ROWS, n_classes)
+        for backend in ("xgb", "lgb"):
+            focal, builtin = proba_models(backend, n_classes, X, y)
+            np.testing.assert_array_equal(focal.classes_, builtin.classes_)
+            fns = {"focal": lambda f=focal, X=X: f.predict_proba(X),
+                   "margins": lambda f=focal, X=X: f.decision_function(X),
+                   "built-in": lambda b=builtin, X=X: b.predict_proba(X)}
+            for f in fns.values():  # warm-up: code paths, allocator
+                f()
+            t = alternate_many(fns, repeats)
+            r = _ratio(t["focal"], t["built-in"])
+            own = _ratio(t["focal"], t["margins"])
+            label = "binary" if n_classes == 2 else f"{n_classes} classes"
+            lib = "XGBoost" if backend == "xgb" else "LightGBM"
+            rows.append(f"| {lib} | {label} | {PROBA_ROWS:,} | {r['a'] * 1e3:.1f} | "
+                        f"{r['b'] * 1e3:.1f} | {fmt_ratio(r)} | "
+                        f"{statistics.median(t['margins']) * 1e3:.1f} | {fmt_ratio(own)} | "
+                        f"{repeats} |")
+            # the posterior map alone
+            margin = focal.decision_function(X)
+            loss = focal.loss_
+            kwargs = {"n_threads": N_THREADS} if _takes_threads(loss.predict_proba) else {}
+            t_map = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                loss.predict_proba(margin, **kwargs)
+                t_map.append(time.perf_counter() - t0)
+            tp = statistics.median(t_map)
+            split_rows.append(f"| {lib} | {label} | {tp * 1e3:.1f} | "
+                              f"{tp / PROBA_ROWS * 1e9:.0f} | {tp / r['a']:.1%} |")
+            raw.append({"section": "proba", "backend": backend, "n_classes": n_classes,
+                        "rows": PROBA_ROWS, **r, "over_margins": own, "map": tp,
+                        "times": t})
+            print(rows[-1], flush=True)
+            print(split_rows[-1], flush=True)
+    return rows, split_rows, raw
+
+
+def proba_kernel(n: int, repeats: int) -> tuple[list, list]:
+    """The posterior map alone, ns per row: compiled and numpy kernels, 1 and 2 threads.
+
+    Margins ~ N(-2, 2) (binary) and N(0, 2) (K = 5), float64 (LightGBM's dtype) and
+    float32 (XGBoost's). Where this boostfocal has no probability kernels (before they
+    existed), the one numpy map it has, on the calling thread.
+    """
+    from boostfocal import FocalLoss, SoftmaxFocalLoss
+    from boostfocal.losses import _kernels
+
+    rng = np.random.default_rng(SEED)
+    z = rng.normal(-2.0, 2.0, n)
+    zk = rng.normal(0.0, 2.0, (n, 5))
+    cases = [("`FocalLoss(2.0)`", "float64", FocalLoss(2.0), z),
+             ("`FocalLoss(2.0)`", "float32", FocalLoss(2.0), z.astype(np.float32)),
+             ("`FocalLoss(2.0, alpha=0.25)`", "float64", FocalLoss(2.0, 0.25), z),
+             ("`SoftmaxFocalLoss(2.0)`, K=5", "float64", SoftmaxFocalLoss(2.0), zk),
+             ("`SoftmaxFocalLoss(2.0)`, K=5", "float32", SoftmaxFocalLoss(2.0),
+              zk.astype(np.float32))]
+    has_kernel = hasattr(_kernels, "run_binary_proba")
+    arms = ([(b, t) for b in _kernels.available_backends()[::-1] for t in (1, N_THREADS)]
+            if has_kernel else [("numpy map (no kernel)", 1)])
+    rows, raw = [], []
+    for name, dtype, loss, zz in cases:
+        fns = {}
+        for backend, threads in arms:
+            if has_kernel:
+                def run(loss=loss, zz=zz, backend=backend, threads=threads):
+                    with _kernels.use_backend(backend):
+                        loss.predict_proba(zz, n_threads=threads)
+            else:
+                def run(loss=loss, zz=zz):
+                    loss.predict_proba(zz)
+            fns[(backend, threads)] = run
+        for f in fns.values():
+            f()
+        times = alternate_many(fns, repeats)
+        for (backend, threads), ts in times.items():
+            t = statistics.median(ts)
+            rows.append(f"| {name} | {dtype} | {backend} | {threads} | {t * 1e3:.2f} | "
+                        f"{t / n * 1e9:.1f} |")
+            raw.append({"section": "proba-kernel", "case": name, "dtype": dtype,
+                        "backend": backend, "threads": threads, "rows": n, "median": t,
+                        "repeats": repeats})
+            print(rows[-1], flush=True)
+    return rows, raw
+
+
+# ---------------------------------------------------------------------------------------
 # subprocesses: peak memory and first-call cost
 # ---------------------------------------------------------------------------------------
 def _status(key: str) -> int:
@@ -723,7 +862,8 @@ def versions() -> str:
     import xgboost
 
     import boostfocal
-    parts = [f"python {platform.python_version()}", f"boostfocal {boostfocal.__version__}",
+    parts = [f"python {platform.python_version()}",
+             f"boostfocal {boostfocal.__version__} (from {Path(boostfocal.__file__).parent})",
              f"numpy {np.__version__}", f"boostfocal kernels {_kernel_isa()}",
              f"xgboost {xgboost.__version__}", f"lightgbm {lightgbm.__version__}",
              f"scikit-learn {sklearn.__version__}"]
@@ -761,7 +901,7 @@ def main(argv: list[str] | None = None) -> None:
                              "fast ones get more")
     parser.add_argument("--sections",
                         default="training,profile,anchors,kernel,isa,fallback,memory,memprofile,"
-                                "compile",
+                                "compile,proba,proba-kernel",
                         help="comma-separated subset of the sections to run")
     parser.add_argument("--out", type=Path, help="markdown output file")
     parser.add_argument("--_memory-child", nargs=2, help=argparse.SUPPRESS)
@@ -784,6 +924,8 @@ def main(argv: list[str] | None = None) -> None:
     sections = set(args.sections.split(","))
     out = args.out or OUT_DIR / ("speed_quick.md" if args.quick else "speed.md")
     command = "python " + " ".join([os.path.relpath(__file__), *(argv or sys.argv[1:])])
+    if os.environ.get("PYTHONPATH"):
+        command = f"PYTHONPATH={os.environ['PYTHONPATH']} {command}"
     load_start = os.getloadavg()
     started = time.perf_counter()
     doc = ["## Speed and memory: focal objectives vs the built-in ones\n",
@@ -907,6 +1049,37 @@ def main(argv: list[str] | None = None) -> None:
                 "processes, one after the other.\n",
                 "| first call | first process ms | second process ms |", "| --- | ---: | ---: |",
                 *rows, ""]
+    if "proba" in sections:
+        print("predict_proba ...", flush=True)
+        rows, split_rows, r = proba(max(repeats, 7))
+        raw += r
+        doc += [f"### predict_proba, focal / built-in ({PROBA_ROWS:,} rows)\n",
+                f"Models fitted once on the {PROBA_ROWS:,} rows they predict: {PROBA_TREES} "
+                "trees per class, the training section's tree settings, "
+                f"`n_jobs={N_THREADS}`; focal side `focal_gamma=2`, default "
+                "`focal_proba=\"posterior\"`. Three arms alternate A B C: the focal "
+                "`predict_proba`, the built-in `predict_proba`, and the focal model's "
+                "margins (`decision_function`: the booster walking the same trees); ms are "
+                "medians, ratios medians of per-round ratios (min-max). `focal / margins` "
+                "is what boostfocal adds to the booster's own prediction; `focal / "
+                "built-in` also holds the difference between the two models' trees.\n",
+                "| library | task | rows | focal ms | built-in ms | focal / built-in | "
+                "focal margins ms | focal / margins | repeats |",
+                "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", *rows, "",
+                "The posterior map alone (`loss_.predict_proba(margin)`, float64 margins, "
+                f"{N_THREADS} threads where it takes `n_threads`; medians):\n",
+                "| library | task | map ms | map ns/row | share of focal predict_proba |",
+                "| --- | --- | ---: | ---: | ---: |", *split_rows, ""]
+    if "proba-kernel" in sections:
+        print("probability kernel ...", flush=True)
+        n = 1_000_000
+        rows, r = proba_kernel(n, 9 if args.quick else 15)
+        raw += r
+        doc += [f"### The posterior map alone ({n:,} rows)\n",
+                "`loss.predict_proba(margins)`; every arm in turn, repeated, medians. "
+                "Margins ~ N(-2, 2) (binary), N(0, 2) (K=5).\n",
+                "| loss | margins | kernels | threads | ms | ns/row |",
+                "| --- | --- | --- | ---: | ---: | ---: |", *rows, ""]
     load_end = os.getloadavg()
     doc.append(f"Total run time {time.perf_counter() - started:.0f} s; load average at end "
                f"{load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}.\n")

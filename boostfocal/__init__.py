@@ -14,15 +14,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_attributes
+from ._version import __version__ as __version__  # the one place it is written
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import show_config
+    from ._shared.serving import proba_from_margin
     from .losses import FocalLoss, GHMLoss, SoftmaxFocalLoss
-
-__version__ = "0.1.0"
 
 _LAZY = {
     "show_config": "boostfocal._config",
+    "proba_from_margin": "boostfocal._shared.serving",
     "FocalLoss": "boostfocal.losses",
     "GHMLoss": "boostfocal.losses",
     "SoftmaxFocalLoss": "boostfocal.losses",
@@ -34,7 +35,7 @@ _LAZY = {
     "DaskFocalLGBMClassifier": "boostfocal.dask",
 }
 
-__all__ = ["show_config", "FocalLoss", "GHMLoss", "SoftmaxFocalLoss",
+__all__ = ["show_config", "proba_from_margin", "FocalLoss", "GHMLoss", "SoftmaxFocalLoss",
            "FocalXGBClassifier", "FocalLGBMClassifier", "GHMXGBClassifier",
            "GHMLGBMClassifier", "DaskFocalXGBClassifier", "DaskFocalLGBMClassifier"]
 

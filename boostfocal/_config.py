@@ -17,11 +17,28 @@ LIBRARIES = ("numpy", "scipy", "scikit-learn", "threadpoolctl", "xgboost", "ligh
              "dask", "distributed", "pandas")
 
 
+#: Other distributions that install the same module: ``xgboost-cpu`` is XGBoost's
+#: CPU-only wheel (the same ``xgboost`` module, without the ~350 MB ``nvidia-nccl``
+#: dependency of the ``xgboost`` wheel on Linux).
+ALTERNATIVES = {"xgboost": ("xgboost-cpu",)}
+
+
 def _version(distribution: str) -> str | None:
+    """The installed version of ``distribution``, or None if it is absent.
+
+    Where an alternative distribution provides the same module, its version is returned
+    with its name: ``"3.2.0 (xgboost-cpu)"``.
+    """
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
-        return None
+        pass
+    for other in ALTERNATIVES.get(distribution, ()):
+        try:
+            return f"{metadata.version(other)} ({other})"
+        except metadata.PackageNotFoundError:
+            pass
+    return None
 
 
 def config() -> dict[str, Any]:
@@ -74,6 +91,15 @@ def show_config(mode: str = "stdout", file: TextIO | None = None) -> dict[str, A
     The threads are what a kernel call with the default ``n_threads`` uses now: the
     usable CPUs, limited by ``BOOSTFOCAL_NUM_THREADS`` / ``OMP_NUM_THREADS`` and by a
     threadpoolctl limit. The estimators pass their ``n_jobs`` instead.
+
+    Examples
+    --------
+    >>> import boostfocal
+    >>> info = boostfocal.show_config(mode="dicts")
+    >>> sorted(info), info["kernels"]["backend"] in ("compiled", "numpy")
+    (['boostfocal', 'kernels', 'versions'], True)
+    >>> info["boostfocal"] == boostfocal.__version__
+    True
     """
     if mode not in ("stdout", "dicts"):
         raise ValueError(f"mode must be 'stdout' or 'dicts', got {mode!r}")

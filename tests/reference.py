@@ -223,3 +223,64 @@ def softmax_stable(y, z, gamma, alpha=None, w=None, policy="exact", terms=False)
         scale = scale * w
     out = scale * loss, scale[:, None] * grad, scale[:, None] * hess
     return (*out, scale[:, None] * magnitude) if terms else out
+
+
+# ---------------------------------------------------------------------------------------
+# The class posterior of focal-trained margins (DESIGN.md, "From focal confidence back to
+# the class posterior"), in mpmath: the closed form at 60 digits, for the probability
+# kernels. mpmath's exponent range is unbounded, so e^(1e308) and e^(-1e308) are exact.
+# ---------------------------------------------------------------------------------------
+def posterior_mp(z, gamma, alpha=None):
+    """``eta`` (K mpf) for one row of logits ``z`` (floats), ``eta_k`` proportional to
+    ``1 / (alpha_k g(q_k))`` with ``q = softmax(z)`` and
+    ``g(x) = (1-x)^gamma / x - gamma (1-x)^(gamma-1) log x``.
+
+    ``log q_k`` and ``log(1 - q_k)`` come from the exact logit differences (no ``1 - q``
+    by subtraction, no ``z_k - logsumexp``), and ``g`` is taken in log space:
+    ``log g(q) = (gamma-1) log(1-q) + log((1-q)/q - gamma log q)``. ``gamma = 0`` and
+    ``alpha = None`` give the softmax.
+    """
+    k = len(z)
+    with mp.workdps(60):
+        zz = [mp.mpf(float(v)) for v in z]
+        g = mp.mpf(float(gamma))
+        al = [mp.mpf(1)] * k if alpha is None else [mp.mpf(float(a)) for a in alpha]
+        log_w = []
+        for i in range(k):
+            rest = mp.fsum(mp.exp(mp.fsub(zz[j], zz[i], exact=True))
+                           for j in range(k) if j != i)   # (1 - q_i) / q_i
+            log_q = -mp.log1p(rest)
+            log1m_q = mp.log(rest) - mp.log1p(rest) if rest <= 1 else -mp.log1p(1 / rest)
+            log_g = (g - 1) * log1m_q + mp.log(mp.exp(log1m_q - log_q) + g * (-log_q))
+            log_w.append(-mp.log(al[i]) - log_g)
+        return [1 / mp.fsum(mp.exp(log_w[j] - log_w[i]) for j in range(k)) for i in range(k)]
+
+
+def binary_posterior_mp(z, gamma, alpha=None):
+    """``[P(y=0), P(y=1)]`` (mpf) for a binary margin ``z``: the 2-class softmax of
+    ``[0, z]`` with class weights ``[1 - alpha, alpha]``."""
+    with mp.workdps(60):
+        weights = None if alpha is None else [1 - mp.mpf(float(alpha)), mp.mpf(float(alpha))]
+        return posterior_mp([0.0, z], gamma, weights)
+
+
+def ulp_errors(got, exact, dtype) -> np.ndarray:
+    """``|got - exact|`` in ulps of the exact value in ``dtype`` (float32 or float64).
+
+    An ulp is the spacing of ``dtype``'s numbers at the exact value; below the normal
+    range it is the smallest subnormal (so that there the error is absolute, as rounding
+    to ``dtype`` makes it).
+    """
+    info = np.finfo(dtype)
+    out = []
+    with mp.workdps(60):
+        for g, e in zip(np.ravel(got), exact, strict=True):
+            e = mp.mpf(e)
+            if abs(e) < mp.mpf(float(info.smallest_normal)):
+                ulp = mp.mpf(float(info.smallest_subnormal))
+            else:
+                ulp = mp.mpf(2) ** (mp.floor(mp.log(abs(e), 2)) - info.nmant)
+                if abs(e) >= mp.mpf(2) ** (mp.floor(mp.log(abs(e), 2)) + 1):
+                    ulp *= 2  # log2 rounded down across a power of two
+            out.append(float(abs(mp.mpf(float(g)) - e) / ulp))
+    return np.array(out)

@@ -195,7 +195,8 @@ def test_labels_from_tied_margins_take_the_first_class(loss, margin, focal_proba
     from boostfocal._shared.classifier import FocalClassifierMixin
 
     class Stub(FocalClassifierMixin):
-        pass
+        def get_params(self, deep=False):  # an estimator's (read for the kernel threads)
+            return {}
 
     est = Stub()
     est.loss_, est.focal_proba = loss, focal_proba
@@ -311,3 +312,40 @@ def test_fit_hands_n_jobs_to_the_kernels(monkeypatch, module, cls, param):
     seen.clear()
     clf.set_params(**{param: None}).fit(X, y)
     assert seen and set(seen) == {None}
+
+
+@pytest.mark.parametrize("module,cls,param", [("xgboost", "FocalXGBClassifier", "n_jobs"),
+                                              ("xgboost", "GHMXGBClassifier", "nthread"),
+                                              ("lightgbm", "FocalLGBMClassifier", "n_jobs"),
+                                              ("lightgbm", "GHMLGBMClassifier",
+                                               "num_threads")])
+def test_predict_proba_hands_n_jobs_to_the_kernel(monkeypatch, module, cls, param):
+    """predict_proba runs the probability kernel on the estimator's threads, from the
+    booster's own margins (XGBoost's float32 read in place) into float64: the values of
+    ``loss_.predict_proba(decision_function(X))`` bit for bit."""
+    from boostfocal.losses import _kernels
+
+    est = getattr(pytest.importorskip(f"boostfocal.{module}"), cls)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 3))
+    kwargs = {"verbose": -1} if module == "lightgbm" else {}
+    n_classes = (2,) if cls.startswith("GHM") else (2, 3)
+    for k in n_classes:
+        y = np.digitize(X[:, 0] + rng.normal(size=300), [-0.5, 0.5][:k - 1])
+        clf = est(n_estimators=3, **{param: 1}, **kwargs).fit(X, y)
+        seen = []
+        resolve = _kernels.resolve_threads
+
+        def spy(n_threads=None, resolve=resolve, seen=seen):
+            seen.append(n_threads)
+            return resolve(n_threads)
+
+        monkeypatch.setattr(_kernels, "resolve_threads", spy)
+        proba = clf.predict_proba(X)
+        assert seen == [1]
+        monkeypatch.undo()
+        assert proba.dtype == np.float64 and proba.shape == (300, k)
+        margin = clf.decision_function(X)
+        if getattr(clf, "focal_proba", "posterior") == "posterior":
+            np.testing.assert_array_equal(proba, clf.loss_.predict_proba(margin))
+        np.testing.assert_array_equal(clf.set_params(**{param: 2}).predict_proba(X), proba)

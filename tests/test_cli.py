@@ -518,8 +518,15 @@ def test_ctrl_c_while_writing_leaves_the_folder_as_it_was(files, tmp_path, capsy
 def _interrupt_when_stderr_shows(argv: list[str], marker: str | None,
                                  code: str = "") -> subprocess.CompletedProcess:
     """Run the command in a subprocess; once ``marker`` appears on stderr, send SIGINT to
-    its process group, as a terminal's Ctrl-C does (worker processes included)."""
-    script = textwrap.dedent(code) + textwrap.dedent(f"""
+    its process group, as a terminal's Ctrl-C does (worker processes included).
+
+    The child first gives SIGINT Python's own handler, as a program started from a
+    terminal has it: a test suite started in the background (``nohup pytest ... &``)
+    runs with SIGINT ignored, which its child processes would otherwise inherit."""
+    script = textwrap.dedent("""
+        import signal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    """) + textwrap.dedent(code) + textwrap.dedent(f"""
         import sys
         from boostfocal.compare.cli import main
         sys.exit(main({argv!r}))

@@ -2,7 +2,41 @@
 
 import signal
 
+import pytest
+
 from boostfocal.compare import _crossval
+
+
+@pytest.fixture(autouse=True)
+def sigint_as_in_a_terminal():
+    """Python's own SIGINT handler in this process, and no worker process yet.
+
+    A suite started in the background (``nohup pytest ... &``) runs with SIGINT ignored,
+    and processes started from it inherit that: workers would then ignore SIGINT whether
+    or not boostfocal asks them to, and the tests below would prove nothing. So each test
+    runs as under a terminal, and with fresh workers (joblib keeps its loky workers
+    between calls, and earlier ones may have started under the ignored SIGINT).
+    """
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        get_reusable_executor().shutdown(wait=True)
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_without_boostfocal_s_setup_workers_keep_python_s_handler():
+    """The control: a plain loky worker (no initializer, no wrapper) has Python's
+    handler, so the SIG_IGN seen in the tests below is boostfocal's doing."""
+    import joblib
+
+    with joblib.parallel_config(backend="loky"):
+        out = joblib.Parallel(n_jobs=2)(joblib.delayed(signal.getsignal)(signal.SIGINT)
+                                        for _ in range(2))
+    assert out == [signal.default_int_handler] * 2
 
 
 def test_workers_ignore_sigint_from_their_start():

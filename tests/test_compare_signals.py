@@ -171,12 +171,24 @@ def test_an_interrupt_a_library_swallows_stops_the_run_after_the_fit(data_file, 
 
 
 # ------------------------------------------------------------------------ in-process
+@pytest.fixture
+def python_handlers():
+    """SIGINT and SIGTERM as Python starts them in a terminal, whatever this process
+    inherited (started with ``nohup ... &``, SIGINT is ignored, and stays ignored)."""
+    saved = {sig: signal.getsignal(sig) for sig in _signals.SIGNALS}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
 def _run_handled(body):
     with _signals.handled():
         return body()
 
 
-def test_handled_raises_and_records_then_restores():
+def test_handled_raises_and_records_then_restores(python_handlers):
     before = {sig: signal.getsignal(sig) for sig in _signals.SIGNALS}
 
     def interrupt():
@@ -189,7 +201,7 @@ def test_handled_raises_and_records_then_restores():
     assert {sig: signal.getsignal(sig) for sig in _signals.SIGNALS} == before
 
 
-def test_check_raises_what_was_swallowed_and_no_interrupt_holds_signals_off():
+def test_check_raises_what_was_swallowed_and_no_interrupt_holds_signals_off(python_handlers):
     def body():
         with _signals.no_interrupt():
             signal.raise_signal(signal.SIGINT)  # recorded, not raised, inside the block
@@ -205,7 +217,8 @@ def test_check_raises_what_was_swallowed_and_no_interrupt_holds_signals_off():
         _signals.check()  # a new run starts with nothing recorded
 
 
-def test_json_results_are_unchanged_by_the_handlers(data_file, tmp_path, capsys):
+def test_json_results_are_unchanged_by_the_handlers(data_file, tmp_path, capsys,
+                                                   python_handlers):
     from boostfocal.compare.cli import main
 
     before = signal.getsignal(signal.SIGINT)

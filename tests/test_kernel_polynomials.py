@@ -27,3 +27,12 @@ def test_check_detects_a_changed_coefficient(tmp_path):
                                                         "0.008333333333333333"))
     assert generator.missing_from_sources(tmp_path) == ["exp_neg q(r), |r| <= ln(2)/2: "
                                                         "0.008333333333326141"]
+
+
+def test_numpy_fallback_holds_the_generated_coefficients():
+    """The numpy fallback's double-double exp and log (``_npdd.py``) use the same
+    polynomials as the compiled kernels."""
+    from boostfocal.losses._kernels import _npdd
+
+    generated = [c for c, _ in _generator().polynomials(False).values()]
+    assert generated == [list(_npdd.EXP_Q), list(_npdd.LOG1P_P)]

@@ -11,7 +11,13 @@ import threading
 
 import numpy as np
 import pytest
-from reference import binary_stable, softmax_stable
+from reference import (
+    binary_posterior_mp,
+    binary_stable,
+    posterior_mp,
+    softmax_stable,
+    ulp_errors,
+)
 
 from boostfocal import FocalLoss, SoftmaxFocalLoss
 from boostfocal.losses import _kernels
@@ -263,6 +269,11 @@ def test_instruction_sets_agree_bit_for_bit(isa, backend):
                 out += _kernels.run_softmax(ys, zs, ws, None, gamma, "exact", want_loss)[0]
         out += [_kernels._exp_neg(x[:1001]), _kernels._log1p_small(x[1001:]),
                 _kernels._log_ge1(1.0 + np.abs(x))]
+        for gamma in (0.0, 2.0, 2.5):
+            out.append(_kernels.run_binary_proba(z, gamma, 0.3)[0])
+            out.append(_kernels.run_softmax_proba(zs, gamma, [1.0, 2.0, 0.5, 3.0])[0])
+            out.append(_kernels.run_softmax_proba(zs.astype(np.float32), gamma, None,
+                                                  dtype=np.float64)[0])
         return out
 
     expected = run()
@@ -614,3 +625,98 @@ def test_bad_n_threads(bad, error):
         FocalLoss().gradient_hessian([0, 1], [0.0, 1.0], n_threads=bad)
     with pytest.raises(error, match="n_threads"):
         SoftmaxFocalLoss().loss([0, 1], np.zeros((2, 3)), n_threads=bad)
+
+
+# ---------------------------------------------------------------- probability kernels
+def _proba_grid():
+    """Binary margins and 3-class logits from 0 to the largest floats."""
+    big = np.finfo(np.float64).max
+    z = np.array([0.0, 5e-324, 1e-12, 0.3, 2.5, 17.0, 40.0, 300.0, 744.0, 760.0, 4100.0,
+                  1e5, 1e308, big])
+    z = np.concatenate([z, -z[1:]])
+    zs = np.array([[0.0, 0.0, 0.0], [0.1, -0.2, 3.0], [0.0, 1e308, 0.0], [-big, big, 1.0],
+                   [30.0, -30.0, 29.0], [-700.0, 0.0, -1e4], [2.0, 2.0, -740.0],
+                   [1e-300, 0.0, -1e-300]])
+    return z, zs
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.7, 2.0, 4.5])
+@pytest.mark.parametrize("with_alpha", [False, True])
+def test_proba_kernels_within_an_ulp_of_mpmath(gamma, with_alpha):
+    """Both backends: each probability within an ulp of the 60-digit closed form, in
+    float64 and float32 outputs."""
+    z, zs = _proba_grid()
+    alpha, alphas = (0.2, [0.5, 1.0, 4.0]) if with_alpha else (None, None)
+    exact = [v for zi in z for v in binary_posterior_mp(float(zi), gamma, alpha)]
+    exact_s = [v for row in zs for v in posterior_mp(list(row), gamma, alphas)]
+    for dtype in (np.float64, np.float32):
+        p, flags = _kernels.run_binary_proba(z, gamma, alpha, dtype=dtype)
+        assert flags == 0 and p.dtype == dtype and p.shape == (z.shape[0], 2)
+        assert np.max(ulp_errors(p, exact, dtype)) <= 1.0
+        p, flags = _kernels.run_softmax_proba(zs, gamma, alphas, dtype=dtype)
+        assert flags == 0 and p.dtype == dtype and p.shape == zs.shape
+        assert np.max(ulp_errors(p, exact_s, dtype)) <= 1.0
+
+
+def test_proba_kernels_read_every_dtype_and_layout():
+    rng = np.random.default_rng(12)
+    z = rng.normal(scale=8, size=5000).astype(np.float32)
+    zs = rng.normal(scale=8, size=(3000, 5)).astype(np.float32)
+    p64, _ = _kernels.run_binary_proba(z.astype(np.float64), 2.5, 0.3)
+    p32in, _ = _kernels.run_binary_proba(z, 2.5, 0.3, dtype=np.float64)
+    np.testing.assert_array_equal(p32in, p64)            # float32 margins read as they are
+    p32, _ = _kernels.run_binary_proba(z, 2.5, 0.3)
+    assert p32.dtype == np.float32
+    np.testing.assert_array_equal(p32, p64.astype(np.float32))
+    expected, _ = _kernels.run_softmax_proba(zs.astype(np.float64), 1.5, None)
+    wide = np.zeros((3000, 10), dtype=np.float32)
+    wide[:, 1::2] = zs
+    for layout in (zs, np.asfortranarray(zs), wide[:, 1::2], zs.astype(np.float64)):
+        got, _ = _kernels.run_softmax_proba(layout, 1.5, None, dtype=np.float64)
+        np.testing.assert_array_equal(got, expected)
+        assert got.flags.c_contiguous
+    got32, _ = _kernels.run_softmax_proba(zs, 1.5, None)
+    np.testing.assert_array_equal(got32, expected.astype(np.float32))
+
+
+def test_proba_kernels_flag_non_finite_margins():
+    z = np.array([0.0, np.nan, 1.0, -np.inf])
+    p, flags = _kernels.run_binary_proba(z, 2.0, None)
+    assert flags & _kernels.BAD_MARGIN
+    assert np.all(np.isfinite(p))
+    p, flags = _kernels.run_softmax_proba(np.array([[0.0, np.inf], [1.0, 2.0]]), 2.0, None)
+    assert flags & _kernels.BAD_MARGIN
+    assert _kernels.run_softmax_proba(np.zeros((2, 2)), 2.0, None)[1] == 0
+    with pytest.raises(ValueError, match="at least 2 columns"):
+        _kernels.run_softmax_proba(np.zeros((2, 1)), 2.0, None)
+    with pytest.raises(ValueError, match="alpha must have shape"):
+        _kernels.run_softmax_proba(np.zeros((2, 3)), 2.0, [1.0, 2.0])
+
+
+def test_proba_multithreaded_blocks_equal_single_block(monkeypatch):
+    rng = np.random.default_rng(13)
+    z = rng.normal(scale=6, size=300_000)
+    zs = rng.normal(scale=6, size=(140_000, 3))
+    par = (_kernels.run_binary_proba(z, 2.5, 0.3, n_threads=2)[0],
+           _kernels.run_softmax_proba(zs, 2.5, [1.0, 3.0, 0.5], n_threads=2)[0])
+    monkeypatch.setattr(_kernels, "PROBA_MIN_ROWS_PER_THREAD", 10**9)
+    one = (_kernels.run_binary_proba(z, 2.5, 0.3, n_threads=2)[0],
+           _kernels.run_softmax_proba(zs, 2.5, [1.0, 3.0, 0.5], n_threads=2)[0])
+    for a, b in zip(par, one, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_class_log_weights_are_double_double():
+    """log(alpha) in two parts, good to 1e-17 relative (one float64 holds 1.1e-16)."""
+    import mpmath as mp
+
+    alpha = np.array([0.25, 3.0, 1e-310, 1.7e308])
+    hi, lo = _kernels.class_log_weights(alpha)
+    with mp.workdps(50):
+        for a, h, l_ in zip(alpha, hi, lo, strict=True):
+            exact = mp.log(mp.mpf(float(a)))
+            assert abs(mp.mpf(float(h)) + mp.mpf(float(l_)) - exact) <= abs(exact) * 1e-17
+        h, l_ = _kernels.binary_log_odds(0.25)
+        assert abs(mp.mpf(h) + mp.mpf(l_) - mp.log(3)) <= mp.log(3) * 1e-17
+    assert _kernels.binary_log_odds(None) == (0.0, 0.0)
+    assert _kernels.class_log_weights(None) == (None, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from reference import binary_posterior_mp, ulp_errors
 from scipy.special import expit, softmax
 
 from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss
@@ -15,7 +16,10 @@ def test_sigmoid_inverse_is_exact_symmetric_and_tied_at_zero():
     t = np.array([-800.0, -40.0, -2.5, -1e-9, 0.0, -0.0, 1e-9, 2.5, 40.0, 800.0])
     p = SigmoidLink().inverse(t)
     assert p.shape == (t.shape[0], 2) and p.dtype == np.float64
-    assert_array_equal(p[:, 1], expit(t))
+    # within an ulp of the exact sigmoid (scipy's expit(2.5) is 0.92 ulp off; this 0.08)
+    exact = [v for ti in t for v in binary_posterior_mp(float(ti), 0.0)]
+    assert np.max(ulp_errors(p, exact, np.float64)) <= 1.0
+    assert_allclose(p[:, 1], expit(t), rtol=2 * np.finfo(float).eps)
     assert_array_equal(SigmoidLink().inverse(-t), p[:, ::-1])  # bit for bit
     assert_array_equal(p[4], [0.5, 0.5])
     assert_array_equal(p[5], [0.5, 0.5])
@@ -33,6 +37,10 @@ def test_softmax_inverse_matches_softmax_and_survives_extreme_logits():
     assert_array_equal(p[0], [1.0, 0.0, 0.0])
     assert p[1, 0] == p[1, 1] == p[1, 2]  # an exact tie stays one
     assert_allclose(p[1], 1 / 3, rtol=1e-15)
+    with pytest.raises(ValueError, match="raw_prediction contains NaN"):
+        SoftmaxLink().inverse(np.array([[0.0, np.nan]]))
+    with pytest.raises(ValueError, match="raw_prediction contains NaN"):
+        SigmoidLink().inverse(np.array([np.inf]))
 
 
 @pytest.mark.parametrize("loss, z", [

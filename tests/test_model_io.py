@@ -10,14 +10,19 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 xgb = pytest.importorskip("xgboost")
 lgb = pytest.importorskip("lightgbm")
 
+from ubjson_writer import to_ubj  # noqa: E402
+
 from boostfocal import FocalLoss, GHMLoss, SoftmaxFocalLoss  # noqa: E402
 from boostfocal._shared import model_io as _model_io  # noqa: E402
 from boostfocal._shared.fitplan import class_counts, make_plan  # noqa: E402
+from boostfocal._shared.model_files import parse_ubjson  # noqa: E402
 from boostfocal.lightgbm import FocalLGBMClassifier, GHMLGBMClassifier  # noqa: E402
 from boostfocal.xgboost import FocalXGBClassifier, GHMXGBClassifier  # noqa: E402
 from boostfocal.xgboost._model_file import XGB_VECTOR_BASE_SCORE  # noqa: E402
@@ -274,10 +279,12 @@ def test_ghm_file_is_refused_by_a_focal_estimator(tmp_path, backend):
 
 
 def test_newer_metadata_format_is_refused():
-    with pytest.raises(ValueError, match="format"):
-        _model_io.loads(json.dumps({"format": 99, "classes": [0, 1], "classes_dtype": "<i8",
-                                    "loss": {}, "params": {}, "init_score": 0.0,
-                                    "start_in_booster": True}), "m.json")
+    meta = {"format": 99, "boostfocal_version": "9.0", "classes": [0, 1],
+            "classes_dtype": "<i8", "loss": {}, "params": {}, "init_score": 0.0,
+            "start_in_booster": True}
+    with pytest.raises(ValueError, match="boostfocal 9.0 with metadata format 99; this "
+                                         "boostfocal reads format 1: upgrade"):
+        _model_io.check_metadata(json.dumps(meta), "m.json", n_outputs=1)
 
 
 def test_loss_metadata_round_trips():
@@ -487,3 +494,507 @@ def test_xgboost_extreme_binary_start_stays_per_row(tmp_path):
     restored = FocalXGBClassifier()
     restored.load_model(tmp_path / "m.json")
     assert_array_equal(restored.decision_function(X), est.decision_function(X))
+
+
+# --------------------------------------------------------------------------- untrusted metadata
+# A model file's metadata is checked against a schema and against its booster, and a
+# refused load_model changes nothing (issue 22).
+
+def _with_meta(src, dst, text: str):
+    """A copy of the model file ``src`` whose boostfocal metadata is ``text``."""
+    suffix = src.suffix
+    if suffix == ".txt":
+        lines = src.read_text().split("\n")
+        i = next(i for i, line in enumerate(lines) if line.startswith("boostfocal:"))
+        lines[i] = "boostfocal:" + text
+        dst.write_text("\n".join(lines))
+    elif suffix == ".json":
+        doc = json.loads(src.read_text())
+        doc["learner"]["attributes"]["boostfocal"] = text
+        dst.write_text(json.dumps(doc))
+    else:
+        doc = parse_ubjson(src.read_bytes(), "m.ubj")
+        doc["learner"]["attributes"]["boostfocal"] = text
+        dst.write_bytes(to_ubj(doc))
+    return dst
+
+
+def _stored_meta(path) -> dict:
+    from boostfocal._shared.serving import read_metadata
+
+    return read_metadata(path)
+
+
+#: The estimators and formats whose files the metadata cases edit.
+META_FILES = [("FocalXGB", "json"), ("FocalXGB", "ubj"), ("GHMXGB", "json"),
+              ("FocalLGBM", "txt"), ("GHMLGBM", "txt")]
+
+
+@pytest.fixture(scope="module")
+def fitted_files(tmp_path_factory):
+    """Fitted binary and 3-class models of every estimator, saved in every format."""
+    tmp = tmp_path_factory.mktemp("meta")
+    out = {}
+    for name, (cls, params, fmts) in ESTIMATORS.items():
+        for multiclass in (False, True):
+            if multiclass and name.startswith("GHM"):
+                continue
+            X, y = _data(multiclass)
+            est = cls(**params).fit(X, y)
+            for fmt in fmts:
+                path = tmp / f"{name}_{multiclass}.{fmt}"
+                est.save_model(path)
+                out[name, multiclass, fmt] = path
+    return tmp, out
+
+
+def _snapshot(est) -> dict:
+    return dict(est.__dict__)
+
+
+def _assert_unchanged(est, before: dict, X=None, proba=None) -> None:
+    """Same attributes, the very same objects (booster included), same predictions."""
+    assert est.__dict__.keys() == before.keys()
+    for key, value in before.items():
+        assert est.__dict__[key] is value, key
+    if X is not None:
+        assert_array_equal(est.predict_proba(X), proba)
+
+
+def _loss_change(meta: dict) -> dict:
+    if meta["loss"]["kind"] == "ghm":
+        meta["loss"]["momentum"] = 2.0
+    else:
+        meta["loss"]["gamma"] = -1
+    return meta
+
+
+def _set(path: tuple, value):
+    def edit(meta: dict) -> dict:
+        target = meta
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        return meta
+    return edit
+
+
+def _drop(key: str):
+    def edit(meta: dict) -> dict:
+        del meta[key]
+        return meta
+    return edit
+
+
+#: Refused metadata: (edit of the metadata dict, or the raw text), words of the refusal.
+REFUSED_METADATA = {
+    "loss parameter out of range (gamma -1, momentum 2)": (
+        _loss_change, "loss in its boostfocal metadata: (gamma|momentum) must be"),
+    "three classes on a binary booster": (
+        _set(("classes",), ["a", "b", "c"]), "has 3 classes in its boostfocal metadata, but "
+                                             "its booster gives one margin per row"),
+    "one class": (_set(("classes",), ["a"]), "has 1 class in its boostfocal metadata"),
+    "duplicate labels": (_set(("classes",), ["ok", "ok"]), "duplicate class labels"),
+    "labels cut by a <U1 dtype": (_set(("classes_dtype",), "<U1"),
+                                  "classes_dtype '<U1', which would cut them"),
+    "a None label": (_set(("classes",), [None, "ok"]), "the class label None"),
+    "a dict label": (_set(("classes",), [{"a": 1}, "ok"]), "the class label \\{'a': 1\\}"),
+    "mixed label types": (lambda m: dict(m, classes=[1, "ok"], classes_dtype="object"),
+                          "class labels of mixed types"),
+    "an unsupported dtype": (_set(("classes_dtype",), "<M8[ns]"), "classes_dtype '<M8\\[ns\\]'"),
+    "a label beyond its dtype": (lambda m: dict(m, classes=[0, 300], classes_dtype="|i1"),
+                                 "outside the range of classes_dtype '|i1'"),
+    "params injection: predict_proba": (
+        _set(("params", "predict_proba"), 1),
+        "has boostfocal params \\['predict_proba'\\] that are not parameters of its loss"),
+    "params injection: _Booster": (_set(("params", "_Booster"), None),
+                                   "has boostfocal params \\['_Booster'\\]"),
+    "params injection: n_estimators": (_set(("params", "n_estimators"), 10**9),
+                                       "a model file may set only"),
+    "params contradicting the loss": (
+        lambda m: _set(("params", "ghm_bins" if m["loss"]["kind"] == "ghm"
+                        else "focal_hessian"), 7 if m["loss"]["kind"] == "ghm"
+                       else "exact")(m), "contradict its loss"),
+    "a non-finite start": (_set(("init_score",), float("nan")), "init_score = nan"),
+    "a per-class start on a binary booster": (_set(("init_score",), [0.1, 0.2]),
+                                              "two classes have one finite starting margin"),
+    "start_in_booster not a bool": (_set(("start_in_booster",), "yes"),
+                                    "start_in_booster = 'yes'"),
+    "an unknown key": (_set(("shell",), "rm -rf /"), "unknown keys \\['shell'\\]"),
+    "a missing key": (_drop("classes"), "lacks \\['classes'\\]"),
+    "a newer format": (_set(("format",), 2), "with metadata format 2; this boostfocal reads "
+                                             "format 1: upgrade"),
+    "a format that is text": (_set(("format",), "1"), "format '1', not an integer"),
+    "an unknown loss kind": (_set(("loss", "kind"), "hinge"), "unknown loss kind 'hinge'"),
+    "a loss with an extra key": (_set(("loss", "exec"), "x"), "it must have exactly"),
+    "a 100 kB estimator name": (_set(("estimator",), "x" * 100_000),
+                               "estimator is 'xxxx"),
+    "not JSON": ("{not json", "boostfocal metadata that is not valid JSON"),
+    "a JSON list": ("[1, 2]", "boostfocal metadata of type list"),
+    "nested 100 000 deep": ("[" * 100_000 + "]" * 100_000,
+                            "boostfocal metadata (nested too deeply|of [0-9]+ characters)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED_METADATA))
+@pytest.mark.parametrize(("name", "fmt"), META_FILES)
+def test_refused_load_changes_nothing(tmp_path, fitted_files, name, fmt, case):
+    _, files = fitted_files
+    edit, words = REFUSED_METADATA[case]
+    src = files[name, False, fmt]
+    meta = _stored_meta(src)
+    text = edit(json.loads(json.dumps(meta))) if callable(edit) else edit
+    path = _with_meta(src, tmp_path / f"edited.{fmt}",
+                      text if isinstance(text, str) else json.dumps(text))
+    cls = ESTIMATORS[name][0]
+    X, _ = _data(False, seed=5)
+    fitted = cls()
+    fitted.load_model(src)
+    for est in (fitted, cls()):  # a fitted estimator and an unfitted one
+        before = _snapshot(est)
+        proba = est.predict_proba(X) if est is fitted else None
+        with pytest.raises(ValueError, match=words) as info:
+            est.load_model(path)
+        assert type(info.value) is ValueError
+        assert len(str(info.value)) <= 400
+        _assert_unchanged(est, before, X if est is fitted else None, proba)
+    if case == "params injection: predict_proba":  # the attack of the issue
+        assert callable(fitted.predict_proba)
+
+
+def test_the_issue_gamma_case_leaves_the_fitted_model(tmp_path, fitted_files):
+    # Issue 22: a ValueError was raised, but predict_proba had moved by 0.84.
+    _, files = fitted_files
+    X, _ = _data(False, seed=5)
+    other = FocalXGBClassifier(focal_gamma=0.0, **XGB_FAST).fit(*_data(False, seed=9))
+    before = other.predict_proba(X)
+    booster = other.get_booster()
+    meta = _stored_meta(files["FocalXGB", False, "json"])
+    meta["loss"]["gamma"] = -1
+    path = _with_meta(files["FocalXGB", False, "json"], tmp_path / "m.json", json.dumps(meta))
+    with pytest.raises(ValueError, match="gamma must be a finite number >= 0, got -1"):
+        other.load_model(path)
+    assert other.get_booster() is booster
+    assert_array_equal(other.predict_proba(X), before)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("FocalXGB", "json"), ("FocalLGBM", "txt")])
+def test_binary_metadata_on_a_multiclass_booster_is_refused(tmp_path, fitted_files, name,
+                                                            fmt):
+    _, files = fitted_files
+    binary_meta = _stored_meta(files[name, False, fmt])
+    path = _with_meta(files[name, True, fmt], tmp_path / f"m.{fmt}", json.dumps(binary_meta))
+    with pytest.raises(ValueError, match="has 2 classes in its boostfocal metadata, but its "
+                                         "booster gives 3 margins per row"):
+        ESTIMATORS[name][0]().load_model(path)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("FocalXGB", "json"), ("FocalXGB", "ubj"),
+                                           ("FocalLGBM", "txt")])
+def test_a_million_classes_are_refused_fast_without_allocating(tmp_path, fitted_files, name,
+                                                                fmt):
+    import time
+    import tracemalloc
+
+    _, files = fitted_files
+    meta = _stored_meta(files[name, False, fmt])
+    meta["classes"] = list(range(10**6))
+    meta["classes_dtype"] = "<i8"
+    path = _with_meta(files[name, False, fmt], tmp_path / f"m.{fmt}", json.dumps(meta))
+    size = path.stat().st_size
+    est = ESTIMATORS[name][0]()
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ValueError, match="metadata of [0-9]+ characters; model files "
+                                             "hold at most 1000000"):
+            est.load_model(path)
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Before: LightGBM's predict_proba took about 21 GB. Now reading the file is all.
+    assert peak < 8 * size and elapsed < 5.0, (peak, size, elapsed)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("FocalXGB", "json"), ("FocalXGB", "ubj"),
+                                           ("FocalLGBM", "txt")])
+def test_start_contradicting_the_booster_is_refused(tmp_path, fitted_files, name, fmt):
+    _, files = fitted_files
+    meta = _stored_meta(files[name, False, fmt])
+    meta["start_in_booster"] = False
+    path = _with_meta(files[name, False, fmt], tmp_path / f"m.{fmt}", json.dumps(meta))
+    words = "needs a base_score adding nothing" if name == "FocalXGB" else \
+        "has start_in_booster false"
+    with pytest.raises(ValueError, match=words):
+        ESTIMATORS[name][0]().load_model(path)
+    if name == "FocalXGB":
+        meta = _stored_meta(files[name, False, fmt])
+        meta["init_score"] += 1.0
+        path = _with_meta(files[name, False, fmt], tmp_path / f"m.{fmt}", json.dumps(meta))
+        with pytest.raises(ValueError, match="needs the booster's base_score"):
+            FocalXGBClassifier().load_model(path)
+
+
+@pytest.mark.parametrize("case", ["three classes on a binary booster",
+                                  "params injection: predict_proba", "a newer format",
+                                  "labels cut by a <U1 dtype"])
+@pytest.mark.parametrize("fmt", ["json", "ubj", "txt"])
+def test_serving_refuses_metadata_as_load_model_does(tmp_path, fitted_files, case, fmt):
+    from boostfocal import proba_from_margin
+
+    _, files = fitted_files
+    name = "FocalLGBM" if fmt == "txt" else "FocalXGB"
+    edit, words = REFUSED_METADATA[case]
+    meta = edit(_stored_meta(files[name, False, fmt]))
+    path = _with_meta(files[name, False, fmt], tmp_path / f"m.{fmt}", json.dumps(meta))
+    with pytest.raises(ValueError, match=words) as loading:
+        ESTIMATORS[name][0]().load_model(path)
+    with pytest.raises(ValueError, match=words) as serving:
+        proba_from_margin(path, np.zeros(3))
+    assert str(serving.value) == str(loading.value)
+
+
+def test_missing_params_take_their_defaults(tmp_path, fitted_files):
+    _, files = fitted_files
+    src = files["FocalXGB", False, "json"]
+    meta = _stored_meta(src)
+    assert meta["params"]["focal_proba"] == "posterior"
+    meta["params"] = {}
+    path = _with_meta(src, tmp_path / "m.json", json.dumps(meta))
+    est = FocalXGBClassifier(focal_proba="confidence")
+    est.load_model(path)  # the constructor defaults agree with the loss
+    assert est.focal_proba == "posterior" and est.focal_gamma == 2.0
+    reference = FocalXGBClassifier()
+    reference.load_model(src)
+    X, _ = _data(False, seed=5)
+    assert_array_equal(est.predict_proba(X), reference.predict_proba(X))
+
+
+# --------------------------------------------------------------------------- Dask
+
+@pytest.mark.xdist_group("dask")
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_dask_refused_load_changes_nothing(tmp_path, dask_client, backend):
+    import dask.array as da
+
+    from boostfocal.dask import DaskFocalLGBMClassifier, DaskFocalXGBClassifier
+
+    X, y = _data(False, n=600)
+    dX, dy = da.from_array(X, chunks=(200, 5)), da.from_array(y, chunks=200)
+    if backend == "xgb":
+        est = DaskFocalXGBClassifier(**XGB_FAST)
+        est.client = dask_client
+        path = tmp_path / "m.json"
+    else:
+        est = DaskFocalLGBMClassifier(client=dask_client, **LGBM_FAST)
+        path = tmp_path / "m.txt"
+    est.fit(dX, dy)
+    est.save_model(path)
+    proba = est.predict_proba(dX).compute()
+    for case in ("loss parameter out of range (gamma -1, momentum 2)",
+                 "three classes on a binary booster", "params injection: _Booster"):
+        edit, words = REFUSED_METADATA[case]
+        bad = _with_meta(path, tmp_path / f"bad{path.suffix}",
+                         json.dumps(edit(_stored_meta(path))))
+        before = _snapshot(est)
+        with pytest.raises(ValueError, match=words):
+            est.load_model(bad)
+        _assert_unchanged(est, before)
+        assert_array_equal(est.predict_proba(dX).compute(), proba)
+    est.load_model(path)  # and a good file still loads
+    assert_array_equal(est.predict_proba(dX).compute(), proba)
+
+
+# --------------------------------------------------------------------------- property test
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**12, 10**12)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8)
+
+#: How the property test mutates a valid metadata document.
+_MUTATIONS = ("drop", "set", "add", "number", "resize", "nest", "retype") + ("relabel",) * 5
+
+#: Label kinds and the dtypes the relabelling stores them with (some cannot hold them).
+_LABELS = {
+    "int": (st.integers(-10**6, 10**6), ["<i8", "<i4", "|i1", "<u2", "object"]),
+    "float": (st.floats(-1e6, 1e6, allow_nan=False), ["<f8", "<f4", "object"]),
+    "str": (st.text(max_size=8), ["<U8", "<U1", "object"]),
+}
+
+
+def _relabel(meta: dict, data) -> None:
+    """New distinct labels of a random kind, stored with a random dtype."""
+    k = len(meta["classes"]) if isinstance(meta.get("classes"), list) else 2
+    kind = data.draw(st.sampled_from(sorted(_LABELS) + ["bool"]))
+    if kind == "bool":
+        meta["classes"], meta["classes_dtype"] = [False, True][:k], "|b1"
+        return
+    values, dtypes = _LABELS[kind]
+    meta["classes"] = data.draw(st.lists(values, min_size=k, max_size=k, unique=True))
+    meta["classes_dtype"] = data.draw(st.sampled_from(dtypes))
+
+
+def _paths(meta: dict) -> list[tuple]:
+    """Every key path of the document, down to the class labels and parameters."""
+    out = []
+    for key, value in meta.items():
+        out.append((key,))
+        if isinstance(value, dict):
+            out.extend((key, k) for k in value)
+        elif isinstance(value, list):
+            out.extend((key, i) for i in range(min(len(value), 3)))
+    return out
+
+
+def _mutate(meta: dict, data) -> dict:
+    """One or two random edits: keys dropped or added, values replaced, retyped,
+    resized, nested or nudged, or new class labels."""
+    for _ in range(data.draw(st.integers(1, 2))):
+        paths = _paths(meta)
+        if not paths:
+            break
+        path = data.draw(st.sampled_from(paths))
+        parent = meta
+        for key in path[:-1]:
+            parent = parent[key]
+        key = path[-1]
+        if not isinstance(parent, (dict, list)) or (isinstance(parent, dict)
+                                                    and key not in parent):
+            continue
+        value = parent[key]
+        op = data.draw(st.sampled_from(_MUTATIONS))
+        if op == "drop":
+            del parent[key]
+        elif op == "set":
+            parent[key] = data.draw(_JSON_VALUES)
+        elif op == "add":
+            target = parent if isinstance(parent, dict) else meta
+            target[data.draw(st.sampled_from(["extra", "predict_proba", "focal_gamma",
+                                              "ghm_bins", "base_score", "_Booster"]))] = \
+                data.draw(_JSON_VALUES)
+        elif op == "number":
+            parent[key] = data.draw(st.sampled_from([0, 1, -1, 0.5, 2.0, 1e300, -1e-300,
+                                                     2**63, float("nan")]))
+        elif op == "resize":
+            n = data.draw(st.sampled_from([0, 1, 2, 3, 5, 300]))
+            items = value if isinstance(value, list) else [value]
+            parent[key] = (items * n)[:n] if items else [0] * n
+        elif op == "nest":
+            for _ in range(data.draw(st.integers(1, 40))):
+                value = [value]
+            parent[key] = value
+        elif op == "relabel":
+            _relabel(meta, data)
+        else:  # retype: the same value as another JSON type
+            parent[key] = data.draw(st.sampled_from(
+                [str(value), [value], {"v": value}, bool(value) if not isinstance(
+                    value, (list, dict)) else None]))
+    return meta
+
+
+#: The files the property test mutates, and its examples per file.
+PROPERTY_FILES = [("FocalXGB", False, "json"), ("FocalXGB", True, "ubj"),
+                  ("FocalLGBM", False, "txt"), ("FocalLGBM", True, "txt"),
+                  ("GHMXGB", False, "json")]
+PROPERTY_EXAMPLES = 200
+
+
+@pytest.mark.parametrize(("name", "multiclass", "fmt"), PROPERTY_FILES)
+def test_mutated_metadata_is_refused_whole_or_loaded_consistently(
+        tmp_path_factory, fitted_files, name, multiclass, fmt):
+    _, files = fitted_files
+    src = files[name, multiclass, fmt]
+    cls = ESTIMATORS[name][0]
+    valid = _stored_meta(src)
+    tmp = tmp_path_factory.mktemp("mutated")
+    X = _data(multiclass, seed=5)[0][:50]
+    victim = cls(n_jobs=1)  # not in the file: stays
+    victim.load_model(src)
+    n_outputs = victim.decision_function(X).reshape(len(X), -1).shape[1]
+    counts = {"refused": 0, "loaded": 0}
+
+    @settings(max_examples=PROPERTY_EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.data())
+    def run(data):
+        meta = _mutate(json.loads(json.dumps(valid)), data)
+        path = _with_meta(src, tmp / f"m.{fmt}", json.dumps(meta))
+        before = _snapshot(victim)
+        proba = victim.predict_proba(X)
+        try:
+            victim.load_model(path)
+        except (ValueError, TypeError) as exc:
+            assert len(str(exc)) <= 400
+            _assert_unchanged(victim, before, X, proba)
+            counts["refused"] += 1
+            return
+        counts["loaded"] += 1
+        fresh = cls(n_jobs=1)
+        fresh.load_model(path)
+        got = victim.predict_proba(X)
+        assert_array_equal(got, fresh.predict_proba(X))
+        assert_array_equal(victim.predict(X), fresh.predict(X))
+        assert_array_equal(victim.classes_, fresh.classes_)
+        assert len(victim.classes_) == (2 if n_outputs == 1 else n_outputs)
+        assert got.shape == (len(X), len(victim.classes_))
+        assert np.all(np.isfinite(got))
+        assert_allclose(got.sum(axis=1), 1.0, rtol=0, atol=1e-9)
+
+    run()
+    # Both outcomes are exercised: the mutations are not all trivially refused.
+    assert counts["refused"] >= PROPERTY_EXAMPLES // 4, counts
+    assert counts["loaded"] >= PROPERTY_EXAMPLES // 20, counts
+
+
+# --------------------------------------------------------------------------- early stopping
+
+def test_xgboost_file_after_early_stopping_holds_the_best_iteration(tmp_path):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(3)
+    cols = [f"f{i}" for i in range(5)]
+    frames = [pd.DataFrame(rng.normal(size=(1500, 5)), columns=cols) for _ in range(3)]
+    labels = [(f["f0"] + rng.normal(size=len(f)) > 1).astype(int) for f in frames]
+    (X, X_val, X_test), (y, y_val, _) = frames, labels
+    est = FocalXGBClassifier(n_estimators=300, learning_rate=0.5, early_stopping_rounds=5,
+                             n_jobs=1).fit(X, y, eval_set=[(X_val, y_val)], verbose=False)
+    best, rounds = est.best_iteration, est.get_booster().num_boosted_rounds()
+    assert best + 1 < rounds  # it stopped after its best iteration
+    for fmt in ("json", "ubj"):
+        path = tmp_path / f"m.{fmt}"
+        est.save_model(path)
+        plain = xgb.Booster()
+        plain.load_model(str(path))
+        assert plain.num_boosted_rounds() == best + 1
+        assert plain.feature_names == cols
+        assert plain.attr("best_iteration") is None  # as booster[:n] drops it
+        # Plain XGBoost's margins are the estimator's (before: 0.5 apart in a measured case).
+        assert_allclose(plain.predict(xgb.DMatrix(X_test), output_margin=True),
+                        est.decision_function(X_test), rtol=0, atol=MARGIN_ATOL)
+        restored = FocalXGBClassifier()
+        restored.load_model(path)
+        assert_array_equal(restored.predict_proba(X_test), est.predict_proba(X_test))
+    assert est.get_booster().num_boosted_rounds() == rounds  # the estimator keeps its trees
+
+    # Training continues from the file, from the best iteration.
+    more = FocalXGBClassifier(n_estimators=5, learning_rate=0.5, n_jobs=1).fit(
+        X, y, xgb_model=str(tmp_path / "m.json"))
+    assert more.get_booster().num_boosted_rounds() == best + 1 + 5
+    assert _train_loss(more, X, y) < _train_loss(restored, X, y)
+
+
+def test_treelite_reads_the_cut_file_after_early_stopping(tmp_path):
+    treelite = pytest.importorskip("treelite")
+    X, y = _data(False, n=1500)
+    X_val, y_val = _data(False, n=1500, seed=7)
+    est = FocalXGBClassifier(n_estimators=300, learning_rate=0.5, early_stopping_rounds=5,
+                             n_jobs=1).fit(X, y, eval_set=[(X_val, y_val)], verbose=False)
+    assert est.best_iteration + 1 < est.get_booster().num_boosted_rounds()
+    est.save_model(tmp_path / "m.json")
+    model = treelite.frontend.load_xgboost_model(str(tmp_path / "m.json"))
+    margins = treelite.gtil.predict(model, X_val.astype(np.float32), pred_margin=True)
+    assert_allclose(np.asarray(margins).reshape(-1), est.decision_function(X_val), rtol=0,
+                    atol=MARGIN_ATOL)

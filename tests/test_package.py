@@ -194,3 +194,96 @@ def test_package_is_typed():
     import boostfocal
 
     assert (Path(boostfocal.__file__).parent / "py.typed").is_file()
+
+
+# ---------------------------------------------------------------- version and releases
+def _pyproject() -> dict:
+    from pathlib import Path
+
+    import tomllib
+
+    return tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+
+
+def test_version_is_written_in_one_place():
+    """pyproject.toml reads the version from boostfocal/_version.py; no other file of the
+    package writes it."""
+    import re
+    from pathlib import Path
+
+    import boostfocal
+    from boostfocal import _version
+
+    project = _pyproject()
+    assert "version" not in project["project"]
+    assert "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "boostfocal._version.__version__"}
+    assert boostfocal.__version__ == _version.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+(?:(?:a|b|rc)\d+)?(?:\.dev\d+)?", _version.__version__)
+    package = Path(boostfocal.__file__).parent
+    writers = [p.relative_to(package).as_posix() for p in package.rglob("*.py")
+               if re.search(r"^__version__\s*=", p.read_text(), re.MULTILINE)]
+    assert writers == ["_version.py"]
+
+
+def test_installed_metadata_reads_the_same_version():
+    """Where this checkout is the installed (editable) distribution, its metadata carries
+    the version of _version.py (setuptools read it at install time)."""
+    import json
+    from importlib import metadata
+    from pathlib import Path
+
+    import boostfocal
+
+    try:
+        dist = metadata.distribution("boostfocal")
+    except metadata.PackageNotFoundError:
+        pytest.skip("boostfocal is not installed (tests import it from the checkout)")
+    root = Path(__file__).resolve().parents[1]
+    url = json.loads(dist.read_text("direct_url.json") or "{}").get("url", "")
+    # an editable install of this checkout, or setuptools' egg-info in it
+    from_here = (url and Path(url.removeprefix("file://")).resolve() == root) or \
+        Path(dist.locate_file("")).resolve() == root
+    if not from_here:
+        pytest.skip(f"the installed boostfocal is another checkout ({url})")
+    assert dist.version == boostfocal.__version__
+
+
+def test_changelog_has_an_entry_for_the_version():
+    """CHANGELOG.md (Keep a Changelog) has an Unreleased section and a dated entry for
+    the current version, newest first."""
+    import re
+    from pathlib import Path
+
+    import boostfocal
+
+    text = (Path(__file__).resolve().parents[1] / "CHANGELOG.md").read_text()
+    headings = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", text, re.MULTILINE)
+    assert headings[0] == ("Unreleased", "")
+    versions = [v for v, _ in headings[1:]]
+    assert versions[0] == boostfocal.__version__
+    assert all(date for _, date in headings[1:])
+
+
+# ---------------------------------------------------------------- xgboost-cpu
+def test_show_config_reports_xgboost_cpu_as_xgboost(monkeypatch):
+    """XGBoost's CPU-only wheel installs the same module under the distribution name
+    xgboost-cpu; show_config reports it as xgboost's version, naming the distribution."""
+    from importlib import metadata
+
+    from boostfocal import _config
+
+    installed = {"xgboost-cpu": "3.0.0", "numpy": "2.0.0"}
+
+    def version(name):
+        if name in installed:
+            return installed[name]
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(_config.metadata, "version", version)
+    assert _config._version("xgboost") == "3.0.0 (xgboost-cpu)"
+    assert _config._version("numpy") == "2.0.0"
+    assert _config._version("lightgbm") is None
+    installed["xgboost"] = "3.2.0"  # both: the xgboost distribution is reported
+    assert _config._version("xgboost") == "3.2.0"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from reference import softmax_derivatives_mp, softmax_oracle
+from reference import posterior_mp, softmax_derivatives_mp, softmax_oracle, ulp_errors
 from scipy.optimize import minimize
 from scipy.special import softmax
 
@@ -235,6 +237,9 @@ def test_posterior_identity_at_gamma_zero_and_with_alpha():
     z = rng.normal(scale=4, size=(100, 3))
     np.testing.assert_allclose(SoftmaxFocalLoss(0.0).predict_proba(z), softmax(z, axis=1),
                                rtol=1e-12)
+    # exactly: gamma = 0 without alpha is the softmax, bit for bit
+    np.testing.assert_array_equal(SoftmaxFocalLoss(0.0).predict_proba(z),
+                                  SoftmaxFocalLoss(2.0).predict_confidence(z))
     # at gamma = 0, alpha just divides the priors out: eta ~ q / alpha
     alpha = np.array([1.0, 2.0, 4.0])
     expected = softmax(z, axis=1) / alpha
@@ -253,6 +258,80 @@ def test_posterior_extreme_logits_finite(gamma):
     p = SoftmaxFocalLoss(gamma).predict_proba(z)
     assert p[0, 0] == pytest.approx(1.0)
     np.testing.assert_allclose(p[2], 1 / 3, rtol=1e-12)
+
+
+def _assert_exact_probabilities(p, z, gamma, alpha, dtype) -> None:
+    """Each probability within an ulp (of ``dtype``) of the 60-digit closed form, and every
+    row summing to 1 (exactly summed) within 2 ulps."""
+    exact = [v for row in z for v in posterior_mp([float(v) for v in row], gamma, alpha)]
+    errors = ulp_errors(p, exact, dtype)
+    assert np.max(errors) <= 1.0, (np.max(errors), z[np.argmax(errors) // z.shape[1]])
+    for row in p.astype(np.float64):
+        assert abs(math.fsum(row) - 1.0) <= 2 * np.finfo(dtype).eps
+
+
+def _wide_logits(width: int):
+    return st.one_of(st.floats(-5, 5, width=width), st.floats(-60, 60, width=width),
+                     st.floats(-1000, 1000, width=width),
+                     st.floats(allow_nan=False, allow_infinity=False, width=width))
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), k=st.integers(2, 10), dtype=st.sampled_from([np.float32, np.float64]),
+       gamma=st.one_of(st.just(0.0), st.floats(0, 5)), with_alpha=st.booleans())
+def test_property_posterior_within_an_ulp_of_mpmath(data, k, dtype, gamma, with_alpha):
+    """predict_proba is DESIGN.md's closed form to within an ulp of each probability, for
+    2 to 10 classes and logits anywhere in the finite range (float32 and float64), with and
+    without class weights; predict_confidence is the softmax to within an ulp."""
+    width = 32 if dtype is np.float32 else 64
+    z = data.draw(hnp.arrays(dtype, st.tuples(st.integers(1, 3), st.just(k)),
+                             elements=_wide_logits(width)), label="z")
+    alpha = (data.draw(hnp.arrays(np.float64, k, elements=st.floats(0.05, 20)), label="alpha")
+             if with_alpha else None)
+    loss = SoftmaxFocalLoss(gamma, alpha)
+    p = loss.predict_proba(z)
+    assert p.dtype == dtype and p.shape == z.shape
+    _assert_exact_probabilities(p, z, gamma, alpha, dtype)
+    _assert_exact_probabilities(loss.predict_confidence(z), z, 0.0, None, dtype)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0, 50.0])
+@pytest.mark.parametrize("alpha", [None, [1.0, 2.0, 3.0, 0.5], [1e-300, 1.0, 1e300, 5e-324]])
+def test_posterior_of_extreme_logits_is_exact_and_finite(gamma, alpha):
+    """Finite for every finite logit, and within an ulp: before the kernels,
+    SoftmaxFocalLoss(2).predict_proba([[0, 1e308]]) was NaN (gamma log(1 - q) overflowed)."""
+    big, f32 = np.finfo(np.float64).max, float(np.finfo(np.float32).max)
+    z = np.array([[0.0, 1e308, 0.0, 0.0], [-1e308, 1e308, 0.0, 1.0], [1e308, 1e308, -1e308, 0],
+                  [-big, big, -big, big], [1e4, -1e4, 0.0, 1e-300], [5e-324, 0.0, 0.0, -0.0],
+                  [4096.0, 0.0, -4096.0, 745.0], [f32, -f32, 0.5, f32], [-1e4, -1e4, -1e4, 1e4]])
+    loss = SoftmaxFocalLoss(gamma, alpha)
+    p = loss.predict_proba(z)
+    assert np.all(np.isfinite(p))
+    _assert_exact_probabilities(p, z, gamma, alpha, np.float64)
+    p32 = loss.predict_proba(z[-2:].astype(np.float32))
+    assert p32.dtype == np.float32 and np.all(np.isfinite(p32))
+    _assert_exact_probabilities(p32, z[-2:].astype(np.float32), gamma, alpha, np.float32)
+    p2 = SoftmaxFocalLoss(gamma).predict_proba(np.array([[0.0, 1e308], [1e308, -1e308]]))
+    np.testing.assert_array_equal(p2, [[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_predict_proba_threads_layouts_and_errors():
+    z = np.random.default_rng(7).normal(scale=5, size=(150_000, 3))
+    loss = SoftmaxFocalLoss(2.0, [1.0, 2.0, 0.5])
+    expected = loss.predict_proba(z, n_threads=1)
+    np.testing.assert_array_equal(loss.predict_proba(z, n_threads=2), expected)
+    np.testing.assert_array_equal(loss.predict_proba(np.asfortranarray(z)), expected)
+    wide = np.zeros((z.shape[0], 6))
+    wide[:, ::2] = z
+    np.testing.assert_array_equal(loss.predict_proba(wide[:, ::2]), expected)  # strided
+    assert loss.predict_proba(z).flags.c_contiguous
+    with pytest.raises(ValueError, match="raw_prediction contains NaN"):
+        loss.predict_proba([[0.0, 1.0, np.nan]])
+    with pytest.raises(ValueError, match="alpha has 3 class weights"):
+        loss.predict_proba(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="n_threads"):
+        loss.predict_proba(z[:3], n_threads=0)
+    assert loss.predict_proba(np.zeros((0, 3))).shape == (0, 3)
 
 
 def test_exact_ties_give_equal_probabilities_first_class_wins():

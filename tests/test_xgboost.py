@@ -444,24 +444,25 @@ def test_scale_pos_weight_weights_positives_in_training_only():
     assert plain.init_score_ == FocalXGBClassifier(**SMALL).fit(X, labels).init_score_
 
 
-# ------------------------------------------------------------------ README
+# ------------------------------------------------------------------ the docs' example
 
-def _readme_block(containing: str) -> str:
-    """The README's python code block that contains ``containing``."""
+def _docs_block(containing: str, page: str = "docs/estimators.md") -> str:
+    """The python code block of a documentation page that contains ``containing``."""
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    text = (Path(__file__).resolve().parents[1] / page).read_text()
     blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
     found = [b for b in blocks if containing in b]
-    assert len(found) == 1, f"expected one README code block with {containing!r}"
+    assert len(found) == 1, f"expected one code block in {page} with {containing!r}"
     return found[0]
 
 
-def test_readme_grid_search_example_works_with_string_labels():
-    """Issue 13: the README's example used scoring="average_precision", which scores every
-    candidate NaN with string labels (no pos_label), so the first gamma won silently.
-    Runs the README's own code (fewer trees, one job) on "fraud"/"ok" labels."""
-    code = _readme_block("GridSearchCV(")
+def test_docs_grid_search_example_works_with_string_labels():
+    """Issue 13: the README's example (now on the estimators page of the documentation)
+    used scoring="average_precision", which scores every candidate NaN with string labels
+    (no pos_label), so the first gamma won silently. Runs the page's own code (fewer
+    trees, one job) on "fraud"/"ok" labels."""
+    code = _docs_block("GridSearchCV(")
     assert "n_estimators=300" in code and "n_jobs=2" in code
     code = code.replace("n_estimators=300", "n_estimators=20, max_depth=3, n_jobs=1")
     code = code.replace("n_jobs=2)", "n_jobs=1)")
@@ -470,14 +471,14 @@ def test_readme_grid_search_example_works_with_string_labels():
     X, X_new, y, y_new = train_test_split(X_all, labels, test_size=300, random_state=0,
                                           stratify=labels)
     namespace = {"X": X, "y": y, "X_new": X_new}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    exec(compile(code, "docs/estimators.md", "exec"), namespace)  # noqa: S102 - our docs
     search = namespace["search"]
     scores = search.cv_results_["mean_test_score"]
     assert scores.shape == (5,) and np.all(np.isfinite(scores))
     assert search.best_index_ == int(np.argmax(scores))
     prevalence = np.mean(y == "fraud")
     assert np.all(scores > 3 * prevalence)  # far above a random ranking's AP
-    # the scorer measures the class named in the README ("fraud", classes_[0] here)
+    # the scorer measures the class named in the example ("fraud", classes_[0] here)
     proba = search.predict_proba(X_new)
     assert search.classes_.tolist() == ["fraud", "ok"]
     assert search.score(X_new, y_new) == pytest.approx(

@@ -421,10 +421,19 @@ class FocalClassifierMixin:
         """
         raise NotImplementedError  # pragma: no cover - abstract
 
+    def _kernel_threads(self) -> int | None:
+        """Threads of the probability kernel: the booster's (:func:`kernel_threads`)."""
+        return kernel_threads(self)
+
     def _proba_from_margin(self, margin: np.ndarray) -> np.ndarray:
-        if check_focal_proba(getattr(self, "focal_proba", "posterior")) == "posterior":
-            return self.loss_.predict_proba(margin)
-        return self.loss_.predict_confidence(margin)
+        """``loss_.predict_proba`` (or ``predict_confidence``) of the margins, float64.
+
+        One kernel pass on the estimator's threads, straight from the booster's margins
+        (float32 from XGBoost, float64 from LightGBM, read in place: no conversion copy).
+        """
+        posterior = check_focal_proba(getattr(self, "focal_proba", "posterior")) == "posterior"
+        return self.loss_._probabilities(margin, posterior, self._kernel_threads(),
+                                         dtype=np.float64)
 
     def _labels_from_proba(self, proba: np.ndarray) -> np.ndarray:
         return self.classes_[np.argmax(proba, axis=1)]

@@ -413,6 +413,10 @@ class MarginReader(FocalClassifierMixin):
         self.focal_proba = focal_proba
         self.classes_ = classes
 
+    def _kernel_threads(self) -> None:
+        """A worker's default (its ``OMP_NUM_THREADS``), as the objective's there."""
+        return None
+
     def proba(self, margin) -> np.ndarray:
         """Class probabilities of a block of margins, shape (n, K)."""
         margin = np.asarray(margin, dtype=np.float64)

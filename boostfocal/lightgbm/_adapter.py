@@ -127,12 +127,23 @@ def make_objective(loss, n_threads: int | None = None) -> LGBMObjective:
     Examples
     --------
     Start from the focal-optimal constant with ``init_score`` on every Dataset, and add
-    it back to ``predict(raw_score=True)`` (LightGBM does not)::
+    it back to ``predict(raw_score=True)`` (LightGBM does not):
 
-        start = loss.init_score(y)
-        dtrain = lgb.Dataset(X, y, init_score=np.full(len(y), start))
-        booster = lgb.train({"objective": make_objective(loss), "metric": "None"}, dtrain, 100)
-        margin = booster.predict(X_new, raw_score=True) + start
+    >>> import lightgbm as lgb
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from boostfocal import FocalLoss
+    >>> from boostfocal.lightgbm import make_metric, make_objective
+    >>> X, y = make_classification(n_samples=1000, weights=[0.9], random_state=0)
+    >>> loss = FocalLoss(gamma=2.0)
+    >>> start = loss.init_score(y)
+    >>> dtrain = lgb.Dataset(X, y, init_score=np.full(len(y), start))
+    >>> params = {"objective": make_objective(loss), "metric": "None", "verbose": -1,
+    ...           "num_threads": 1}
+    >>> booster = lgb.train(params, dtrain, 20, valid_sets=[dtrain], feval=make_metric(loss))
+    >>> margin = booster.predict(X[:5], raw_score=True) + start
+    >>> loss.predict_proba(margin).shape       # the class posterior
+    (5, 2)
     """
     return LGBMObjective(loss, n_threads=n_threads)
 

@@ -114,6 +114,26 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
     **Outputs.** :meth:`decision_function`, :meth:`predict_proba` and :meth:`predict`
     return dask arrays. :meth:`to_local` returns an equivalent fitted
     :class:`~boostfocal.lightgbm.FocalLGBMClassifier`.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from distributed import Client, LocalCluster
+    >>> from sklearn.datasets import make_classification
+    >>> from boostfocal.dask import DaskFocalLGBMClassifier
+    >>> cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+    ...                        dashboard_address=":0")
+    >>> client = Client(cluster)
+    >>> X, y = make_classification(n_samples=1000, weights=[0.9], random_state=0)
+    >>> dX, dy = da.from_array(X, chunks=250), da.from_array(y, chunks=250)
+    >>> clf = DaskFocalLGBMClassifier(client=client, focal_gamma=2.0, n_estimators=20,
+    ...                               verbose=-1).fit(dX, dy)   # LightGBM prints:
+    Finding random open ports for workers
+    >>> clf.predict_proba(dX).compute().shape       # the class posterior, computed
+    (1000, 2)
+    >>> type(clf.to_local()).__name__
+    'FocalLGBMClassifier'
+    >>> client.close(); cluster.close()
     """
 
     # ------------------------------------------------------------------ fit

@@ -332,8 +332,10 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     .predict(X, raw_score=True)`` returns :meth:`decision_function`'s margins (the start
     is in the first iteration's leaves), and one ``boostfocal:`` line after LightGBM's
     parameters section (which LightGBM's loader skips) holds the classes, the loss and
-    its parameters, restored by ``FocalLGBMClassifier().load_model(path)``.
-    ``init_model`` continues from a boostfocal estimator, file or any LightGBM model.
+    its parameters, restored by ``FocalLGBMClassifier().load_model(path)``, which checks
+    the file whole (its trees included) before it changes anything and refuses a file
+    it cannot restore exactly with a short ``ValueError``. ``init_model`` continues
+    from a boostfocal estimator, file or any LightGBM model.
     Because the start lives in iteration 0, ``start_iteration > 0`` leaves it out of
     LightGBM's raw scores; :meth:`decision_function` adds ``init_score_`` back then.
     ``Booster.refit`` recomputes the leaf values and drops the start: refit through
@@ -357,6 +359,20 @@ class FocalLGBMClassifier(FocalLossMixin, _FocalLGBMBase):
     **First metric.** LightGBM evaluates built-in metrics before callable ones, so with
     ``first_metric_only=True`` and a built-in metric of yours, early stopping follows
     that metric rather than the focal loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from boostfocal.lightgbm import FocalLGBMClassifier
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> labels = np.where(y == 1, "fraud", "ok")              # any sortable labels
+    >>> clf = FocalLGBMClassifier(focal_alpha="balanced", n_estimators=20, verbose=-1)
+    >>> clf = clf.fit(X, labels)
+    >>> clf.classes_
+    array(['fraud', 'ok'], dtype='<U5')
+    >>> clf.predict_proba(X[:3]).shape, clf.predict(X[:3]).dtype
+    ((3, 2), dtype('<U5'))
     """
 
 
@@ -399,6 +415,16 @@ class GHMLGBMClassifier(GHMLossMixin, _FocalLGBMBase):
     unless you set one, pickling, ``clone`` and grid searches.
 
     ${ghm_notes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from boostfocal.lightgbm import GHMLGBMClassifier
+    >>> X, y = make_classification(n_samples=500, weights=[0.95], flip_y=0.05,
+    ...                            random_state=0)       # 5% of the labels are noise
+    >>> clf = GHMLGBMClassifier(ghm_bins=10, n_estimators=20, verbose=-1).fit(X, y)
+    >>> clf.loss_.n_updates_
+    20
     """
 
 

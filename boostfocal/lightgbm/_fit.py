@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._optional import import_optional
+from .._shared import model_files as _model_files
 from .._shared import model_io as _model_io
+from ._tree_check import check_lightgbm_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._adapter import _FitObjective
@@ -200,11 +202,6 @@ def _with_lgbm_signature(cls):
     return cls
 
 
-def _read_text(path) -> str:
-    with open(path, encoding="utf-8") as f:
-        return f.read()
-
-
 def _init_model_start(init_model, n_classes: int) -> float | np.ndarray:
     """The starting score inside an ``init_model`` (0 when it is not a boostfocal model).
 
@@ -216,11 +213,19 @@ def _init_model_start(init_model, n_classes: int) -> float | np.ndarray:
         start = getattr(init_model, "init_score_", None)
         k = getattr(init_model, "n_classes_", n_classes)
     elif isinstance(init_model, (str, os.PathLike)):
-        text = _model_io.lgbm_meta_from_text(_read_text(init_model))
-        if text is None:
+        # The file is checked as load_model checks it (LightGBM reads it next, and
+        # aborts on a corrupted tree); plain LightGBM files have no start to add.
+        source = f"init_model {_model_files.quote(os.fspath(init_model), 100)}"
+        data = _model_files.read_model_bytes(init_model, "init_model")
+        _model_files.check_format(data, source, (_model_files.LGBM_TEXT,), {})
+        text = _model_files.lightgbm_text(data, source)
+        info = check_lightgbm_text(text, source)
+        meta = _model_io.lgbm_meta_from_text(text)
+        if meta is None:
             return zero
-        meta = _model_io.loads(text, f"init_model {init_model!r}")
-        start, k = _model_io.start_from_meta(meta), len(meta["classes"])
+        stored = _model_io.check_metadata(meta, source, n_outputs=info.n_outputs,
+                                          backend="lightgbm")
+        start, k = stored.start, stored.classes.shape[0]
     elif isinstance(init_model, lgb.Booster):
         return zero
     else:

@@ -8,11 +8,12 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._optional import import_optional
+from .._shared import model_files as _model_files
 from .._shared import model_io as _model_io
 from .._shared.classifier import FocalClassifierMixin
 from . import _compat
 from ._adapter import make_objective
-from ._fit import _read_text
+from ._tree_check import check_lightgbm_text
 
 lgb = import_optional("lightgbm", "lightgbm")
 
@@ -55,6 +56,26 @@ def state_link(model_str: str, n_classes: int) -> str:
                   flags=re.MULTILINE)
 
 
+def check_objective(objective: str | None, n_classes: int, source: str) -> None:
+    """The ``objective=`` line of a boostfocal LightGBM file agrees with its classes.
+
+    A boostfocal file states the link of its raw scores (:func:`standard_objective`):
+    ``binary sigmoid:1`` or ``multiclass num_class:K``; files written before that line
+    existed have none.
+    """
+    if objective is None:
+        return
+    parts = objective.split(" ")
+    if n_classes == 2:
+        ok = parts[0] == "binary"
+    else:
+        ok = parts[0] in ("multiclass", "multiclassova") and f"num_class:{n_classes}" in parts
+    if not ok:
+        raise _model_files.refusal(
+            source, f"has the objective {_model_files.quote(objective)}, but its boostfocal "
+                    f"metadata has {n_classes} classes ({standard_objective(n_classes)[0]})")
+
+
 class LGBMModelFileMixin(FocalClassifierMixin):
     """``save_model`` / ``load_model`` of the boostfocal LightGBM estimators.
 
@@ -91,6 +112,18 @@ class LGBMModelFileMixin(FocalClassifierMixin):
         iteration's leaves); a ``boostfocal:`` line after LightGBM's parameters section
         holds the classes, the loss and its parameters for :meth:`load_model`.
 
+        **Probabilities from the file are the confidence.** The file states LightGBM's
+        standard link (``binary`` / ``multiclass``), so plain ``Booster.predict(X)``,
+        treelite, onnxmltools and MLflow's LightGBM booster flavor return the
+        sigmoid/softmax of the margins: for a focal model that is the focal confidence,
+        not the class posterior :meth:`predict_proba` returns (for GHM-C, or
+        ``focal_proba="confidence"``, the two are the same). To serve
+        :meth:`predict_proba`'s numbers, take their margins (``raw_score=True``, treelite
+        ``pred_margin=True``) and apply ``boostfocal.proba_from_margin(filename,
+        margins)``, export with ``boostfocal.onnx.to_onnx``, or load the file with this
+        estimator's :meth:`load_model`. ``docs/serving.md`` gives the map for other
+        languages.
+
         Parameters
         ----------
         filename : str or os.PathLike
@@ -107,29 +140,72 @@ class LGBMModelFileMixin(FocalClassifierMixin):
         """Load a model saved by a boostfocal estimator's :meth:`save_model`.
 
         ``Cls().load_model(filename)`` restores the booster, ``classes_``, ``loss_``,
-        ``init_score_`` and the loss parameters. A LightGBM file without boostfocal
-        metadata raises a ``ValueError`` saying what is missing, and the estimator is
-        left unchanged.
+        ``init_score_`` and the loss parameters.
+
+        **All or nothing.** The file is read and checked whole before anything changes:
+        its format, its trees (see below), and its boostfocal metadata against a schema
+        and against the booster (known keys only, sizes bounded, the loss through its
+        own validation, ``params`` limited to the loss parameters, the classes as many
+        as the booster's outputs, the start finite and of the booster's shape). The new
+        booster and state are built aside and swapped in at the end. A refused file
+        raises a short ``ValueError`` naming the file and what is wrong (a
+        ``TypeError`` for an argument that is not a path), and leaves the estimator
+        exactly as it was, fitted or not. A LightGBM file without boostfocal metadata is
+        refused the same way, saying what is missing.
+
+        **Model files are untrusted input, up to a point.** Before LightGBM parses the
+        text, its trees are checked where a corrupted file would abort or hang the
+        process: every array of the count LightGBM expects, split feature indices up to
+        ``max_feature_idx``, child indices inside their tree and forming a tree,
+        ``tree_sizes`` landing on the trees, the tree count a multiple of the classes
+        (``boostfocal.lightgbm._tree_check``). Everything else in a tree body is
+        LightGBM's own parser's business: treat model files like any model artifact,
+        and do not load one you would not run.
 
         Parameters
         ----------
         filename : str or os.PathLike
             A LightGBM text model file.
+
+        Raises
+        ------
+        ValueError
+            The file is not a boostfocal LightGBM model this release restores exactly.
+        TypeError
+            ``filename`` is not a path.
         """
-        source = f"the model {filename!r}"
-        text = _read_text(filename)
-        meta = _model_io.loads(_model_io.lgbm_meta_from_text(text), source)
-        if meta["loss"].get("kind") not in self._loss_kinds:
-            raise ValueError(f"{source} holds a {meta.get('estimator')} model (loss "
-                             f"{meta['loss'].get('kind')!r}), which "
-                             f"{type(self).__name__} cannot restore")
-        booster = lgb.Booster(model_str=text)
-        classes = _model_io.classes_from_json(meta["classes"], meta["classes_dtype"])
-        for name, value in meta["params"].items():
-            setattr(self, name, value)
-        self.loss_ = _model_io.loss_from_dict(meta["loss"])
-        self.init_score_ = _model_io.start_from_meta(meta)
-        self._restore_fitted(booster, classes)
+        source = _model_files.describe(filename)
+        data = _model_files.read_model_bytes(filename, "filename")
+        xgb_estimator = _model_io.estimator_for(self._loss_kinds[0], "xgboost")
+        _model_files.check_format(data, source, (_model_files.LGBM_TEXT,),
+                                  {_model_files.XGB_JSON: xgb_estimator,
+                                   _model_files.XGB_UBJSON: xgb_estimator})
+        text = _model_files.lightgbm_text(data, source)
+        info = check_lightgbm_text(text, source)
+        stored = _model_io.check_metadata(
+            _model_io.lgbm_meta_from_text(text), source, n_outputs=info.n_outputs,
+            loss_kinds=self._loss_kinds, estimator=type(self).__name__, backend="lightgbm")
+        if not stored.start_in_booster:
+            raise _model_files.refusal(
+                source, "has start_in_booster false in its boostfocal metadata, but a "
+                        "LightGBM file holds the start in its first iteration's leaves")
+        check_objective(info.objective, stored.classes.shape[0], source)
+        try:
+            booster = lgb.Booster(model_str=text)
+        except (lgb.basic.LightGBMError, ValueError) as exc:  # ValueError: its JSON
+            raise _model_files.refusal(
+                source, f"is refused by LightGBM: {_model_files.quote(str(exc), 200)}") \
+                from None
+        # Everything is checked: build the new state on a copy, then swap it in.
+        shadow = object.__new__(type(self))
+        shadow.__dict__.update(self.__dict__)
+        for name, value in stored.params.items():
+            setattr(shadow, name, value)
+        shadow.loss_ = stored.loss
+        shadow.init_score_ = stored.start
+        shadow._restore_fitted(booster, stored.classes)
+        self.__dict__.clear()
+        self.__dict__.update(shadow.__dict__)
 
     def _restore_fitted(self, booster, classes: np.ndarray) -> None:
         """The fitted state of ``LGBMClassifier`` around a loaded booster."""

@@ -100,7 +100,7 @@ raw_prediction : array-like of shape (n,)
 Returns
 -------
 ndarray of shape (n, 2)
-    Same dtype as ``raw_prediction``.""",
+    float32 for float32 ``raw_prediction``, float64 otherwise.""",
     "proba_multiclass": """\
 Parameters
 ----------
@@ -110,18 +110,30 @@ raw_prediction : array-like of shape (n, K)
 Returns
 -------
 ndarray of shape (n, K)
-    Same dtype as ``raw_prediction``.""",
+    float32 for float32 ``raw_prediction``, float64 otherwise.""",
     "proba_any": """\
 Parameters
 ----------
 raw_prediction : array-like of shape (n,) or (n, K)
     Raw predictions in the loss's layout: margins (binary) or logits (multiclass).
+n_threads : int, default=None
+    Threads of the kernel, counted as in ``gradient_hessian``; inputs under 32,768
+    rows run on the calling thread.
 
 Returns
 -------
 ndarray of shape (n, n_classes)
-    Same dtype as ``raw_prediction``.""",
+    float32 for float32 ``raw_prediction``, float64 otherwise.""",
 }
+
+# The probability methods' sections with the threads parameter.
+PROBA_THREADS = """\
+n_threads : int, default=None
+    Threads of the kernel, counted as in ``gradient_hessian``; inputs under 32,768
+    rows run on the calling thread."""
+for _task in ("binary", "multiclass"):
+    FRAGMENTS[f"proba_{_task}_threads"] = FRAGMENTS[f"proba_{_task}"].replace(
+        "\n\nReturns", f"\n{PROBA_THREADS}\n\nReturns")
 
 # Fragments that group others, for the parameters that always come together.
 FRAGMENTS["data_binary"] = f"{FRAGMENTS['y_true_binary']}\n{FRAGMENTS['raw_binary']}"

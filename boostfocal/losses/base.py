@@ -3,11 +3,12 @@
 :class:`BaseLoss` carries what every loss object does the same way: its parameters
 (``repr``, ``==``, ``hash``), ``alpha="balanced"`` and its resolution (:meth:`~BaseLoss.resolve`),
 the starting score from the weighted class totals (:meth:`~BaseLoss.init_score`), the
-probabilities through the loss's :mod:`link <boostfocal.losses.link>`
-(:meth:`~BaseLoss.predict_proba`), and the call of the fused kernels with the checks
-around it. :class:`BinaryLoss` adds what the two binary losses share (two classes, the
-sigmoid link, 1-D margins). A loss class keeps only its own math: the loss, its
-derivatives, its optimal constant and its posterior correction.
+probabilities through the loss's :mod:`link <boostfocal.losses.link>` with its posterior
+correction (:meth:`~BaseLoss.predict_proba`), and the call of the fused kernels (the
+gradients and the probabilities) with the checks around it. :class:`BinaryLoss` adds what
+the two binary losses share (two classes, the sigmoid link, 1-D margins). A loss class
+keeps only its own math: the loss, its derivatives, its optimal constant and the
+parameters of its posterior correction.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ from .._validation import (
     unresolved_alpha,
 )
 from ._docs import fill_doc
-from ._kernels import BAD_LABEL, BAD_MARGIN, BAD_WEIGHT, SAW_POSITIVE_WEIGHT
+from ._kernels import (
+    BAD_LABEL,
+    BAD_MARGIN,
+    BAD_WEIGHT,
+    SAW_POSITIVE_WEIGHT,
+    run_binary_proba,
+)
 from .link import BaseLink, SigmoidLink
 
 __all__ = ["BaseLoss", "BinaryLoss"]
@@ -55,7 +62,8 @@ class BaseLoss:
     ``init_score_from_totals``, ``gradient_hessian`` and either :meth:`_kernel` (the
     fused kernel behind :meth:`loss` and :meth:`_run`) or :meth:`loss` itself. Losses
     with class weights (``alpha``) implement :meth:`_balanced_alpha`; losses with a
-    posterior correction override :meth:`_posterior_raw`. The ``${name}`` lines of a
+    posterior correction override :meth:`_posterior_params` (the probability kernel,
+    :meth:`_proba_kernel`, fuses it with the link). The ``${name}`` lines of a
     subclass's docstrings are filled with the shared fragments of ``_docs.py`` when it is
     defined.
 
@@ -190,12 +198,6 @@ class BaseLoss:
     def _check_labels(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError  # pragma: no cover - every loss class implements it
 
-    def _check_raw_prediction(self, raw_prediction) -> np.ndarray:
-        """Fully validated raw predictions (float32 or float64, finite, right shape)."""
-        z = as_float_array(raw_prediction, "raw_prediction", self._raw_ndim)
-        self._check_columns(z)
-        return z
-
     def _kernel(self, alpha, y, z, w, want_loss: bool, **arrays):
         """Run this loss's fused kernel (``run_binary`` or ``run_softmax``)."""
         raise NotImplementedError  # pragma: no cover - the focal losses implement it
@@ -249,31 +251,55 @@ class BaseLoss:
                          raw_offset=raw_offset, n_threads=n_threads)[0]
 
     # ------------------------------------------------------------------ probabilities
-    def _posterior_raw(self, z: np.ndarray) -> np.ndarray:
-        """Raw predictions whose inverse link is the class posterior (float64 in, out).
+    def _posterior_params(self, posterior: bool) -> tuple[float, Any]:
+        """``(gamma, alpha)`` of the probability kernel: the focal posterior map's.
 
-        The identity where the loss is a proper scoring rule; focal losses undo the
-        distortion of the probabilities that minimize them.
+        ``(0.0, None)`` is the link alone (the sigmoid or softmax): what a proper scoring
+        rule's raw predictions and every loss's ``predict_confidence`` need. The focal
+        losses return their own ``gamma`` and (resolved) ``alpha`` for the posterior.
         """
-        return z
+        return 0.0, None
 
-    def predict_proba(self, raw_prediction) -> np.ndarray:  # noqa: D417
+    def _proba_kernel(self, z: np.ndarray, gamma: float, alpha: Any, dtype: np.dtype,
+                      n_threads: int | None) -> tuple[np.ndarray, int]:
+        """Run this loss's probability kernel (``run_binary_proba`` or ``run_softmax_proba``)."""
+        raise NotImplementedError  # pragma: no cover - BinaryLoss and the softmax loss do
+
+    def _probabilities(self, raw_prediction, posterior: bool, n_threads=None,
+                       dtype=None) -> np.ndarray:
+        """Validate cheaply, run the probability kernel, and turn its flag into an error.
+
+        As :meth:`_run`: finiteness is checked inside the kernel, and only when it flags a
+        value are the margins validated in full, for the error message. ``dtype`` (private,
+        for the estimators) overrides the output dtype, which is otherwise
+        ``raw_prediction``'s (float32 stays float32, everything else is float64).
+        """
+        z = as_array(raw_prediction, "raw_prediction", self._raw_ndim)
+        self._check_columns(z)
+        n_threads = check_n_threads(n_threads)
+        gamma, alpha = self._posterior_params(posterior)
+        out, flags = self._proba_kernel(z, gamma, alpha,
+                                        result_dtype(z) if dtype is None else dtype, n_threads)
+        if flags & BAD_MARGIN:
+            as_float_array(z, "raw_prediction", z.ndim)
+            raise ValueError("invalid input")  # pragma: no cover - the check above raises
+        return out
+
+    def predict_proba(self, raw_prediction, *, n_threads: int | None = None  # noqa: D417
+                      ) -> np.ndarray:
         """Class posterior estimated from raw predictions: the link of the corrected margins.
 
         ${proba_any}
         """
-        z = self._check_raw_prediction(raw_prediction)
-        t = self._posterior_raw(z.astype(np.float64, copy=False))
-        return self.link.inverse(t).astype(result_dtype(z), copy=False)
+        return self._probabilities(raw_prediction, True, n_threads)
 
-    def predict_confidence(self, raw_prediction) -> np.ndarray:  # noqa: D417
+    def predict_confidence(self, raw_prediction, *, n_threads: int | None = None  # noqa: D417
+                           ) -> np.ndarray:
         """The link applied to the raw predictions as they are (no posterior correction).
 
         ${proba_any}
         """
-        z = self._check_raw_prediction(raw_prediction)
-        return self.link.inverse(z.astype(np.float64, copy=False)).astype(result_dtype(z),
-                                                                        copy=False)
+        return self._probabilities(raw_prediction, False, n_threads)
 
 
 class BinaryLoss(BaseLoss):
@@ -282,6 +308,10 @@ class BinaryLoss(BaseLoss):
     n_classes = 2
     link = SigmoidLink()
     _raw_ndim = 1
+
+    def _proba_kernel(self, z: np.ndarray, gamma: float, alpha: Any, dtype: np.dtype,
+                      n_threads: int | None) -> tuple[np.ndarray, int]:
+        return run_binary_proba(z, gamma, alpha, dtype=dtype, n_threads=n_threads)
 
     def class_totals(self, y_true, sample_weight=None, n_classes: int | None = None  # noqa: D417
                      ) -> tuple[float, float]:

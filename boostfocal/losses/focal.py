@@ -157,13 +157,24 @@ class FocalLoss(BinaryLoss):
             hi *= 2.0
         return float(brentq(f, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500))
 
+    def _posterior_params(self, posterior: bool) -> tuple[float, float | None]:
+        return (self.gamma, self._numeric_alpha()) if posterior else (0.0, None)
+
     def _posterior_raw(self, z: np.ndarray) -> np.ndarray:
-        """Log-odds of the class posterior implied by focal-trained margins ``z``.
+        """Log-odds of the class posterior implied by focal-trained margins ``z`` (float64).
 
         With ``q = sigmoid(z)`` and ``g(x) = (1-x)^gamma / x - gamma (1-x)^(gamma-1) log x``,
         ``eta / (1 - eta) = (1 - alpha) g(1 - q) / (alpha g(q))``. In log space,
         ``log g(sigmoid(t)) = -(gamma - 1) softplus(t) + log(e^-t + gamma softplus(-t))``:
         a sum of positive terms, so there is no cancellation anywhere.
+
+        The plain float64 statement of the map, for :meth:`init_score_from_totals`'s root
+        search. :meth:`predict_proba` evaluates the same map, fused with the sigmoid, in
+        the probability kernel (``_kernels/proba.h``), in double-double arithmetic: the
+        log-odds are ``sign(z) [(gamma + 1) |z| + log((1 + xA) / (1 + xB))] +
+        log((1 - alpha) / alpha)`` with ``s = e^-|z|``, ``l = log(1 + s)``,
+        ``xA = gamma (|z| + l) s`` and ``xB = gamma l / s``, so that the probabilities are
+        within an ulp of the exact ones for every finite margin.
         """
         alpha = self._numeric_alpha()
         gamma = self.gamma
@@ -181,7 +192,8 @@ class FocalLoss(BinaryLoss):
             out += np.log1p(-alpha) - np.log(alpha)
         return out
 
-    def predict_proba(self, raw_prediction) -> np.ndarray:  # noqa: D417
+    def predict_proba(self, raw_prediction, *, n_threads: int | None = None  # noqa: D417
+                      ) -> np.ndarray:
         """Class posterior ``[P(y=0|x), P(y=1|x)]`` estimated from focal-trained margins.
 
         A focal-trained model's ``sigmoid(z)`` is not ``P(y=1|x)``: focal loss is
@@ -191,17 +203,23 @@ class FocalLoss(BinaryLoss):
         identity at ``gamma = 0, alpha = None``; and it maps :meth:`init_score` back
         to the weighted base rate.
 
-        ${proba_binary}
-        """
-        return super().predict_proba(raw_prediction)
+        One fused pass (the map and the sigmoid, ``_kernels/proba.h``), exact to within
+        an ulp of each probability and finite for every finite margin. Without
+        ``alpha``, negating the margin swaps the columns bit for bit, and a margin of 0
+        gives exactly ``[0.5, 0.5]``.
 
-    def predict_confidence(self, raw_prediction) -> np.ndarray:  # noqa: D417
+        ${proba_binary_threads}
+        """
+        return super().predict_proba(raw_prediction, n_threads=n_threads)
+
+    def predict_confidence(self, raw_prediction, *, n_threads: int | None = None  # noqa: D417
+                           ) -> np.ndarray:
         """The uncorrected focal "probability" ``[1 - sigmoid(z), sigmoid(z)]``.
 
         This is what other focal-loss plugins return. It is biased towards 0.5
         (with 5% positives and ``gamma = 2`` the best constant predicts 0.25); use
         :meth:`predict_proba` for probabilities.
 
-        ${proba_binary}
+        ${proba_binary_threads}
         """
-        return super().predict_confidence(raw_prediction)
+        return super().predict_confidence(raw_prediction, n_threads=n_threads)

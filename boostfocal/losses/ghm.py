@@ -327,19 +327,21 @@ class GHMLoss(BinaryLoss):
         self._check_start_totals(w0, w1)
         return float(np.log(w1) - np.log(w0))
 
-    def predict_proba(self, raw_prediction) -> np.ndarray:  # noqa: D417
+    def predict_proba(self, raw_prediction, *, n_threads: int | None = None  # noqa: D417
+                      ) -> np.ndarray:
         """``[1 - sigmoid(z), sigmoid(z)]``: a score on the probability scale.
 
         GHM-C has no closed-form posterior correction (see the class Notes): this ranks
         examples like the margin but is not calibrated to ``P(y | x)``.
 
-        ${proba_binary}
+        ${proba_binary_threads}
         """
-        return super().predict_proba(raw_prediction)
+        return super().predict_proba(raw_prediction, n_threads=n_threads)
 
-    def predict_confidence(self, raw_prediction) -> np.ndarray:
+    def predict_confidence(self, raw_prediction, *, n_threads: int | None = None
+                           ) -> np.ndarray:
         """Same as :meth:`predict_proba`: GHM-C has no correction to undo."""
-        return self.predict_proba(raw_prediction)
+        return self.predict_proba(raw_prediction, n_threads=n_threads)
 
 
 def _weighted(values: np.ndarray, w: np.ndarray | None, dtype) -> np.ndarray:

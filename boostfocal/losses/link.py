@@ -3,20 +3,21 @@
 As in scikit-learn (``sklearn/_loss/link.py``), a loss says how raw predictions are
 scored and a link says what probabilities they stand for. boostfocal's losses need only
 the inverse link: :meth:`BaseLoss.predict_proba <boostfocal.losses.base.BaseLoss.predict_proba>`
-applies it to the loss's posterior correction of the raw prediction, and
-``predict_confidence`` to the raw prediction itself.
+applies it to the loss's posterior correction of the raw prediction (the two fused in one
+kernel), and ``predict_confidence`` to the raw prediction itself.
 
-Both inverses are exact in the tails: the sigmoid through ``expit`` (``1 / (1 + e^-t)``
-and ``e^t / (1 + e^t)`` by sign, so neither side overflows, underflows early or rounds
-``1 - p``), the softmax through the log-softmax of ``_stable.py``.
+Both inverses are the probability kernels (``_kernels/proba.h``) without a posterior
+correction: each probability within an ulp of its exact value, also in the tails (the
+sigmoid by sign, ``1 / (1 + e^-|t|)`` and ``e^-|t| / (1 + e^-|t|)``, so that neither side
+overflows, underflows early or rounds ``1 - p``; the softmax relative to the top logit).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
-from ._stable import log_softmax
+from .._validation import as_float_array
+from ._kernels import BAD_MARGIN, run_binary_proba, run_softmax_proba
 
 __all__ = ["BaseLink", "SigmoidLink", "SoftmaxLink"]
 
@@ -44,16 +45,25 @@ class SigmoidLink(BaseLink):
         Both columns are computed directly (neither as one minus the other), so negating
         the margins swaps the columns bit for bit and ``t = 0`` gives an exact tie.
         """
-        out = np.empty((raw_prediction.shape[0], 2))
-        out[:, 1] = expit(raw_prediction)
-        out[:, 0] = expit(-raw_prediction)
-        return out
+        return _checked(raw_prediction, run_binary_proba(raw_prediction, 0.0, None,
+                                                         dtype=np.float64))
 
 
 class SoftmaxLink(BaseLink):
     """The symmetric multinomial logit link: ``p = softmax(t)`` row by row."""
 
     def inverse(self, raw_prediction: np.ndarray) -> np.ndarray:
-        """``softmax(t)`` for logits ``t`` of shape (n, K), from the log-softmax."""
-        log_p, _ = log_softmax(raw_prediction)
-        return np.exp(log_p)
+        """``softmax(t)`` for logits ``t`` of shape (n, K), relative to the top logit.
+
+        Equal logits give bit-equal probabilities.
+        """
+        return _checked(raw_prediction, run_softmax_proba(raw_prediction, 0.0, None,
+                                                          dtype=np.float64))
+
+
+def _checked(raw_prediction, result: tuple[np.ndarray, int]) -> np.ndarray:
+    """The kernel's probabilities, or the ``ValueError`` for non-finite raw predictions."""
+    out, flags = result
+    if flags & BAD_MARGIN:
+        as_float_array(raw_prediction, "raw_prediction", np.ndim(raw_prediction))
+    return out

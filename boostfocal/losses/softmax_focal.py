@@ -36,8 +36,8 @@ from .._validation import (
     check_sample_weight,
     is_balanced,
 )
-from ._kernels import run_softmax
-from ._stable import log_softmax, log_softplus, softplus
+from ._kernels import run_softmax, run_softmax_proba
+from ._stable import log_softplus, softplus
 from .base import BaseLoss
 from .link import SoftmaxLink
 
@@ -241,39 +241,39 @@ class SoftmaxFocalLoss(BaseLoss):
         log_q = -softplus(-t)
         return log_q - log_q.mean()
 
-    def _posterior_raw(self, z: np.ndarray) -> np.ndarray:
-        """``-log alpha_k - log g(q_k)`` for softmax outputs ``q = softmax(z)``.
+    def _posterior_params(self, posterior: bool) -> tuple[float, np.ndarray | None]:
+        return (self.gamma, self._numeric_alpha()) if posterior else (0.0, None)
 
-        ``log g(q) = (gamma - 1) log(1-q) + log((1-q)/q - gamma log q)``: both terms of the
-        last sum are non-negative, so it is a cancellation-free log-add-exp.
-        """
-        alpha = self._numeric_alpha()
-        log_q, log1m_q = log_softmax(z)
-        gamma = self.gamma
-        if gamma == 0.0:
-            out = log_q
-        else:
-            with np.errstate(divide="ignore"):  # log(-log q) = -inf where q rounds to 1
-                second = np.log(gamma) + np.log(-log_q)
-            out = -((gamma - 1.0) * log1m_q + np.logaddexp(log1m_q - log_q, second))
-        if alpha is not None:
-            out -= np.log(alpha)
-        return out
+    def _proba_kernel(self, z: np.ndarray, gamma: float, alpha, dtype: np.dtype,
+                      n_threads: int | None) -> tuple[np.ndarray, int]:
+        return run_softmax_proba(z, gamma, alpha, dtype=dtype, n_threads=n_threads)
 
-    def predict_proba(self, raw_prediction) -> np.ndarray:  # noqa: D417
+    def predict_proba(self, raw_prediction, *, n_threads: int | None = None  # noqa: D417
+                      ) -> np.ndarray:
         """Class posterior estimated from focal-trained logits, shape (n, K).
 
-        ``eta_k`` is proportional to ``1 / (alpha_k g(q_k))`` with ``q = softmax(z)``,
-        computed in log space. It is the identity (the softmax) at ``gamma = 0,
-        alpha = None``, and maps :meth:`init_score` back to the weighted class priors.
+        ``eta_k`` is proportional to ``1 / (alpha_k g(q_k))`` with ``q = softmax(z)`` and
+        ``g(x) = (1-x)^gamma / x - gamma (1-x)^(gamma-1) log x``. It is the identity (the
+        softmax) at ``gamma = 0, alpha = None``, and maps :meth:`init_score` back to the
+        weighted class priors.
 
-        ${proba_multiclass}
+        One fused pass (``_kernels/proba.h``), in log space relative to the top logit
+        ``t`` and in double-double arithmetic: with ``s = sum_{j != t} e^(z_j - z_t)`` and
+        ``l = log(1 + s) = -log q_t``, ``1 / g(q_t) = s^-gamma e^((gamma-1) l) / (1 +
+        gamma l / s)`` and, for the others (``q_k < 1/2``), ``1 / g(q_k) = q_k
+        (1 - q_k)^-gamma / (1 + gamma (-log q_k) q_k / (1 - q_k))``: an exponential of an
+        exactly known argument times a bounded factor, so that every probability is
+        within an ulp of its exact value and finite for all finite logits. Equal logits
+        (with equal ``alpha``) give bit-equal probabilities.
+
+        ${proba_multiclass_threads}
         """
-        return super().predict_proba(raw_prediction)
+        return super().predict_proba(raw_prediction, n_threads=n_threads)
 
-    def predict_confidence(self, raw_prediction) -> np.ndarray:  # noqa: D417
+    def predict_confidence(self, raw_prediction, *, n_threads: int | None = None  # noqa: D417
+                           ) -> np.ndarray:
         """The uncorrected focal "probability" ``softmax(z)``, shape (n, K).
 
-        ${proba_multiclass}
+        ${proba_multiclass_threads}
         """
-        return super().predict_confidence(raw_prediction)
+        return super().predict_confidence(raw_prediction, n_threads=n_threads)

@@ -102,13 +102,23 @@ def make_objective(loss, n_threads: int | None = None) -> XGBObjective:
     Examples
     --------
     Start from the focal-optimal constant by passing it as the DMatrix base margin, and
-    pass the same base margin again when predicting (XGBoost does not store it)::
+    pass the same base margin again when predicting (XGBoost does not store it):
 
-        start = loss.init_score(y)
-        dtrain = xgb.DMatrix(X, y, base_margin=np.full(len(y), start))
-        booster = xgb.train({}, dtrain, 100, obj=make_objective(loss))
-        margin = booster.predict(xgb.DMatrix(X_new, base_margin=np.full(len(X_new), start)),
-                                 output_margin=True)
+    >>> import numpy as np
+    >>> import xgboost as xgb
+    >>> from sklearn.datasets import make_classification
+    >>> from boostfocal import FocalLoss
+    >>> from boostfocal.xgboost import make_metric, make_objective
+    >>> X, y = make_classification(n_samples=1000, weights=[0.9], random_state=0)
+    >>> loss = FocalLoss(gamma=2.0)
+    >>> start = loss.init_score(y)
+    >>> dtrain = xgb.DMatrix(X, y, base_margin=np.full(len(y), start))
+    >>> booster = xgb.train({"disable_default_eval_metric": 1, "nthread": 1}, dtrain, 20,
+    ...                     obj=make_objective(loss), custom_metric=make_metric(loss))
+    >>> dnew = xgb.DMatrix(X[:5], base_margin=np.full(5, start))
+    >>> margin = booster.predict(dnew, output_margin=True)
+    >>> loss.predict_proba(margin).shape       # the class posterior
+    (5, 2)
     """
     return XGBObjective(loss, n_threads=n_threads)
 

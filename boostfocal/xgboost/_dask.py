@@ -93,6 +93,24 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
 
     **Outputs.** :meth:`decision_function`, :meth:`predict_proba` and :meth:`predict`
     return dask arrays; for a DataFrame ``X`` their row chunk sizes are unknown.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from distributed import Client, LocalCluster
+    >>> from sklearn.datasets import make_classification
+    >>> from boostfocal.dask import DaskFocalXGBClassifier
+    >>> cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+    ...                        dashboard_address=":0")
+    >>> client = Client(cluster)
+    >>> X, y = make_classification(n_samples=1000, weights=[0.9], random_state=0)
+    >>> dX, dy = da.from_array(X, chunks=250), da.from_array(y, chunks=250)
+    >>> clf = DaskFocalXGBClassifier(focal_gamma=2.0, n_estimators=20)
+    >>> clf.client = client
+    >>> clf = clf.fit(dX, dy)
+    >>> clf.predict_proba(dX).compute().shape       # the class posterior, computed
+    (1000, 2)
+    >>> client.close(); cluster.close()
     """
 
     # ------------------------------------------------------------------ fit

@@ -155,13 +155,17 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
         -------
         ndarray of shape (n,) for two classes, (n, K) for K classes, float64
         """
+        return np.asarray(self._margin(X, validate_features, base_margin, iteration_range),
+                          dtype=np.float64)
+
+    def _margin(self, X, validate_features: bool, base_margin, iteration_range) -> np.ndarray:
+        """The booster's margins as it returns them (float32): :meth:`decision_function`'s."""
         check_is_fitted(self)
-        margin = xgb.XGBModel.predict(
+        return xgb.XGBModel.predict(
             self, X, output_margin=True, validate_features=validate_features,
             base_margin=booster_margin(self.init_score_, num_samples(X), base_margin,
                                        "base_margin", self._booster_holds_start()),
             iteration_range=iteration_range)
-        return np.asarray(margin, dtype=np.float64)
 
     def predict_proba(self, X, validate_features: bool = True, base_margin=None,
                       iteration_range=None) -> np.ndarray:
@@ -182,10 +186,8 @@ class _FocalXGBBase(XGBFocalMixin, xgb.XGBClassifier):
         -------
         ndarray of shape (n, K)
         """
-        margin = self.decision_function(X, validate_features=validate_features,
-                                        base_margin=base_margin,
-                                        iteration_range=iteration_range)
-        return self._proba_from_margin(margin)
+        return self._proba_from_margin(self._margin(X, validate_features, base_margin,
+                                                    iteration_range))
 
     def predict(self, X, *, output_margin: bool = False, validate_features: bool = True,
                 base_margin=None, iteration_range=None) -> np.ndarray:
@@ -309,7 +311,10 @@ class FocalXGBClassifier(FocalLossMixin, _FocalXGBBase):
     restores. For the class posterior from plain margins use
     ``loss.predict_proba(margin)`` with the loss in that attribute. XGBoost < 3.1,
     multiclass: the file's plain margins omit ``init_score_`` (a ``UserWarning`` says so
-    when saving); ``load_model`` restores it. Pickle and joblib also work.
+    when saving); ``load_model`` restores it. After early stopping the file holds the
+    ``best_iteration + 1`` rounds the estimator predicts with. ``load_model`` checks the
+    file whole (its trees included) before it changes anything, and refuses a file it
+    cannot restore exactly with a short ``ValueError``. Pickle and joblib also work.
 
     Examples
     --------

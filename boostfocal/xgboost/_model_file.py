@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import numbers
-import os
+import re
 import warnings
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._optional import import_optional
+from .._shared import model_files as _model_files
 from .._shared import model_io as _model_io
 from .._shared.classifier import FocalClassifierMixin, constant_margin
 from ._adapter import _FocalMetric
 from ._compat import ESTIMATOR_TYPE, XGB_VECTOR_BASE_SCORE
+from ._tree_check import check_xgboost_document
 
 xgb = import_optional("xgboost", "xgboost")
 
@@ -151,6 +154,30 @@ class XGBModelFileMixin(FocalClassifierMixin):
         meta = _model_io.make_metadata(self, params, self._booster_holds_start())
         self.get_booster().set_attr(**{_model_io.META_KEY: _model_io.dumps(meta)})
 
+    def _file_booster(self):
+        """The booster ``save_model`` writes: cut at the best iteration after early stopping.
+
+        XGBoost's early stopping keeps every tree, and the estimator predicts with the
+        first ``best_iteration + 1`` rounds; the file holds those rounds only, so that
+        plain XGBoost, treelite and exporters of the raw booster predict the estimator's
+        margins. The cut keeps the ``boostfocal`` attribute, the feature names and types
+        and ``base_score``; like XGBoost's own slicing it drops ``best_iteration`` and
+        ``best_score``: kept, they would make a model trained further from the file
+        predict with the first ``best_iteration + 1`` rounds only. ``gblinear`` cannot
+        be sliced and is saved whole.
+        """
+        booster = self.get_booster()
+        best = booster.attr("best_iteration")
+        if best is None or int(best) + 1 >= booster.num_boosted_rounds():
+            return booster
+        try:
+            cut = booster[: int(best) + 1]
+        except xgb.core.XGBoostError:  # gblinear: "Slice is not supported"
+            return booster
+        cut.feature_names = booster.feature_names
+        cut.feature_types = booster.feature_types
+        return cut
+
     def save_model(self, fname) -> None:
         """Save the model to an XGBoost JSON (``.json``) or UBJSON (``.ubj``) file.
 
@@ -159,6 +186,28 @@ class XGBModelFileMixin(FocalClassifierMixin):
         :meth:`decision_function` (``output_margin=True``), and the booster attribute
         ``boostfocal`` carries the classes, the loss and its parameters, which
         :meth:`load_model` restores.
+
+        **After early stopping** the file holds the rounds the estimator predicts with,
+        ``best_iteration + 1`` of them (the booster cut with ``booster[:best_iteration +
+        1]``, keeping the feature names and types and ``base_score``, and, as XGBoost's
+        slicing does, without ``best_iteration``/``best_score``, which would now name
+        its last round): plain ``Booster.predict``, treelite and exporters of the raw
+        booster then give :meth:`decision_function`'s margins, and training continued
+        from the file (``fit(xgb_model=fname)``) continues from the best iteration. The
+        estimator in memory keeps every tree. (``gblinear``, which XGBoost cannot
+        slice, is saved whole.)
+
+        **Probabilities from the file are the confidence.** The file's objective is
+        XGBoost's standard ``binary:logistic`` / ``multi:softprob``, so plain
+        ``Booster.predict`` and ``XGBClassifier.predict_proba``, treelite, onnxmltools and
+        MLflow's XGBoost booster flavor return the sigmoid/softmax of the margins: for a
+        focal model that is the focal confidence, not the class posterior
+        :meth:`predict_proba` returns (for GHM-C, or ``focal_proba="confidence"``, the two
+        are the same). To serve :meth:`predict_proba`'s numbers, take their margins
+        (``output_margin=True``, treelite ``pred_margin=True``) and apply
+        ``boostfocal.proba_from_margin(fname, margins)``, export with
+        ``boostfocal.onnx.to_onnx``, or load the file with this estimator's
+        :meth:`load_model`. ``docs/serving.md`` gives the map for other languages.
 
         Parameters
         ----------
@@ -179,42 +228,102 @@ class XGBModelFileMixin(FocalClassifierMixin):
         # The booster's own save_model: XGBModel.save_model adds a "scikit_learn"
         # attribute through XGBModel._get_type (see ESTIMATOR_TYPE in _compat); the
         # boostfocal attribute says more than it anyway.
-        self.get_booster().save_model(fname)
+        self._file_booster().save_model(fname)
 
     def load_model(self, fname) -> None:
         """Load a model saved by a boostfocal estimator's :meth:`save_model`.
 
         ``Cls().load_model(fname)`` restores ``classes_``, ``loss_``, ``init_score_`` and
         the loss parameters, so that ``predict_proba``, ``predict`` and
-        ``decision_function`` equal the saved estimator's. A file without boostfocal
-        metadata (written by plain XGBoost) raises a ``ValueError`` saying what is
-        missing, and the estimator is left unchanged.
+        ``decision_function`` equal the saved estimator's.
+
+        **All or nothing.** The file is read and checked whole before anything changes:
+        its format, its trees (see below), and its boostfocal metadata against a schema
+        and against the booster (known keys only, sizes bounded, the loss through its
+        own validation, ``params`` limited to the loss parameters and ``base_score``,
+        the classes as many as the booster's outputs, the start finite, of the
+        booster's shape and equal to its ``base_score``). The new booster and state are
+        built aside and swapped in at the end. A refused file raises a short
+        ``ValueError`` naming the file and what is wrong (a ``TypeError`` for an
+        argument that is not a path or contents), and leaves the estimator exactly as
+        it was, fitted or not. A file without boostfocal metadata (written by plain
+        XGBoost) is refused the same way, saying what is missing.
+
+        **Model files are untrusted input, up to a point.** Before XGBoost reads the
+        file, its trees are checked where a corrupted file would crash the process:
+        split feature indices below the number of features, child indices inside their
+        tree and forming a tree, the tree count agreeing with the classes and parallel
+        trees (``boostfocal.xgboost._tree_check``). UBJSON is parsed by boostfocal for
+        these checks. Everything else in a tree body is XGBoost's own parser's
+        business: treat model files like any model artifact, and do not load one you
+        would not run.
 
         Parameters
         ----------
-        fname : str, os.PathLike, bytearray
+        fname : str, os.PathLike, bytes or bytearray
             The model file (JSON or UBJSON), or its contents.
+
+        Raises
+        ------
+        ValueError
+            The file is not a boostfocal XGBoost model this release restores exactly.
+        TypeError
+            ``fname`` is not a path or the file's contents.
         """
-        source = f"the model {fname!r}" if isinstance(fname, (str, os.PathLike)) else \
-            "the model"
-        probe = xgb.Booster()
-        probe.load_model(fname)
-        meta = _model_io.loads(probe.attr(_model_io.META_KEY), source)
-        if meta["loss"].get("kind") not in self._loss_kinds:
-            raise ValueError(f"{source} holds a {meta.get('estimator')} model (loss "
-                             f"{meta['loss'].get('kind')!r}), which "
-                             f"{type(self).__name__} cannot restore")
-        super().load_model(fname)
+        source = _model_files.describe(fname)
+        data = _model_files.read_model_bytes(fname, "fname", allow_contents=True)
+        fmt = _model_files.check_format(
+            data, source, (_model_files.XGB_JSON, _model_files.XGB_UBJSON),
+            {_model_files.LGBM_TEXT: _model_io.estimator_for(self._loss_kinds[0],
+                                                             "lightgbm")})
+        doc = _model_files.xgboost_document(data, fmt, source)
+        info = check_xgboost_document(doc, source)
+        stored = _model_io.check_metadata(
+            _model_files.xgboost_attribute(doc, _model_io.META_KEY), source,
+            n_outputs=info.n_outputs, booster_params=("base_score",),
+            loss_kinds=self._loss_kinds, estimator=type(self).__name__, backend="xgboost")
+        _model_io.check_xgboost_start(info, stored, source)
+        check_sklearn_attribute(_model_files.xgboost_attribute(doc, "scikit_learn"), source)
+
+        # Everything is checked: build the new state on a copy, then swap it in.
+        shadow = object.__new__(type(self))
+        shadow.__dict__.update(self.__dict__)
+        shadow.__dict__.pop("_Booster", None)  # XGBModel.load_model makes a new one
+        try:
+            super(XGBModelFileMixin, shadow).load_model(bytearray(data))
+        except xgb.core.XGBoostError as exc:
+            raise _model_files.refusal(
+                source, f"is refused by XGBoost: {xgboost_message(exc)}") from None
         # Plain attributes, not set_params: XGBModel.set_params would push them into the
         # loaded booster (objective "binary:logistic" on a multiclass booster breaks it).
-        for name, value in meta["params"].items():
-            setattr(self, name, value)
-        self.objective = DEFAULT_OBJECTIVE
-        classes = _model_io.classes_from_json(meta["classes"], meta["classes_dtype"])
-        self.loss_ = _model_io.loss_from_dict(meta["loss"])
-        self.init_score_ = _model_io.start_from_meta(meta)
-        self._focal_start_in_booster = bool(meta["start_in_booster"])
-        self.n_classes_ = classes.shape[0]
-        self._set_classes(classes)
+        for name, value in stored.params.items():
+            setattr(shadow, name, value)
+        shadow.objective = DEFAULT_OBJECTIVE
+        shadow.loss_ = stored.loss
+        shadow.init_score_ = stored.start
+        shadow._focal_start_in_booster = stored.start_in_booster
+        shadow.n_classes_ = stored.classes.shape[0]
+        shadow._set_classes(stored.classes)
+        self.__dict__.clear()
+        self.__dict__.update(shadow.__dict__)
 
 
+def xgboost_message(exc: Exception) -> str:
+    """The first line of an XGBoost error, without its time stamp and source path."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return _model_files.quote(re.sub(r"^\[[\d:]+\] [^ ]+: ", "", text), 200)
+
+
+def check_sklearn_attribute(value, source: str) -> None:
+    """XGBoost's own ``scikit_learn`` attribute, which ``XGBModel.load_model`` parses."""
+    if value is None:
+        return
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else None
+    except (ValueError, RecursionError):
+        parsed = None
+    if not isinstance(parsed, dict) or parsed.get("_estimator_type", "classifier") != \
+            "classifier":
+        raise _model_files.refusal(
+            source, f"has a scikit_learn attribute {_model_files.quote(value)} that is not "
+                    "a classifier's")

@@ -218,11 +218,29 @@ def _floors() -> dict[str, str]:
 def test_oldest_environment_has_the_declared_floors():
     """The oldest-versions run really runs the floors of pyproject.toml: a raised floor
     without a matching .ci/oldest.txt (or the reverse) fails here."""
-    from importlib.metadata import version
+    from boostfocal._config import _version
 
     floors = _floors()
     for name in ("numpy", "scipy", "scikit-learn", "xgboost", "lightgbm", "pandas", "dask",
-                 "distributed", "pyarrow"):
+                 "distributed", "pyarrow", "onnx", "onnxmltools", "skl2onnx", "onnxruntime"):
         floor = floors[name].split(".")
-        installed = version(name).split(".")
-        assert installed[:len(floor)] == floor, (name, version(name), floors[name])
+        # xgboost may come as the xgboost-cpu distribution: "3.0.0 (xgboost-cpu)"
+        installed = _version(name).split(" ")[0].split(".")
+        assert installed[:len(floor)] == floor, (name, _version(name), floors[name])
+
+
+@pytest.mark.skipif(os.environ.get("BOOSTFOCAL_OLDEST") != "1",
+                    reason="only in the oldest-versions environment of .ci/run")
+def test_oldest_environment_runs_xgboost_from_the_cpu_only_wheel():
+    """.ci/oldest.txt installs ``xgboost-cpu`` (the ``xgboost`` module without the
+    nvidia-nccl dependency), so every smoke test above also runs on that distribution;
+    boostfocal reports it under its module's name."""
+    from importlib import metadata
+
+    import boostfocal._config
+
+    with pytest.raises(metadata.PackageNotFoundError):
+        metadata.version("xgboost")
+    cpu = metadata.version("xgboost-cpu")
+    assert xgb.__version__ == cpu
+    assert boostfocal._config.config()["versions"]["xgboost"] == f"{cpu} (xgboost-cpu)"

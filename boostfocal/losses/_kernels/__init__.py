@@ -1,11 +1,15 @@
 """Fused kernels behind the loss objects: the Python driver, the backend and the threads.
 
 The kernels themselves are C (``common.h`` with ``elementary.h``, ``binary.h`` and
-``softmax.h``; ``isa.h`` and one ``isa_*.c`` per instruction set; the bindings in
-``_ckernels.c``), built into the extension module ``_ckernels`` of this package when the
-package is installed: one pass over the data, no temporaries; each element's
-log-sigmoids, focal factor, gradient and curvature live in registers, and the input
-checks (labels, finiteness, weights) are folded into the same pass. There is no
+``softmax.h`` for the gradients, ``dd.h`` and ``proba.h`` for the probabilities; ``isa.h``
+and one ``isa_*.c`` per instruction set; the bindings in ``_ckernels.c``), built into the
+extension module ``_ckernels`` of this package when the package is installed: one pass
+over the data, no temporaries; each element's log-sigmoids, focal factor, gradient and
+curvature live in registers, and the input checks (labels, finiteness, weights) are
+folded into the same pass. The probability kernels (:func:`run_binary_proba`,
+:func:`run_softmax_proba`) fuse the focal losses' posterior map with the sigmoid or
+softmax, in double-double arithmetic, so that every probability is within an ulp of its
+exact value for all finite margins. There is no
 just-in-time compiler and nothing to compile at run time: every variant (the dtypes of
 the labels, margins, weights and outputs; loss or gradient; integer or general gamma) is
 compiled ahead of time into a straight, branch-free loop that the compiler vectorizes,
@@ -31,7 +35,8 @@ kernels register themselves with it as user API ``"boostfocal"``, so
 
 The arithmetic is the one documented in ``focal.py`` and ``softmax_focal.py``; the tests
 hold both backends to a plain, obviously correct numpy implementation (``tests/reference``)
-to 1e-12 relative in float64, and the compiled elementary functions (:func:`_exp_neg`,
+to 1e-12 relative in float64 (the probabilities to an ulp of 60-digit mpmath values of the
+closed form), and the compiled elementary functions (:func:`_exp_neg`,
 :func:`_log1p_small`, :func:`_log_ge1`) to 1 ulp of 40-digit mpmath values. Their
 polynomial coefficients come from ``polynomials.py`` (run ``python -m
 boostfocal.losses._kernels.polynomials``; the tests check the C sources hold them).
@@ -48,8 +53,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .._curvature import FLOOR_EPSILON, MIN_CURVATURE
-from . import _npkernels
-from ._arrays import kernel_inputs, kernel_outputs
+from . import _npdd, _npkernels
+from ._arrays import kernel_input, kernel_inputs, kernel_outputs
 from ._backend import (  # noqa: F401 - part of this module's interface
     FALLBACK_COST,
     HOW_TO_BUILD,
@@ -157,6 +162,10 @@ def integer_gamma(gamma: float) -> int:
 #: Rows per block below which the kernel runs on the calling thread alone.
 MIN_ROWS_PER_THREAD = 65536
 
+#: The same for the probability kernels, which cost several times a gradient per row (so
+#: that 200k rows make 8 blocks for 2 threads, not 3).
+PROBA_MIN_ROWS_PER_THREAD = 16384
+
 #: Blocks per thread handed out on demand (see :func:`_blocks`).
 CHUNKS_PER_THREAD = 4
 
@@ -240,10 +249,12 @@ if _ckernels is not None:
     register_with_threadpoolctl()
 
 
-def _blocks(block, n: int, rows: tuple, args: tuple, n_threads: int | None = None) -> int:
+def _blocks(block, n: int, rows: tuple, args: tuple, n_threads: int | None = None,
+            min_rows: int | None = None) -> int:
     """Run ``block(*rows[lo:hi], *args)`` over row blocks of [0, n) and OR the flags.
 
-    At most :func:`resolve_threads` ``(n_threads)`` threads run, the caller's included.
+    At most :func:`resolve_threads` ``(n_threads)`` threads run, the caller's included,
+    on blocks of at least ``min_rows`` rows (:data:`MIN_ROWS_PER_THREAD` by default).
 
     ``rows`` holds the per-row arrays (or None), sliced into views for each block. The
     compiled blocks release the GIL, so a plain thread pool runs them in parallel. This
@@ -256,10 +267,11 @@ def _blocks(block, n: int, rows: tuple, args: tuple, n_threads: int | None = Non
     even split would then wait for the slowed-down thread; a helper that never got
     started is cancelled instead of waited for.
     """
-    n_threads = min(resolve_threads(n_threads), n // MIN_ROWS_PER_THREAD)
+    min_rows = MIN_ROWS_PER_THREAD if min_rows is None else min_rows
+    n_threads = min(resolve_threads(n_threads), n // min_rows)
     if n_threads <= 1:
         return block(*rows, *args)
-    n_chunks = min(n // MIN_ROWS_PER_THREAD, CHUNKS_PER_THREAD * n_threads)
+    n_chunks = min(n // min_rows, CHUNKS_PER_THREAD * n_threads)
     bounds = [n * i // n_chunks for i in range(n_chunks + 1)]
     next_chunk = itertools.count()
     lock = threading.Lock()
@@ -357,3 +369,73 @@ def run_softmax(y, z, w, alpha, gamma: float, policy: str, want_loss: bool, *, o
     args = (_per_class(alpha, "alpha", k), n_bits, frac, float(gamma), POLICY_CODES[policy],
             chunk_rows(k), float(hess_scale), _per_class(offset, "offset", k))
     return _run(_impl.softmax, y, z, w, args, want_loss, out, grad, hess, n_threads)
+
+
+# ---------------------------------------------------------------------------------------
+# Probabilities: the links, with the focal losses' posterior map fused in
+# ---------------------------------------------------------------------------------------
+def proba_chunk_rows(k: int) -> int:
+    """Rows per chunk of the softmax probability kernel: its scratch stays in L1/L2."""
+    return max(8, min(128, 4096 // k) // 8 * 8)
+
+
+def binary_log_odds(alpha: float | None) -> tuple[float, float]:
+    """``log((1 - alpha) / alpha)`` as a double-double ``(hi, lo)``; ``(0, 0)`` for None."""
+    if alpha is None:
+        return 0.0, 0.0
+    alpha = float(alpha)
+    neg_h, neg_l = _npdd.log(*_npdd.two_sum(1.0, -alpha))   # 1 - alpha, exactly
+    pos_h, pos_l = _npdd.log_positive(alpha)
+    hi, lo = _npdd.add(neg_h, neg_l, -pos_h, -pos_l)
+    return float(hi), float(lo)
+
+
+def class_log_weights(alpha) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """``log(alpha_k)`` as double-double arrays ``(hi, lo)`` of shape (K,); None for None."""
+    if alpha is None:
+        return None, None
+    hi, lo = _npdd.log_positive(np.asarray(alpha, dtype=np.float64))
+    return np.ascontiguousarray(hi), np.ascontiguousarray(lo)
+
+
+def _proba_output(z: np.ndarray, k: int, dtype) -> np.ndarray:
+    return np.empty((z.shape[0], k), dtype=z.dtype if dtype is None else dtype)
+
+
+def run_binary_proba(z, gamma: float, alpha: float | None, *, dtype=None,
+                     n_threads: int | None = None) -> tuple[np.ndarray, int]:
+    """Class probabilities ``[P(y=0), P(y=1)]`` of binary margins, and the BAD_* flags.
+
+    With ``gamma > 0`` or ``alpha``, the focal posterior map of :class:`FocalLoss` (see
+    ``proba.h``); with ``gamma = 0`` and ``alpha = None`` the sigmoid. ``z`` is a 1-D
+    float32/float64 array, read in place; the (n, 2) C-order output has ``dtype``
+    (float32 or float64; by default ``z``'s). A non-finite margin sets BAD_MARGIN (its
+    row is computed as a 0). ``n_threads``: see :func:`resolve_threads`; inputs under
+    2 * :data:`PROBA_MIN_ROWS_PER_THREAD` rows run on the calling thread.
+    """
+    z = kernel_input(z, "raw_prediction", 1)
+    out = _proba_output(z, 2, dtype)
+    args = (float(gamma), *binary_log_odds(alpha))
+    return out, _blocks(_impl.binary_proba, z.shape[0], (z, out), args, n_threads,
+                        PROBA_MIN_ROWS_PER_THREAD)
+
+
+def run_softmax_proba(z, gamma: float, alpha, *, dtype=None, n_threads: int | None = None
+                      ) -> tuple[np.ndarray, int]:
+    """Class probabilities (n, K) of logits, and the BAD_* flags.
+
+    With ``gamma > 0`` or ``alpha`` (K class weights), the focal posterior map of
+    :class:`SoftmaxFocalLoss` (see ``proba.h``); with ``gamma = 0`` and ``alpha = None``
+    the softmax. ``z`` (n, K), K >= 2, is read in place in any memory layout; the output
+    is C-order with ``dtype`` (by default ``z``'s). Flags and ``n_threads`` as in
+    :func:`run_binary_proba`.
+    """
+    z = kernel_input(z, "raw_prediction", 2)
+    k = z.shape[1]
+    if k < 2:
+        raise ValueError(f"raw_prediction must have at least 2 columns, got shape {z.shape}")
+    la_hi, la_lo = class_log_weights(_per_class(alpha, "alpha", k))
+    out = _proba_output(z, k, dtype)
+    args = (la_hi, la_lo, float(gamma), proba_chunk_rows(k))
+    return out, _blocks(_impl.softmax_proba, z.shape[0], (z, out), args, n_threads,
+                        PROBA_MIN_ROWS_PER_THREAD)

@@ -16,13 +16,18 @@ typedef struct {
     binary_fn binary;
     softmax_fn softmax;
     elementary_fn elementary;
+    binary_proba_fn binary_proba;
+    softmax_proba_fn softmax_proba;
 } isa_t;
 
 static const isa_t ISAS[] = {
-    {"baseline", binary_block_baseline, softmax_block_baseline, elementary_apply_baseline},
+    {"baseline", binary_block_baseline, softmax_block_baseline, elementary_apply_baseline,
+     binary_proba_block_baseline, softmax_proba_block_baseline},
 #if BF_ISA_DISPATCH
-    {"avx2", binary_block_avx2, softmax_block_avx2, elementary_apply_avx2},
-    {"avx512", binary_block_avx512, softmax_block_avx512, elementary_apply_avx512},
+    {"avx2", binary_block_avx2, softmax_block_avx2, elementary_apply_avx2,
+     binary_proba_block_avx2, softmax_proba_block_avx2},
+    {"avx512", binary_block_avx512, softmax_block_avx512, elementary_apply_avx512,
+     binary_proba_block_avx512, softmax_proba_block_avx512},
 #endif
 };
 #define N_ISAS ((int)(sizeof ISAS / sizeof ISAS[0]))
@@ -307,6 +312,128 @@ fail:
     return NULL;
 }
 
+/* The output of a probability kernel: a writable float32/float64 (n, k) C-order array. */
+static int get_proba_out(PyObject *obj, arg_buf_t *b, Py_ssize_t n, Py_ssize_t k)
+{
+    if (get_array(obj, b, "out", 1, 2, n, k) < 0)
+        return -1;
+    if (b->type == T_NONE) {
+        PyErr_SetString(PyExc_TypeError, "out must be an array");
+        return -1;
+    }
+    if ((k > 1 && b->view.strides[1] != b->view.itemsize)
+        || (n > 1 && b->view.strides[0] != k * b->view.itemsize)) {
+        PyErr_SetString(PyExc_ValueError, "out must be C-contiguous");
+        return -1;
+    }
+    return 0;
+}
+
+/* binary_proba(z, out, gamma, c_hi, c_lo) -> flags: out (n, 2) = [P(y=0), P(y=1)] of the
+ * margins z, with the focal posterior map of gamma and c = log((1 - alpha) / alpha)
+ * (gamma = c = 0: the sigmoid). */
+static PyObject *py_binary_proba(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    arg_buf_t b[2];
+    bpparams_t P;
+    counts_t c = {0, 0, 0, 0};
+    Py_ssize_t n;
+    double c_hi, c_lo;
+    (void)self;
+    memset(b, 0, sizeof b);
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "binary_proba() takes 5 arguments");
+        return NULL;
+    }
+    if (get_array(args[0], &b[0], "z", 0, 1, -1, -1) < 0)
+        goto fail;
+    if (b[0].type == T_NONE) {
+        PyErr_SetString(PyExc_TypeError, "z must be an array");
+        goto fail;
+    }
+    n = b[0].view.shape[0];
+    if (get_proba_out(args[1], &b[1], n, 2) < 0 || get_double(args[2], &P.gamma) < 0
+        || get_double(args[3], &c_hi) < 0 || get_double(args[4], &c_lo) < 0)
+        goto fail;
+    P.g1 = dd_two_sum(P.gamma, 1.0);
+    P.c = dd_make(c_hi, c_lo);
+    Py_BEGIN_ALLOW_THREADS
+    isa->binary_proba(b[0].type, b[1].type, n, b[0].view.buf, b[1].view.buf, &P, &c);
+    Py_END_ALLOW_THREADS
+    release_all(b, 2);
+    return PyLong_FromLong(counts_to_flags(&c));
+fail:
+    release_all(b, 2);
+    return NULL;
+}
+
+/* softmax_proba(z, out, la_hi, la_lo, gamma, rows) -> flags: out (n, K) = the class
+ * posterior of the logits z (any layout) under the focal posterior map of gamma and the
+ * class weights exp(la_hi + la_lo) (None: all 1; gamma = 0 without them: the softmax). */
+static PyObject *py_softmax_proba(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    arg_buf_t b[4];
+    spparams_t P;
+    counts_t c = {0, 0, 0, 0};
+    Py_ssize_t n, k;
+    double *buf = NULL;
+    int rows;
+    (void)self;
+    memset(b, 0, sizeof b);
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "softmax_proba() takes 6 arguments");
+        return NULL;
+    }
+    if (get_array(args[0], &b[0], "z", 0, 2, -1, -1) < 0)
+        goto fail;
+    if (b[0].type == T_NONE) {
+        PyErr_SetString(PyExc_TypeError, "z must be an array");
+        goto fail;
+    }
+    n = b[0].view.shape[0];
+    k = b[0].view.shape[1];
+    if (k < 2) {
+        PyErr_SetString(PyExc_ValueError, "z needs at least 2 columns");
+        goto fail;
+    }
+    if (get_proba_out(args[1], &b[1], n, k) < 0
+        || get_array(args[2], &b[2], "la_hi", 0, 1, k, -1) < 0
+        || get_array(args[3], &b[3], "la_lo", 0, 1, k, -1) < 0
+        || get_double(args[4], &P.gamma) < 0 || get_int(args[5], &rows, 1, 1 << 20, "rows") < 0)
+        goto fail;
+    if (b[2].held != b[3].held || (b[2].held && (b[2].type != T_F64 || b[3].type != T_F64))) {
+        PyErr_SetString(PyExc_TypeError, "la_hi and la_lo must both be None or float64");
+        goto fail;
+    }
+    P.n = n;
+    P.k = k;
+    P.rows = rows;
+    P.z = b[0].view.buf;
+    P.zt = b[0].type;
+    P.zs0 = b[0].view.strides[0] / b[0].view.itemsize;
+    P.zs1 = b[0].view.strides[1] / b[0].view.itemsize;
+    P.out = b[1].view.buf;
+    P.ot = b[1].type;
+    P.la_hi = b[2].held ? (const double *)b[2].view.buf : NULL;
+    P.la_lo = b[3].held ? (const double *)b[3].view.buf : NULL;
+    P.g1m = dd_two_sum(P.gamma, -1.0);
+    buf = (double *)malloc(sizeof(double) * (size_t)((4 * k + PM_SCRATCH_ROW_ARRAYS) * rows));
+    if (!buf) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    isa->softmax_proba(&P, buf, &c);
+    Py_END_ALLOW_THREADS
+    free(buf);
+    release_all(b, 4);
+    return PyLong_FromLong(counts_to_flags(&c));
+fail:
+    free(buf);
+    release_all(b, 4);
+    return NULL;
+}
+
 /* elementary(which, x, out): out = f(x) elementwise for float64 1-D contiguous arrays;
  * which: 0 exp_neg, 1 log1p_small, 2 log_ge1. */
 static PyObject *py_elementary(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -448,6 +575,12 @@ static PyMethodDef methods[] = {
     {"softmax", (PyCFunction)(void (*)(void))py_softmax, METH_FASTCALL,
      "softmax(y, z, w, grad, hess, out, alpha, n_bits, gamma_frac, gamma, policy, rows, "
      "hess_scale, offset) -> flags\n\nOne block of the softmax focal kernel."},
+    {"binary_proba", (PyCFunction)(void (*)(void))py_binary_proba, METH_FASTCALL,
+     "binary_proba(z, out, gamma, c_hi, c_lo) -> flags\n\nOne block of the binary "
+     "probability kernel (focal posterior map and sigmoid)."},
+    {"softmax_proba", (PyCFunction)(void (*)(void))py_softmax_proba, METH_FASTCALL,
+     "softmax_proba(z, out, la_hi, la_lo, gamma, rows) -> flags\n\nOne block of the "
+     "softmax probability kernel (focal posterior map and softmax)."},
     {"elementary", (PyCFunction)(void (*)(void))py_elementary, METH_FASTCALL,
      "elementary(which, x, out): exp_neg (0), log1p_small (1) or log_ge1 (2) elementwise."},
     {"set_isa", py_set_isa, METH_O, "set_isa(name) -> previous: use another instruction set."},

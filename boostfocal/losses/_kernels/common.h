@@ -1,9 +1,10 @@
 /*
  * What every translation unit of the compiled kernels shares: the types, the parameter
  * blocks and the always-inline workers (elementary functions in elementary.h, the binary
- * loop in binary.h, the softmax chunk steps in softmax.h). isa.h turns them into the block functions of one instruction
- * set; isa_baseline.c, isa_avx2.c and isa_avx512.c each include it once (separate
- * translation units, so that a parallel build compiles them at the same time), and
+ * loop in binary.h, the softmax chunk steps in softmax.h, double-double arithmetic in dd.h
+ * and the probability kernels in proba.h). isa.h turns them into the block functions of
+ * one instruction set; isa_baseline.c, isa_avx2.c and isa_avx512.c each include it once
+ * (separate translation units, so that a parallel build compiles them at the same time), and
  * _ckernels.c holds the Python bindings and the dispatch. Together they are the
  * extension module boostfocal.losses._kernels._ckernels (the Python driver is
  * _kernels/__init__.py).
@@ -150,6 +151,8 @@ BF_UNUSED static int counts_to_flags(const counts_t *c)
 
 #include "binary.h"
 #include "softmax.h"
+#include "dd.h"
+#include "proba.h"
 
 /* ------------------------------------------------------------------------------------
  * The block functions of each instruction set (defined in isa_<isa>.c)
@@ -158,13 +161,19 @@ typedef void (*binary_fn)(int, int, int, Py_ssize_t, const void *, const void *,
                           const void *, void *, void *, const bparams_t *, counts_t *);
 typedef void (*softmax_fn)(const sparams_t *, double *, counts_t *);
 typedef void (*elementary_fn)(int, Py_ssize_t, const double *, double *);
+typedef void (*binary_proba_fn)(int, int, Py_ssize_t, const void *, void *, const bpparams_t *,
+                                counts_t *);
+typedef void (*softmax_proba_fn)(const spparams_t *, double *, counts_t *);
 
 #define BF_DECLARE_ISA(sfx)                                                              \
     void binary_block_##sfx(int key, int loss, int has_frac, Py_ssize_t n, const void *y, \
                             const void *z, const void *w, void *o1, void *o2,            \
                             const bparams_t *P, counts_t *c);                            \
     void softmax_block_##sfx(const sparams_t *P, double *buf, counts_t *c);              \
-    void elementary_apply_##sfx(int which, Py_ssize_t n, const double *x, double *out);
+    void elementary_apply_##sfx(int which, Py_ssize_t n, const double *x, double *out);   \
+    void binary_proba_block_##sfx(int zt, int ot, Py_ssize_t n, const void *z, void *out, \
+                                  const bpparams_t *P, counts_t *c);                      \
+    void softmax_proba_block_##sfx(const spparams_t *P, double *buf, counts_t *c);
 
 BF_DECLARE_ISA(baseline)
 #if BF_ISA_DISPATCH

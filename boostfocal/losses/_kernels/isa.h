@@ -110,3 +110,56 @@ void BF_ISA_NAME(elementary_apply)(int which, Py_ssize_t n, const double *BF_RES
     else
         for (Py_ssize_t i = 0; i < n; i++) out[i] = log_ge1(x[i]);
 }
+
+BF_ISA_ATTR
+void BF_ISA_NAME(binary_proba_block)(int zt, int ot, Py_ssize_t n, const void *z, void *out,
+                                     const bpparams_t *P, counts_t *c)
+{
+    c->label = c->margin = c->weight = c->positive = 0;
+    if (zt == T_F32) {
+        if (ot == T_F32) binary_proba_loop(T_F32, T_F32, n, z, out, P, c);
+        else binary_proba_loop(T_F32, T_F64, n, z, out, P, c);
+    } else {
+        if (ot == T_F32) binary_proba_loop(T_F64, T_F32, n, z, out, P, c);
+        else binary_proba_loop(T_F64, T_F64, n, z, out, P, c);
+    }
+}
+
+/* One chunk of rows of the softmax probability kernel (restrict scratch, as softmax_chunk). */
+BF_ISA_ATTR BF_NOINLINE
+static void BF_ISA_NAME(softmax_proba_chunk)(const spparams_t *P, Py_ssize_t lo, Py_ssize_t nr,
+                                             Py_ssize_t R, int zlayout, counts_t *c,
+                                             PM_PARAMS)
+{
+#define LOADZ(ZT, L) pm_load_z(ZT, L, P, lo, nr, dh, R)
+    BF_BY_TYPE_LAYOUT(P->zt, zlayout, LOADZ)
+#undef LOADZ
+    pm_logits(P, nr, R, c, PM_ARGS);
+    pm_rows(P, nr, PM_ARGS);
+    if (P->la_hi)
+        pm_classes(1, P, nr, R, PM_ARGS);
+    else
+        pm_classes(0, P, nr, R, PM_ARGS);
+    pm_normalize(P, nr, R, PM_ARGS);
+    if (P->ot == T_F32)
+        pm_store(T_F32, P, lo, nr, R, PM_ARGS);
+    else
+        pm_store(T_F64, P, lo, nr, R, PM_ARGS);
+}
+
+BF_ISA_ATTR
+void BF_ISA_NAME(softmax_proba_block)(const spparams_t *P, double *buf, counts_t *c)
+{
+    const Py_ssize_t n = P->n, k = P->k, R = P->rows;
+    double *dh = buf, *dl = buf + k * R, *eh = buf + 2 * k * R, *el = buf + 3 * k * R;
+    double *p = buf + 4 * k * R;
+#define PM_SLICE(x) double *x = p; p += R;
+    PM_ROW_ARRAYS(PM_SLICE)
+#undef PM_SLICE
+    int zlayout = P->zs1 == 1 ? LAYOUT_ROW : (P->zs0 == 1 ? LAYOUT_COL : LAYOUT_ANY);
+    memset(c, 0, sizeof *c);
+    for (Py_ssize_t lo = 0; lo < n; lo += R) {
+        const Py_ssize_t nr = n - lo < R ? n - lo : R;
+        BF_ISA_NAME(softmax_proba_chunk)(P, lo, nr, R, zlayout, c, PM_ARGS);
+    }
+}
