@@ -2,6 +2,7 @@
 
     python benchmarks/compare_stability.py --data demo,null,focal --seeds 0-4 --repeats 3
     python benchmarks/compare_stability.py --data focal --truth
+    python benchmarks/compare_stability.py --quick    # smoke test: 20 trees, 2 seeds
 
 Each run is ``boostfocal compare``'s own cross-validation and verdict with its defaults
 (XGBoost, 5 folds, 200 trees at learning rate 0.1, gammas 0, 0.5, 1, 2, 5) and
@@ -10,10 +11,10 @@ Each run is ``boostfocal compare``'s own cross-validation and verdict with its d
 - ``demo``: the built-in demo (20,000 rows, 2.5% positives);
 - ``null``: nothing differs: the demo's first 10,000 rows with the labels shuffled, so that
   every entry's expected average precision is the prevalence;
-- ``focal``: an entry is truly better: 20,000 rows of 8 uniform features, positive when
-  ``sin(x0 x1) + sin(1.5 x2) cos(x3) + 0.3 x4 + 0.2 noise > 1.9`` (2.6%); ``--truth``
-  shows it on a large sample (each entry trained on 16,000 fresh rows, three times, and
-  scored on the same 200,000 held-out rows).
+- ``focal``: an entry is truly better: 20,000 rows of 28 uniform features, positive when
+  ``sin(x0 x1) + sin(1.5 x2) cos(x3) + 0.3 x4 + 0.2 noise > 1.3`` (10%; 23 features are
+  noise); ``--truth`` shows it on a large sample (each entry trained on 16,000 fresh rows,
+  three times, and scored on the same 200,000 held-out rows).
 
 The per-fold rows of every run are kept in ``--cache`` (one CSV per data set and seed),
 so the verdicts with fewer repeats are read off the same runs (repeat r of ``--repeats
@@ -48,21 +49,23 @@ def make_data(name: str, n: int | None = None, seed: int = 0) -> _data.Data:
                           rng.permutation(demo.y[rows]), demo.labels)
     rng = np.random.default_rng(1000 + seed)
     n = 20_000 if n is None else n
-    X = rng.uniform(-3, 3, size=(n, 8))
+    X = rng.uniform(-3, 3, size=(n, 28))
     f = (np.sin(X[:, 0] * X[:, 1]) + np.sin(1.5 * X[:, 2]) * np.cos(X[:, 3])
          + 0.3 * X[:, 4])
-    y = (f + 0.2 * rng.normal(size=n) > 1.9).astype(np.int64)
-    return _data.Data(pd.DataFrame(X, columns=[f"f{i}" for i in range(8)]), y, ["0", "1"])
+    y = (f + 0.2 * rng.normal(size=n) > 1.3).astype(np.int64)
+    return _data.Data(pd.DataFrame(X, columns=[f"f{i}" for i in range(28)]), y, ["0", "1"])
 
 
-def fold_rows(name: str, seed: int, repeats: int, cache: Path, n_jobs: int = 1
-              ) -> pd.DataFrame:
+def fold_rows(name: str, seed: int, repeats: int, cache: Path, n_jobs: int = 1,
+              n_estimators: int = 200) -> pd.DataFrame:
     """The run's per-fold rows, from the cache or computed (and cached)."""
-    path = cache / f"{name}_seed{seed}_r{repeats}.csv"
+    trees = "" if n_estimators == 200 else f"_t{n_estimators}"
+    path = cache / f"{name}_seed{seed}_r{repeats}{trees}.csv"
     if path.exists():
         return pd.read_csv(path)
     data = make_data(name)
-    settings = _crossval.Settings(seed=seed, repeats=repeats, n_jobs=n_jobs)
+    settings = _crossval.Settings(seed=seed, repeats=repeats, n_jobs=n_jobs,
+                                  n_estimators=n_estimators)
     entries = _entries.make_entries(2, settings.gammas, True)
     start = time.perf_counter()
     rows = _crossval.run(data, entries, settings).fold_rows
@@ -126,7 +129,12 @@ def main() -> None:
     parser.add_argument("--truth", action="store_true")
     parser.add_argument("--n-jobs", type=int, default=1,
                         help="fits in parallel processes (the results do not change)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: the null set, seeds 0-1, 2 repeats, 20 trees")
     args = parser.parse_args()
+    trees = 200
+    if args.quick:
+        args.data, args.seeds, args.repeats, trees = "null", "0-1", 2, 20
     names = args.data.split(",")
     if args.truth:
         for name in names:
@@ -137,7 +145,7 @@ def main() -> None:
     print(f"{'data':6s} {'R':>2s} {'seed':>4s}  {'recommended':30s} best focal entry "
           "(AP vs logistic)  |  starred")
     for name in names:
-        runs = {seed: fold_rows(name, seed, args.repeats, args.cache, args.n_jobs)
+        runs = {seed: fold_rows(name, seed, args.repeats, args.cache, args.n_jobs, trees)
                 for seed in seeds}
         for r in range(1, args.repeats + 1):
             for seed in seeds:

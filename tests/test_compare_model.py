@@ -315,3 +315,22 @@ def test_ctrl_c_during_the_final_fit_leaves_no_run_folder(data_file, tmp_path, p
     assert stderr.splitlines()[-1] == "boostfocal: interrupted"
     assert "Traceback" not in stderr and "Results in" not in stdout
     assert [p.name for p in out.iterdir()] == ["mine.txt"]  # no run folder, no .partial
+
+
+@pytest.mark.parametrize("names,backend,kept", [
+    (["a", "b c", "d"], "xgboost", True),
+    (["a", "b c", "d"], "lightgbm", False),   # LightGBM rewrites spaces
+    (["a", "b[1]", "d"], "xgboost", False),    # XGBoost refuses [, ] and <
+    (["a", "x:y", "d"], "lightgbm", False),   # LightGBM refuses JSON's special characters
+    (["1", "1", "d"], "xgboost", False),       # 1 and "1" in the file: one name twice
+])
+def test_the_model_keeps_the_data_files_names_when_the_booster_takes_them(names, backend,
+                                                                         kept):
+    data = _data.Data(pd.DataFrame(np.zeros((4, 3)), columns=["f0", "f1", "f2"]),
+                      np.array([0, 1, 0, 1]), ["0", "1"], feature_names=names)
+    columns, note = _model.model_columns(data, backend)
+    assert columns == (names if kept else ["f0", "f1", "f2"])
+    assert (note is None) is kept
+    if not kept:
+        assert note.startswith("the model's columns are named f0, f1, ... (some column "
+                               f"names of the data are not accepted by {backend})")
