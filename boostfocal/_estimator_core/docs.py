@@ -34,7 +34,10 @@ focal_hessian : {"majorizer", "floor", "exact"}, default="majorizer"
 focal_proba : {"posterior", "confidence"}, default="posterior"
     What :meth:`predict_proba` returns: the class posterior ``P(y | x)``, corrected for
     the distortion of the focal loss, or the raw sigmoid/softmax of the margin (the
-    biased "probability" that other focal-loss plugins return)."""
+    biased "probability" that other focal-loss plugins return). The posterior assumes a
+    model near the focal loss's minimizer; a small data set trained for many trees
+    over-fits, and its posterior is then more over-confident than a logistic model's:
+    recalibrate it on held-out data (the docs' probabilities page has the recipe)."""
 
 #: What a GHM-C estimator is (the summary paragraph after its first line).
 GHM_SUMMARY = """\
