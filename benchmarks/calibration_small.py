@@ -47,6 +47,16 @@ Remedies, scored on the same out-of-fold margins (nothing refitted):
   after 50 rounds without improvement on the other 20% (focal: the focal metric,
   logistic: its log-loss), at most 1,000 trees.
 
+``--sklearn-calibration`` measures sklearn's recipe instead, on the same sets and outer
+folds: ``CalibratedClassifierCV(estimator, method=m, cv=3)`` for m in sigmoid and
+isotonic, the estimator the focal gamma-2 model or the logistic one at 300 trees (the
+settings above), against the plain models; sets are fitted smallest first and cached in
+``benchmarks/out/calibration_small/sklearn_calibration/``; ``--budget-min`` starts no
+new set after that many minutes. Note what each wrapper calibrates: the focal
+estimators and ``LGBMClassifier`` expose ``decision_function`` (the margin), so sigmoid
+is Platt scaling of the margin; ``XGBClassifier`` does not, so it is fitted on
+``predict_proba`` (isotonic is the same either way).
+
 ``--large`` fits the temperature on the large sets of ``benchmarks/calibration.py``
 (Default, Caravan, lending_club, 5-fold, 200 trees, its settings) and on a
 well-specified 40,000-row model (:func:`converged`) to check whether a model near
@@ -57,6 +67,7 @@ convergence moves.
     python benchmarks/calibration_small.py --check-truncation  # 60-tree fit == 60 of 1000
     python benchmarks/calibration_small.py --large             # temperature on big sets
     python benchmarks/calibration_small.py --quick             # 3 sets, smoke test
+    python benchmarks/calibration_small.py --sklearn-calibration --budget-min 18
 
 Out-of-fold margins are cached per set in ``benchmarks/out/calibration_small/``
 (git-ignored); the tables are printed as Markdown.
@@ -535,6 +546,109 @@ def mechanism(names, backends) -> None:
                 f"{a} {v[0]:+.1f}/{v[1]:+.1f}" for a, v in q.items()))
 
 
+# ------------------------------------------------------ sklearn's calibration recipe
+SKCAL_TREES = 300
+SKCAL_GAMMA = 2.0
+SKCAL_METHODS = ("sigmoid", "isotonic")
+SKCAL_OUT = OUT / "sklearn_calibration"
+
+
+def sklearn_calibration_set(X: np.ndarray, y: np.ndarray, backends) -> dict:
+    """Out-of-fold P(y=1) and fit seconds of plain and ``CalibratedClassifierCV`` arms.
+
+    Same outer folds as :func:`fit_set`; per backend the logistic model and the focal
+    gamma-2 model at :data:`SKCAL_TREES` trees (the script's tree settings), plain and
+    wrapped in ``CalibratedClassifierCV(estimator, method=m, cv=3)`` (sklearn's
+    defaults otherwise: ``ensemble=True``, three calibrated copies averaged).
+    """
+    from sklearn.calibration import CalibratedClassifierCV
+
+    folds = list(StratifiedKFold(N_FOLDS, shuffle=True, random_state=SEED).split(X, y))
+    res = {"y": y}
+    for backend in backends:
+        for kind in ("logistic", "focal"):
+            for m in ("plain", *SKCAL_METHODS):
+                p, secs = np.full(len(y), np.nan), 0.0
+                for tr, te in folds:
+                    model = MAKE[backend](kind, SKCAL_GAMMA, SKCAL_TREES)
+                    if m != "plain":
+                        model = CalibratedClassifierCV(model, method=m, cv=3)
+                    t0 = time.perf_counter()
+                    model.fit(X[tr], y[tr])
+                    secs += time.perf_counter() - t0
+                    p[te] = model.predict_proba(X[te])[:, 1]
+                res[f"{backend}/{kind}/{m}"] = p
+                res[f"{backend}/{kind}/{m}/secs"] = np.array(secs)
+    return res
+
+
+def sklearn_calibration_report(names, backends) -> str:
+    """Log-loss ratios, median (quartiles) over sets; fit-time ratios, median over sets.
+
+    Fit times are wall-clock seconds summed over the outer folds of a set; quoted as the
+    median per-set ratio (robust to load on a shared machine, but on the smallest sets
+    sklearn's fixed per-fit overhead dominates) and the ratio of totals over sets
+    (dominated by the largest sets).
+    """
+    ll, sec = {}, {}
+    for name in names:
+        res = np.load(SKCAL_OUT / f"{name}.npz")
+        for key in res.files:
+            if key.endswith("/secs"):
+                sec[(name, key)] = res[key]
+            elif key != "y":
+                ll[(name, key)] = log_loss(res["y"], res[key], labels=[0, 1])
+
+    def ratio(a: str, b: str) -> pd.Series:
+        return pd.Series([ll[(n, a)] / ll[(n, b)] for n in names])
+
+    lines = [f"{len(names)} sets, {N_FOLDS}-fold pooled out-of-fold log-loss, "
+             f"{SKCAL_TREES} trees, focal γ={SKCAL_GAMMA:g}; CalibratedClassifierCV("
+             "method=m, cv=3); median (quartiles) over sets", "",
+             "| backend | m | cal. focal / cal. logistic | cal. focal / plain logistic "
+             "| cal. logistic / plain logistic | fit time cal. / plain, median/total "
+             "(focal, logistic) |",
+             "|---|---|---|---|---|---|"]
+    for backend in backends:
+        for m in SKCAL_METHODS:
+            t = {}
+            for kind in ("focal", "logistic"):
+                a = np.array([float(sec[(n, f"{backend}/{kind}/{m}/secs")]) for n in names])
+                b = np.array([float(sec[(n, f"{backend}/{kind}/plain/secs")])
+                              for n in names])
+                t[kind] = f"{np.median(a / b):.1f}x/{a.sum() / b.sum():.1f}x"
+            lines.append(
+                f"| {backend} | {m} "
+                f"| {_q(ratio(f'{backend}/focal/{m}', f'{backend}/logistic/{m}'))} "
+                f"| {_q(ratio(f'{backend}/focal/{m}', f'{backend}/logistic/plain'))} "
+                f"| {_q(ratio(f'{backend}/logistic/{m}', f'{backend}/logistic/plain'))} "
+                f"| {t['focal']}, {t['logistic']} |")
+        lines.append(f"| {backend} | none (posterior) "
+                     f"| | {_q(ratio(f'{backend}/focal/plain', f'{backend}/logistic/plain'))}"
+                     " | | |")
+    return "\n".join(lines)
+
+
+def sklearn_calibration(backends, budget_min: float, quick: bool) -> None:
+    """``--sklearn-calibration``: sets smallest first, new sets started within the budget."""
+    SKCAL_OUT.mkdir(parents=True, exist_ok=True)
+    sets = sorted(small_sets(quick), key=lambda s: len(s[2]))
+    t_start = time.perf_counter()
+    for name, X, y in sets:
+        path = SKCAL_OUT / f"{name}.npz"
+        if path.exists():
+            continue
+        if time.perf_counter() - t_start > 60 * budget_min:
+            print(f"# budget of {budget_min:g} min spent: {name} and larger not fitted")
+            break
+        t0 = time.perf_counter()
+        np.savez(path, **sklearn_calibration_set(X, y, backends))
+        print(f"# {name}: {len(y)} rows, {int(y.sum())} positive, "
+              f"{time.perf_counter() - t0:.0f} s", flush=True)
+    names = [n for n, *_ in sets if (SKCAL_OUT / f"{n}.npz").exists()]
+    print(sklearn_calibration_report(names, backends))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
@@ -542,9 +656,15 @@ def main() -> None:
     ap.add_argument("--check-truncation", action="store_true")
     ap.add_argument("--large", action="store_true")
     ap.add_argument("--early-stopping", action="store_true")
+    ap.add_argument("--sklearn-calibration", action="store_true",
+                    help="CalibratedClassifierCV over focal vs logistic, 300 trees")
+    ap.add_argument("--budget-min", type=float, default=float("inf"),
+                    help="--sklearn-calibration: start no new set after this many min")
     ap.add_argument("--backends", nargs="+", default=["xgboost", "lightgbm"])
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
+    if args.sklearn_calibration:
+        return sklearn_calibration(args.backends, args.budget_min, args.quick)
     if args.check_truncation:
         return check_truncation(args.backends)
     if args.large:

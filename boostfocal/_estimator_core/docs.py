@@ -36,8 +36,12 @@ focal_proba : {"posterior", "confidence"}, default="posterior"
     the distortion of the focal loss, or the raw sigmoid/softmax of the margin (the
     biased "probability" that other focal-loss plugins return). The posterior assumes a
     model near the focal loss's minimizer; a small data set trained for many trees
-    over-fits, and its posterior is then more over-confident than a logistic model's:
-    recalibrate it on held-out data (the docs' probabilities page has the recipe)."""
+    over-fits, and its posterior is then more over-confident than a logistic model's
+    (median log-loss 1.06 to 1.10 times at 300 trees on 31 small sets). Wrap it in
+    ``sklearn.calibration.CalibratedClassifierCV(model, method="sigmoid", cv=3)``:
+    there its log-loss is 0.90 to 1.00 times the same over logistic, 0.52 to 0.80
+    times plain logistic, for 3 to 5 times the fit time (the docs' probabilities
+    page, "Small data sets trained for many trees")."""
 
 #: What a GHM-C estimator is (the summary paragraph after its first line).
 GHM_SUMMARY = """\
