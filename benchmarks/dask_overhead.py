@@ -40,12 +40,8 @@ from sklearn.datasets import make_classification
 from sklearn.metrics import roc_auc_score
 
 import boostfocal
-from boostfocal.dask import (
-    DaskFocalLGBMClassifier,
-    DaskFocalXGBClassifier,
-    block_stats,
-    label_uniques,
-)
+from boostfocal.dask import DaskFocalLGBMClassifier, DaskFocalXGBClassifier
+from boostfocal.dask._common import block_stats, label_uniques
 from boostfocal.lightgbm import FocalLGBMClassifier
 from boostfocal.xgboost import FocalXGBClassifier
 
