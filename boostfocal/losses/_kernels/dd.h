@@ -115,15 +115,7 @@ BF_INLINE dd_t dd_exp_scaled(dd_t x, double floor, double *t_out)
     double rh = r.hi;
     double r2 = rh * rh;
     double r4 = r2 * r2;
-    double q01 = fma(0.1666666666666667, rh, 0.5);
-    double q23 = fma(0.008333333333326141, rh, 0.04166666666666667);
-    double q45 = fma(0.00019841269874800493, rh, 0.0013888888888883752);
-    double q67 = fma(2.7557255425746435e-06, rh, 2.4801587325533363e-05);
-    double q89 = fma(2.510520637395701e-08, rh, 2.7557273661348637e-07);
-    double q03 = fma(q23, r2, q01);
-    double q47 = fma(q67, r2, q45);
-    double q810 = fma(2.0914679376583935e-09, r2, q89);
-    double q = fma(fma(q810, r4, q47), r4, q03);
+    double q = exp_q(rh, r2, r4);
     double hi = 1.0 + rh;
     double lo = (1.0 - hi) + rh;                      /* 1 + rh = hi + lo exactly */
     double r2l = fma(rh, rh, -r2);                    /* rh^2 = r2 + r2l exactly */

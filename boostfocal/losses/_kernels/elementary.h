@@ -49,6 +49,21 @@ BF_UNUSED static double exp_floor(void)
 #define TWO52 4503599627370496.0         /* 2^52 */
 #define TWO52_BITS 0x4330000000000000ULL
 
+/* q(r) of exp(r) = 1 + r + r^2 q(r), |r| <= ln(2)/2, given r^2 and r^4: the degree-10
+ * polynomial of polynomials.py, evaluated in Estrin's scheme (exp_neg, dd_exp_scaled). */
+BF_INLINE double exp_q(double r, double r2, double r4)
+{
+    double q01 = fma(0.1666666666666667, r, 0.5);
+    double q23 = fma(0.008333333333326141, r, 0.04166666666666667);
+    double q45 = fma(0.00019841269874800493, r, 0.0013888888888883752);
+    double q67 = fma(2.7557255425746435e-06, r, 2.4801587325533363e-05);
+    double q89 = fma(2.510520637395701e-08, r, 2.7557273661348637e-07);
+    double q03 = fma(q23, r2, q01);
+    double q47 = fma(q67, r2, q45);
+    double q810 = fma(2.0914679376583935e-09, r2, q89);
+    return fma(fma(q810, r4, q47), r4, q03);
+}
+
 /* exp(x) for x <= 0: subnormal results included, 0 below -745.2.
  *
  * x = k ln 2 + r with |r| <= ln(2) / 2 (k the nearest integer to x log2(e), by the
@@ -67,15 +82,7 @@ BF_INLINE double exp_neg(double x, double floor)
     double r = (x - kf * LN2_HI) - kf * LN2_LO;
     double r2 = r * r;
     double r4 = r2 * r2;
-    double q01 = fma(0.1666666666666667, r, 0.5);
-    double q23 = fma(0.008333333333326141, r, 0.04166666666666667);
-    double q45 = fma(0.00019841269874800493, r, 0.0013888888888883752);
-    double q67 = fma(2.7557255425746435e-06, r, 2.4801587325533363e-05);
-    double q89 = fma(2.510520637395701e-08, r, 2.7557273661348637e-07);
-    double q03 = fma(q23, r2, q01);
-    double q47 = fma(q67, r2, q45);
-    double q810 = fma(2.0914679376583935e-09, r2, q89);
-    double q = fma(fma(q810, r4, q47), r4, q03);
+    double q = exp_q(r, r2, r4);
     double hi = 1.0 + r;
     double lo = (1.0 - hi) + r;
     double p = hi + fma(r2, q, lo);

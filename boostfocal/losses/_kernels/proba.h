@@ -156,31 +156,7 @@ BF_INLINE void pm_logits(const spparams_t *P, Py_ssize_t nr, Py_ssize_t R, count
 {
     const Py_ssize_t k = P->k;
     const double floor = dd_exp_floor();
-    int64_t n_margin = 0;
-    for (Py_ssize_t j = 0; j < k; j++) {
-        double *BF_RESTRICT zj = dh + j * R;
-        for (Py_ssize_t i = 0; i < nr; i++) {
-            double v = zj[i];
-            int finite = fabs(v) <= DBL_MAX;
-            n_margin += !finite;
-            zj[i] = finite ? v : 0.0;
-        }
-    }
-    c->margin += n_margin;
-    for (Py_ssize_t i = 0; i < nr; i++) {
-        zmax[i] = dh[i];
-        top[i] = 0.0;
-    }
-    for (Py_ssize_t j = 1; j < k; j++) {
-        const double *BF_RESTRICT zj = dh + j * R;
-        const double jd = (double)j;
-        for (Py_ssize_t i = 0; i < nr; i++) {
-            double v = zj[i];
-            int bigger = v > zmax[i];
-            zmax[i] = bigger ? v : zmax[i];
-            top[i] = bigger ? jd : top[i];
-        }
-    }
+    c->margin += finite_top_logit(dh, R, nr, k, zmax, top);
     /* d_j = z_j - z_t exactly (the top's is 0), clamped at -PROBA_CLAMP */
     for (Py_ssize_t i = 0; i < nr; i++)
         mx[i] = -INFINITY;

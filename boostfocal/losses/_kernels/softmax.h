@@ -183,14 +183,17 @@ BF_INLINE void sm_rows(const int loss, const int has_frac, const int ot, const s
     }
 }
 
-BF_INLINE void sm_chunk_core(const sparams_t *P, Py_ssize_t nr, Py_ssize_t R, counts_t *c,
-                             SM_PARAMS)
+/* The logits z (k columns of stride R, nr rows) made finite in place (a non-finite one
+ * becomes 0; the count of them is returned), the top logit of each row (the first one on
+ * ties) into zmax and its class, as a double, into top. Shared by the gradient kernel
+ * (sm_chunk_core) and the posterior (proba.h's pm_logits). */
+BF_INLINE int64_t finite_top_logit(double *BF_RESTRICT z, Py_ssize_t R, Py_ssize_t nr,
+                                   Py_ssize_t k, double *BF_RESTRICT zmax,
+                                   double *BF_RESTRICT top)
 {
-    const Py_ssize_t k = P->k;
-    const double efloor = exp_floor();
     int64_t n_margin = 0;
     for (Py_ssize_t j = 0; j < k; j++) {
-        double *BF_RESTRICT zj = zc + j * R;
+        double *BF_RESTRICT zj = z + j * R;
         for (Py_ssize_t i = 0; i < nr; i++) {
             double v = zj[i];
             int finite = fabs(v) <= DBL_MAX;
@@ -198,22 +201,29 @@ BF_INLINE void sm_chunk_core(const sparams_t *P, Py_ssize_t nr, Py_ssize_t R, co
             zj[i] = finite ? v : 0.0;
         }
     }
-    c->margin += n_margin;
-    /* the top logit (the first one on ties) */
     for (Py_ssize_t i = 0; i < nr; i++) {
-        zt[i] = zc[i];
+        zmax[i] = z[i];
         top[i] = 0.0;
     }
     for (Py_ssize_t j = 1; j < k; j++) {
-        const double *BF_RESTRICT zj = zc + j * R;
+        const double *BF_RESTRICT zj = z + j * R;
         const double jd = (double)j;
         for (Py_ssize_t i = 0; i < nr; i++) {
             double v = zj[i];
-            int bigger = v > zt[i];
-            zt[i] = bigger ? v : zt[i];
+            int bigger = v > zmax[i];
+            zmax[i] = bigger ? v : zmax[i];
             top[i] = bigger ? jd : top[i];
         }
     }
+    return n_margin;
+}
+
+BF_INLINE void sm_chunk_core(const sparams_t *P, Py_ssize_t nr, Py_ssize_t R, counts_t *c,
+                             SM_PARAMS)
+{
+    const Py_ssize_t k = P->k;
+    const double efloor = exp_floor();
+    c->margin += finite_top_logit(zc, R, nr, k, zt, top);
     /* m, e_j and their sum over j != t */
     for (Py_ssize_t i = 0; i < nr; i++) {
         m[i] = -INFINITY;
