@@ -291,6 +291,47 @@ def test_class_totals_keep_tiny_classes_and_refuse_overflow(client):
         class_totals(y, _arr(np.array([1.0, 1e39, 1.0, 1.0] * 50), 50), client=client)
 
 
+@pytest.mark.parametrize("labels", [np.array(["b", "a", "c"], dtype=object),
+                                    np.array(["b", "a", "c"]),
+                                    np.array([2.0, -1.0, 7.0]), np.array([3, 1, 2])])
+def test_one_pass_label_table_gives_the_in_memory_class_statistics(client, labels):
+    # The fit plan's single reduction: the classes, row counts, weighted totals and
+    # largest weights of every class, from per-block tables of the original labels (the
+    # first block holds no third class).
+    from boostfocal.dask._common import ClassStats, classes_from_uniques, label_table
+
+    rng = np.random.default_rng(8)
+    codes = np.r_[rng.integers(0, 2, 50), rng.integers(0, 3, 150)]
+    y, w = labels[codes], rng.uniform(0.1, 3.0, 200)
+    table = client.compute(label_table(_arr(y, 50), _arr(w, 50))).result()
+    classes = classes_from_uniques(table[0])
+    assert_array_equal(classes, np.sort(labels))
+    stats = ClassStats.from_table(table, classes, "y")
+    index = np.searchsorted(classes, y)
+    assert_array_equal(stats.counts, np.bincount(index, minlength=3))
+    assert_allclose(stats.totals, np.bincount(index, weights=w, minlength=3), rtol=1e-12)
+    assert_array_equal(stats.max_weights, [w[index == k].max() for k in range(3)])
+    unweighted = ClassStats.from_table(client.compute(label_table(_arr(y, 50))).result(),
+                                       classes, "y")
+    assert_array_equal(unweighted.totals, np.bincount(index, minlength=3))
+
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_fit_plan_refuses_missing_labels_and_bad_eval_weights(client, backend):
+    X, y, _, _ = _binary(seed=13, n=400)
+    dX = _arr(X, 100)
+    missing = np.where(y == 1, "yes", "no").astype(object)
+    missing[250] = None
+    with pytest.raises(ValueError, match="missing"):
+        _make(backend, client).fit(dX, _arr(missing, 100))
+    eval_w = [_arr(np.r_[np.ones(399), -2.0], 100)]
+    kwargs = ({"sample_weight_eval_set": eval_w, "verbose": False} if backend == "xgb"
+              else {"eval_sample_weight": eval_w})
+    with pytest.raises(ValueError, match=r"weight.*\[0\].*finite and >= 0"):
+        _make(backend, client).fit(dX, _arr(y, 100), eval_set=[(dX, _arr(y, 100))],
+                                   **kwargs)
+
+
 # ---------------------------------------------------------------------------------------
 # native use
 # ---------------------------------------------------------------------------------------
@@ -376,6 +417,34 @@ def test_adapters_pickle_and_run_on_a_worker(client):
 # estimator surface
 # ---------------------------------------------------------------------------------------
 
+def test_lgbm_get_params_copies_the_booster_no_more_than_lightgbm(client, monkeypatch):
+    # LGBMModel.get_params copies the estimator at every level of the class hierarchy,
+    # and DaskLGBMClassifier's copy deep-copies the booster (a model-to-string round
+    # trip); the classes in front of it copy shallowly, so that get_params (run by
+    # every predict_proba, through to_local) costs what DaskLGBMClassifier's does.
+    X, y, X_test, _ = _binary(seed=14, n=400)
+    ours = _make("lgbm", client).fit(_arr(X, 100), _arr(y, 100))
+    theirs = lgb.DaskLGBMClassifier(**LGBM, client=client).fit(_arr(X, 100), _arr(y, 100))
+    proba = ours.predict_proba(_arr(X_test, 100)).compute()
+    calls = []
+    original = lgb.Booster.model_to_string
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(lgb.Booster, "model_to_string", counted)
+    theirs.get_params()
+    n_theirs = len(calls)
+    calls.clear()
+    ours.get_params()
+    assert 0 < len(calls) <= n_theirs
+    assert_array_equal(ours.to_local().predict_proba(X_test), proba)
+    copied = pickle.loads(pickle.dumps(ours))
+    assert copied.client is None and "client" not in copied._other_params
+    assert_array_equal(copied.to_local().predict_proba(X_test), proba)
+
+
 def test_lgbm_to_local_predicts_the_same(client):
     # (pickling and focal_proba on a fitted model: test_contract.py)
     X, y, X_test, _ = _binary(seed=9, n=800)
@@ -448,3 +517,52 @@ def test_bad_input_raises(client, backend):
             _make(backend, client).fit(dX, dy, eval_set=bad_eval, verbose=False)
         else:
             _make(backend, client).fit(dX, dy, eval_set=bad_eval)
+
+
+# ---------------------------------------------------------------------------------------
+# the kernels' threads on a worker
+# ---------------------------------------------------------------------------------------
+
+def _record_kernel_threads(monkeypatch) -> list:
+    """The ``n_threads`` of every focal gradient and loss call in this process."""
+    seen = []
+    for name in ("gradient_hessian", "loss"):
+        original = getattr(FocalLoss, name)
+
+        def spy(self, *args, _original=original, **kwargs):
+            seen.append(kwargs.get("n_threads"))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(FocalLoss, name, spy)
+    return seen
+
+
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_kernels_run_on_the_worker_threads(backend, monkeypatch):
+    # A worker of 2 threads: the booster trains on 2 threads there, and so do the
+    # kernels (a worker process's OMP_NUM_THREADS=1 would otherwise make them serial).
+    # In-process, so that the spy sees the workers' calls.
+    X, y, X_test, y_test = _binary(seed=5)
+    seen = _record_kernel_threads(monkeypatch)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=":0", silence_logs=40) as cluster, \
+            Client(cluster) as local:
+        est = _make(backend, local)
+        if backend == "xgb":
+            est.fit(_arr(X), _arr(y), eval_set=[(_arr(X_test), _arr(y_test))], verbose=False)
+        else:
+            est.fit(_arr(X), _arr(y), eval_set=[(_arr(X_test), _arr(y_test))])
+        assert seen and set(seen) == {2}
+        if backend == "xgb":  # the user's n_jobs wins, as it does for XGBoost
+            seen.clear()
+            _make(backend, local, n_jobs=1).fit(_arr(X), _arr(y))
+            assert seen and set(seen) == {1}
+
+
+def test_worker_threads_outside_a_worker_is_the_adapters_own():
+    from boostfocal.dask._common import worker_threads
+    from boostfocal.dask._xgboost import _WorkerObjective
+
+    assert worker_threads() is None
+    assert _WorkerObjective(FocalLoss(gamma=2.0)).kernel_threads() is None
+    assert _WorkerObjective(FocalLoss(gamma=2.0), n_threads=3).kernel_threads() == 3

@@ -171,6 +171,14 @@ class _NativeAdapter:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.loss!r})"
 
+    def kernel_threads(self) -> int | None:
+        """The kernels' thread count for this call: ``n_threads``.
+
+        The Dask adapters (``boostfocal.dask._common.OnWorkerThreads``) look up the
+        worker's thread count where it is None.
+        """
+        return self.n_threads
+
     def _read(self, args: tuple, kwargs: dict):
         """Labels, margins in the loss's layout and weights, from the booster's call."""
         y, preds, w = self.layout.read(*args, **kwargs)
@@ -209,9 +217,9 @@ class NativeObjective(_NativeAdapter):
         if isinstance(self.loss, SoftmaxFocalLoss):
             return self.loss.gradient_hessian(
                 y, z, w, grad, hess, hessian_scale=self.layout.softmax_factor(z.shape[1]),
-                raw_offset=self.raw_offset, n_threads=self.n_threads)
+                raw_offset=self.raw_offset, n_threads=self.kernel_threads())
         return self.loss.gradient_hessian(y, z, w, grad, hess, raw_offset=self.raw_offset,
-                                          n_threads=self.n_threads)
+                                          n_threads=self.kernel_threads())
 
 
 class NativeMetric(_NativeAdapter):
@@ -235,7 +243,8 @@ class NativeMetric(_NativeAdapter):
 
     def __call__(self, *args, **kwargs):
         y, z, w = self._read(args, kwargs)
-        per_row = self.loss.loss(y, z, w, raw_offset=self.raw_offset, n_threads=self.n_threads)
+        per_row = self.loss.loss(y, z, w, raw_offset=self.raw_offset,
+                                 n_threads=self.kernel_threads())
         total = float(np.sum(per_row, dtype=np.float64))
         value = total / (float(np.sum(w)) if w is not None else float(y.shape[0]))
         return self.layout.report(self.name, value)

@@ -1,8 +1,9 @@
 """The distributed plumbing shared by the Dask estimators (see ``boostfocal.dask``).
 
-Graph builders for dask arrays and DataFrames alike: label uniques, block-wise label
-encoding, weighted class totals, constant margins and offsets, and the block-wise
-conversion of margins to probabilities and labels. Nothing here computes: callers submit
+Graph builders for dask arrays and DataFrames alike: label tables (the distinct labels
+with their counts and weighted totals), block-wise label encoding, weighted class totals,
+constant margins and offsets, and the block-wise conversion of margins to probabilities
+and labels. Nothing here computes: callers submit
 the graphs with their client (synchronously or asynchronously), so that the XGBoost
 estimator can stay asynchronous and the LightGBM one synchronous, as their base classes.
 """
@@ -134,28 +135,109 @@ def as_dask_array(col):
 
 
 # ---------------------------------------------------------------------------------------
+# the kernels' threads on a worker
+# ---------------------------------------------------------------------------------------
+
+def worker_threads() -> int | None:
+    """The thread count of the Dask worker running the current task (None elsewhere)."""
+    try:
+        worker = distributed.get_worker()
+    except ValueError:  # not in a worker's task
+        return None
+    state = getattr(worker, "state", worker)  # distributed >= 2022.6: worker.state
+    return int(state.nthreads)
+
+
+class OnWorkerThreads:
+    """Adapter mixin: without ``n_threads``, the kernels run on the worker's threads.
+
+    Both boosters train on a worker with its thread count (``xgboost.dask`` and
+    ``lightgbm.dask`` set ``nthread`` / ``num_threads`` from it, XGBoost unless the user
+    set ``n_jobs``), while a worker process's environment limits the kernels' default to
+    one thread (``distributed`` sets ``OMP_NUM_THREADS=1`` in the processes it starts).
+    Put before an objective or metric class (:class:`boostfocal._estimator_core.adapter.
+    NativeObjective`, ``NativeMetric``), it gives the kernels the worker's thread count,
+    looked up on every call (the adapter travels to every worker), so that the kernels
+    and the booster share the worker's cores.
+    """
+
+    def kernel_threads(self) -> int | None:
+        """``n_threads`` when set, else the current worker's thread count."""
+        return self.n_threads if self.n_threads is not None else worker_threads()
+
+
+# ---------------------------------------------------------------------------------------
 # labels and class totals, block by block
 # ---------------------------------------------------------------------------------------
 
-def _block_unique(block) -> np.ndarray:
-    values = np.asarray(block)
-    if values.ndim != 1:
-        values = values.reshape(-1)
-    return pd.unique(values) if values.dtype == object else np.unique(values)
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(uniques, codes)`` of a 1-D array, in one hashing pass (``pandas.factorize``).
 
-
-def _merge_unique(parts: list) -> np.ndarray:
-    values = np.concatenate([np.asarray(p) for p in parts]) if parts else np.array([])
-    return pd.unique(values) if values.dtype == object else np.unique(values)
-
-
-def label_uniques(y):
-    """A Delayed holding the unique labels of ``y``: per-block uniques, merged.
-
-    Only the unique values travel, never the labels.
+    None and NaN labels stay values of their own, so that the classes' checks refuse them.
     """
-    blocks = [dask.delayed(_block_unique)(b) for b in row_blocks(y)]
-    return dask.delayed(_merge_unique)(blocks)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray(uniques, dtype=values.dtype if values.dtype != object else object), \
+        np.asarray(codes, dtype=np.intp)
+
+
+def _table(uniques: np.ndarray, codes: np.ndarray, weights: np.ndarray | None,
+           bad_weights: int) -> tuple:
+    """The per-value rows of a :func:`label_table` from labels coded by ``uniques``."""
+    n = uniques.shape[0]
+    counts = np.bincount(codes, minlength=n).astype(np.float64)
+    if weights is None:
+        return uniques, counts, counts.copy(), (counts > 0).astype(np.float64), bad_weights
+    largest = np.zeros(n)
+    np.maximum.at(largest, codes, weights)
+    return uniques, counts, np.bincount(codes, weights=weights, minlength=n), largest, \
+        bad_weights
+
+
+def _block_table(y_block, w_block) -> tuple:
+    """``(values, counts, weighted totals, largest weights, bad weights)`` of one block.
+
+    One row per distinct label value; a bad weight (negative or not finite) is counted
+    and left out of the totals.
+    """
+    y = np.asarray(y_block).reshape(-1)
+    uniques, codes = _factorize(y)
+    if w_block is None:
+        return _table(uniques, codes, None, 0)
+    w = np.asarray(w_block, dtype=np.float64).reshape(-1)
+    if w.shape[0] != y.shape[0]:
+        raise ValueError(f"a block of sample_weight has {w.shape[0]} rows where the labels "
+                         f"have {y.shape[0]}")
+    good = np.isfinite(w) & (w >= 0)
+    return _table(uniques, codes, np.where(good, w, 0.0), int(np.count_nonzero(~good)))
+
+
+def _merge_tables(parts: list) -> tuple:
+    """The blocks' tables as one: the rows of equal values combined."""
+    if not parts:
+        return _table(np.array([]), np.array([], dtype=np.int64), None, 0)
+    values = np.concatenate([np.asarray(p[0]) for p in parts])
+    uniques, codes = _factorize(values)
+    n = uniques.shape[0]
+    counts, totals = (np.bincount(codes, weights=np.concatenate([p[i] for p in parts]),
+                                  minlength=n) for i in (1, 2))
+    largest = np.zeros(n)
+    np.maximum.at(largest, codes, np.concatenate([p[3] for p in parts]))
+    return uniques, counts, totals, largest, sum(int(p[4]) for p in parts)
+
+
+def label_table(y, sample_weight=None):
+    """A Delayed with the label table of ``y`` (and its aligned weights), in one pass.
+
+    ``(values, counts, weighted totals, largest weights, bad weights)``: one row per
+    distinct label value (weight 1 without weights). Each block tabulates its own rows;
+    only the tables travel, never the labels. :class:`ClassStats` reads the classes'
+    statistics from it once the classes are known (:meth:`ClassStats.from_table`).
+    """
+    y_parts = row_blocks(y)
+    w_parts = [None] * len(y_parts) if sample_weight is None else row_blocks(sample_weight)
+    parts = [dask.delayed(_block_table)(yb, wb)
+             for yb, wb in zip(y_parts, w_parts, strict=True)]
+    return dask.delayed(_merge_tables)(parts)
 
 
 def classes_from_uniques(uniques: np.ndarray) -> np.ndarray:
@@ -188,7 +270,15 @@ def _encode_partition(part, classes: np.ndarray, name: str):
 
 
 def encode(y, classes: np.ndarray, name: str):
-    """``y`` encoded to 0..K-1 block by block (lazy); unseen labels raise on compute."""
+    """``y`` encoded to 0..K-1 block by block (lazy); unseen labels raise on compute.
+
+    Integer labels whose classes are already 0..K-1 are returned as they are: no graph
+    layer, so that the boosters' own passes over the labels (building their data,
+    XGBoost's unique labels) do not run the encoding again.
+    """
+    if y.dtype.kind in "iu" and classes.dtype.kind in "iu" and np.array_equal(
+            classes, np.arange(classes.shape[0])):
+        return y
     if isinstance(y, da.Array):
         return y.map_blocks(_encode_block, classes, name, dtype=np.int64)
     return y.map_partitions(_encode_partition, classes, name,
@@ -278,6 +368,22 @@ class ClassStats:
         self.bad_labels = int(stats[2 * n_classes])
         self.bad_weights = int(stats[2 * n_classes + 1])
         self.max_weights = stats[2 * n_classes + 2:3 * n_classes + 2]
+
+    @classmethod
+    def from_table(cls, table: tuple, classes: np.ndarray, y_name: str) -> ClassStats:
+        """The classes' statistics from a :func:`label_table` of the original labels.
+
+        A label value outside ``classes`` is a ``ValueError`` naming ``y_name``.
+        """
+        values, counts, totals, largest, bad_weights = table
+        k = classes.shape[0]
+        index = encode_eval_labels(np.asarray(values), classes, y_name)
+        stats = np.zeros(3 * k + 2)
+        stats[:k] = np.bincount(index, weights=totals, minlength=k)
+        stats[k:2 * k] = np.bincount(index, weights=counts, minlength=k)
+        stats[2 * k + 1] = bad_weights
+        np.maximum.at(stats[2 * k + 2:], index, np.asarray(largest, dtype=np.float64))
+        return cls(stats, k)
 
     def check(self, y_name: str, weight_name: str, weighted: bool) -> ClassStats:
         """Raise the in-memory estimators' errors for bad labels or weights."""

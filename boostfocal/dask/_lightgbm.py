@@ -32,6 +32,14 @@ da = import_optional("dask.array", "dask")
 __all__ = ["DaskFocalLGBMClassifier"]
 
 
+class _WorkerObjective(dc.OnWorkerThreads, LGBMSklearnObjective):
+    """LightGBM's 3-argument objective, its kernels on the worker's threads."""
+
+
+class _WorkerMetric(dc.OnWorkerThreads, LGBMSklearnMetric):
+    """LightGBM's 3-argument metric, its kernels on the worker's threads."""
+
+
 class _FocalLGBMWorker(lgb.LGBMClassifier):
     """The model each Dask worker fits on its partitions of the training data.
 
@@ -63,6 +71,23 @@ class _DaskLGBMBase(LGBMFocalMixin, lgb.DaskLGBMClassifier):
     (LightGBM's ``get_params``, like XGBoost's, walks the first base class that defines
     ``get_params``: one mixin stands before the LightGBM class.)
     """
+
+    def __getstate__(self) -> dict:
+        """The attributes without the client, for pickling and copying.
+
+        A shallow copy, where ``DaskLGBMClassifier`` deep-copies every attribute, the
+        booster included (a model-to-string round trip). ``LGBMModel.get_params``
+        takes a ``copy.copy`` of the estimator at every level of the class hierarchy,
+        so that each ``get_params`` (and each ``predict_proba``, through ``to_local``)
+        paid several booster copies. Pickling and ``copy.deepcopy`` still copy the
+        booster, from this state.
+        """
+        # As DaskLGBMClassifier: the client leaves _other_params for good (set_params
+        # puts it there; get_params reads it back, and a client cannot be copied).
+        getattr(self, "_other_params", {}).pop("client", None)
+        state = self.__dict__.copy()
+        state["client"] = None
+        return state
 
 
 @fill_doc(**LIGHTGBM_WORDS)
@@ -199,11 +224,11 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
         train_start, eval_starts = _offsets(X, init_score, eval_Xs, eval_init_score,
                                             plan.n_classes, bool(sets))
         metrics, user_metric = self._fit_metrics(eval_metric, params, loss, start,
-                                                 LGBMSklearnMetric(loss, raw_offset=start))
-        # LightGBM's Dask layer sets num_threads per worker itself (and warns about any
-        # value it is given); class_weight is folded into the training weights.
+                                                 _WorkerMetric(loss, raw_offset=start))
+        # LightGBM's Dask layer sets num_threads to each worker's threads (the kernels
+        # take the same); class_weight is folded into the training weights.
         worker_params = booster_fit_params(
-            dict(params, class_weight=None), LGBMSklearnObjective(loss, raw_offset=start),
+            dict(params, class_weight=None), _WorkerObjective(loss, raw_offset=start),
             user_metric, drop=("num_threads",))
         if eval_class_weight is not None:
             eval_class_weight = [
@@ -291,6 +316,39 @@ class DaskFocalLGBMClassifier(FocalLossMixin, _DaskLGBMBase):
             return margin
         offset = _offset_margin(X, init_score, self.n_classes_, "init_score")
         return margin + dc.margin_array(offset, self.n_classes_)
+
+    def predict_proba(self, X, raw_score: bool = False, start_iteration: int = 0,
+                      num_iteration: int | None = None, pred_leaf: bool = False,
+                      pred_contrib: bool = False, validate_features: bool = False, *,
+                      init_score=None, **kwargs):
+        """Class probabilities as a dask array of shape (n, K), in the order of ``classes_``.
+
+        The class posterior ``P(y | x)`` by default; the raw softmax of the margin with
+        ``focal_proba="confidence"``. Without ``init_score``, each block's task runs the
+        in-memory model's own ``predict_proba`` (raw scores, start and posterior in one
+        step, as ``DaskLGBMClassifier.predict_proba`` runs ``LGBMClassifier``'s).
+
+        Parameters
+        ----------
+        X : dask array or dask DataFrame of shape (n, n_features)
+            Input features.
+        raw_score, start_iteration, num_iteration, pred_leaf, pred_contrib
+            As in :meth:`boostfocal.lightgbm.FocalLGBMClassifier.predict_proba`.
+        validate_features, init_score, **kwargs
+            As in :meth:`decision_function`.
+
+        Returns
+        -------
+        dask array of shape (n, K)
+        """
+        if raw_score or pred_leaf or pred_contrib or init_score is not None:
+            return super().predict_proba(
+                X, raw_score, start_iteration, num_iteration, pred_leaf, pred_contrib,
+                validate_features, init_score=init_score, **kwargs)
+        check_is_fitted(self, "loss_")
+        return dc.as_dask_array(self._local_predict(
+            X, start_iteration=start_iteration, num_iteration=num_iteration,
+            validate_features=validate_features, **kwargs))
 
     def _proba_of(self, margin):
         return dc.proba_from_margin(margin, self._reader())

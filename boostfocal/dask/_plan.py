@@ -1,22 +1,20 @@
-"""The fit plan of the Dask estimators: two reductions over the blocks.
+"""The fit plan of the Dask estimators: one reduction over the blocks.
 
 The cluster counterpart of ``boostfocal._estimator_core.fitplan.plan_in_memory``: the
-classes, the class totals and the weight checks come from two graph executions (the
-label uniques of every set, then the class statistics), and end in the same
-:func:`~boostfocal._estimator_core.fitplan.make_plan` as in memory.
+classes, the class totals and the weight checks come from one graph execution (a label
+table of every set: each block's distinct labels with their counts and weighted totals),
+and end in the same :func:`~boostfocal._estimator_core.fitplan.make_plan` as in memory.
 """
 
 from __future__ import annotations
 
-from .._estimator_core.classifier import encode_eval_labels
 from .._estimator_core.fitplan import make_plan
 from ._common import (
     ClassStats,
-    block_stats,
     classes_from_uniques,
     encode,
     fold_class_weights,
-    label_uniques,
+    label_table,
 )
 
 
@@ -25,11 +23,11 @@ def plan_on_cluster(y, weights, evals: list, *, setup, weight_names: str):
 
     The cluster counterpart of
     :func:`~boostfocal._estimator_core.fitplan.plan_in_memory`, built from the graph
-    helpers of ``boostfocal.dask._common``. It yields two lists of graphs (the label
-    uniques of every set; the class statistics and weight checks) and receives their
-    computed values, so that a synchronous and an asynchronous client drive the same
-    steps (:func:`compute_sync`,
-    :func:`compute_async`).
+    helpers of ``boostfocal.dask._common``. It yields one list of graphs (the label
+    table of the training set and of every evaluation set with labels or weights of its
+    own: one pass over each) and receives their computed values, so that a synchronous
+    and an asynchronous client drive the same steps (:func:`compute_sync`,
+    :func:`compute_async`). The labels are encoded afterwards, lazily, where they lie.
 
     Parameters
     ----------
@@ -50,28 +48,28 @@ def plan_on_cluster(y, weights, evals: list, *, setup, weight_names: str):
     eval_encoded : list of dask collections, the encoded evaluation labels
     train_weights : dask collection or None, with the class multipliers folded in
     """
-    own = [(i, y_i, name) for i, (y_i, _, name, _) in enumerate(evals) if y_i is not None]
-    uniques = yield [label_uniques(y), *(label_uniques(y_i) for _, y_i, _ in own)]
-    classes = classes_from_uniques(uniques[0])
-    for (_, _, name), values in zip(own, uniques[1:], strict=True):
-        encode_eval_labels(values, classes, name)
+    # an evaluation set needs a table of its own for labels of its own (to refuse unseen
+    # ones) or weights of its own (to check them); else it adds nothing to the training's
+    own = [(y if y_i is None else y_i, w_i, name, w_name)
+           for y_i, w_i, name, w_name in evals
+           if y_i is not None or (w_i is not None and w_i is not weights)]
+    tables = yield [label_table(y, weights),
+                    *(label_table(y_i, w_i) for y_i, w_i, _, _ in own)]
+    classes = classes_from_uniques(tables[0][0])
     k = classes.shape[0]
+    train = ClassStats.from_table(tables[0], classes, "y").check(
+        "y", "sample_weight", weights is not None)
+    for (_, w_i, name, w_name), table in zip(own, tables[1:], strict=True):
+        ClassStats.from_table(table, classes, name).check(name, w_name, w_i is not None)
     loss, multipliers, start = setup(k)
-    y_enc = encode(y, classes, "y")
-    eval_encoded = [y_enc if y_i is None else encode(y_i, classes, name)
-                    for y_i, _, name, _ in evals]
-    checks = [(w_name, block_stats(y_i, w_i, k))
-              for y_i, (_, w_i, _, w_name) in zip(eval_encoded, evals, strict=True)
-              if w_i is not None and w_i is not weights]
-    stats = yield [block_stats(y_enc, weights, k), *(graph for _, graph in checks)]
-    train = ClassStats(stats[0], k).check("y", "sample_weight", weights is not None)
-    for (name, _), values in zip(checks, stats[1:], strict=True):
-        ClassStats(values, k).check(name, name, True)
     if callable(multipliers):
         multipliers = multipliers(classes, train.counts)
     train.check_folded_weights(multipliers)
     plan = make_plan(classes, train.totals, loss, multipliers=multipliers, start=start,
                      weight_names=weight_names)
+    y_enc = encode(y, classes, "y")
+    eval_encoded = [y_enc if y_i is None else encode(y_i, classes, name)
+                    for y_i, _, name, _ in evals]
     train_weights = weights
     if multipliers is not None:
         train_weights = fold_class_weights(y_enc, weights, multipliers)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from .._estimator_core.classifier import FocalLossMixin
+from .._estimator_core.classifier import FocalLossMixin, kernel_threads
 from .._estimator_core.docs import XGBOOST_WORDS, fill_doc
 from .._optional import import_optional
+from ..xgboost._adapter import _FocalMetric, _FocalObjective
 from ..xgboost._base import XGBFocalMixin, check_gradient_scale
 from ..xgboost._model_file import DEFAULT_OBJECTIVE
 from ..xgboost._start import start_in_booster
@@ -23,6 +24,14 @@ da = import_optional("dask.array", "dask")
 dxgb = import_optional("xgboost.dask", "dask")
 
 __all__ = ["DaskFocalXGBClassifier"]
+
+
+class _WorkerObjective(dc.OnWorkerThreads, _FocalObjective):
+    """The XGBClassifier objective, its kernels on the worker's threads."""
+
+
+class _WorkerMetric(dc.OnWorkerThreads, _FocalMetric):
+    """The XGBClassifier metric, its kernels on the worker's threads."""
 
 
 def _dask_margin(start, X, offset, n_classes: int, name: str, in_booster: bool):
@@ -187,7 +196,10 @@ class DaskFocalXGBClassifier(FocalLossMixin, _DaskXGBBase):
                              None if base_margin_eval_set is None else base_margin_eval_set[i],
                              n_classes, f"base_margin_eval_set[{i}]", in_booster)
                 for i, X_i in enumerate(eval_X)]
-        with self._training(loss, init, in_booster):
+        # The kernels run on the booster's threads: the user's n_jobs, else (as
+        # xgboost.dask does) the worker's.
+        with self._training(loss, init, in_booster, kernel_threads(self),
+                            (_WorkerObjective, _WorkerMetric)):
             await _compat.xgb_fit_async(
                 self, X, y_enc, sample_weight=train_weights,
                 base_margin=_dask_margin(init, X, base_margin, n_classes, "base_margin",

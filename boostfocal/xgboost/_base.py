@@ -145,18 +145,21 @@ class XGBFocalMixin:
                                  f"({n_eval}), got {len(value)}")
 
     @contextmanager
-    def _training(self, loss, start, in_booster: bool, n_threads: int | None = None
+    def _training(self, loss, start, in_booster: bool, n_threads: int | None = None,
+                  adapters: tuple[type, type] = (_FocalObjective, _FocalMetric)
                   ) -> Iterator[None]:
         """While XGBoost's ``fit`` runs: the loss's callables and the start's base_score.
 
         XGBoost trains on ``self.objective`` / ``self.eval_metric``: the loss's objective
-        and metric stand in for them, and the parameters are restored whatever happens.
+        and metric (instances of the ``adapters`` classes, with ``n_threads``) stand in
+        for them, and the parameters are restored whatever happens.
         """
+        objective, metric = adapters
         saved = self.objective, self.eval_metric
         try:
-            self.objective = _FocalObjective(loss, n_threads=n_threads)
+            self.objective = objective(loss, n_threads=n_threads)
             if self.eval_metric is None:
-                self.eval_metric = _FocalMetric(loss, n_threads=n_threads)
+                self.eval_metric = metric(loss, n_threads=n_threads)
             with fitting(self, FitContext(start, in_booster)):
                 yield
         finally:
