@@ -1,21 +1,28 @@
-"""Dask overhead: the Dask estimators against in-memory training on the same data.
+"""Dask: focal training against the built-in objective, and at a scale that needs a cluster.
 
-Wall time of ``fit`` and of ``predict_proba`` for
+    python benchmarks/dask_overhead.py                      # the ratios (section "ratio")
+    python benchmarks/dask_overhead.py --section scale      # larger than a worker's memory
+    python benchmarks/dask_overhead.py --quick              # smoke test of both sections
 
-- ``FocalXGBClassifier`` / ``FocalLGBMClassifier`` in memory, 2 threads;
-- ``DaskFocalXGBClassifier`` / ``DaskFocalLGBMClassifier`` on a ``LocalCluster`` of 2
-  worker processes x 1 thread (the same 2 cores), data persisted on the workers in 4
-  row blocks before timing;
+**ratio.** ``DaskFocalXGBClassifier`` against ``xgboost.dask.DaskXGBClassifier`` and
+``DaskFocalLGBMClassifier`` against ``lightgbm.DaskLGBMClassifier`` (both with their
+built-in objective), binary (5% positives) and 5 classes: ``make_classification`` with
+20 float32 features, persisted in 4 row blocks on a ``LocalCluster`` of 2 worker
+processes x 1 thread, 50 rounds (XGBoost ``hist`` depth 6, LightGBM 31 leaves). The arms
+alternate within each repeat, the first repeat is dropped (warm-up), and the table gives
+the medians of ``fit`` and of ``predict_proba(...).compute()``, the spread of the
+per-repeat fit ratios, and the held-out ROC AUC. For XGBoost a third arm,
+``DaskXGBClassifier`` with a plain-numpy logistic (softmax) objective, measures what any
+Python objective costs XGBoost's Dask interface.
 
-and, to separate the libraries' own Dask cost from boostfocal's, the built-in logistic
-``XGBClassifier`` / ``LGBMClassifier`` and their Dask classes on the same data. The
-"start" column times boostfocal's two reductions alone (unique labels; weighted class
-totals), which every Dask ``fit`` runs before training. Median of ``--repeats`` runs.
-
-Usage::
-
-    python benchmarks/dask_overhead.py                 # 200,000 x 20, 50 rounds, median of 3
-    python benchmarks/dask_overhead.py --quick         # 20,000 rows, 1 repeat (smoke test)
+**scale.** A ``LocalCluster`` of 2 workers x 1 thread with ``memory_limit`` 1.5 GB
+each, and data generated block by block on the workers (never in the client): at the
+largest size the features alone are larger than one worker's memory limit. For each
+size, ``DaskFocalXGBClassifier`` and ``DaskXGBClassifier`` fit once (time against rows);
+afterwards the script checks that no worker was restarted, and reports what the workers
+spilled to disk. The focal model of the largest size is scored on 200,000 held-out rows
+from the same generator, beside ``FocalXGBClassifier`` fitted in memory on a
+500,000-row sample: held-out ROC AUC and log-loss of the posterior.
 """
 
 from __future__ import annotations
@@ -26,7 +33,6 @@ import platform
 import statistics
 import time
 import warnings
-from pathlib import Path
 
 import dask
 import dask.array as da
@@ -37,150 +43,252 @@ import xgboost as xgb
 import xgboost.dask as dxgb
 from distributed import Client, LocalCluster, wait
 from sklearn.datasets import make_classification
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 
 import boostfocal
 from boostfocal.dask import DaskFocalLGBMClassifier, DaskFocalXGBClassifier
-from boostfocal.dask._common import block_stats, label_uniques
-from boostfocal.lightgbm import FocalLGBMClassifier
 from boostfocal.xgboost import FocalXGBClassifier
 
-OUT = Path(__file__).parent / "out"
+XGB_PARAMS = {"n_estimators": 50, "max_depth": 6, "tree_method": "hist",
+              "learning_rate": 0.1}
+LGB_PARAMS = {"n_estimators": 50, "num_leaves": 31, "learning_rate": 0.1, "verbose": -1}
 
 
-def _median_time(func, repeats: int) -> tuple[float, object]:
-    """Median wall time of ``repeats`` calls (after one untimed warm-up call)."""
-    result = func()  # warm-up: the workers' imports, XGBoost's tracker
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+def numpy_logistic(y_true, y_pred, sample_weight=None):
+    """A plain-numpy logistic (binary) or softmax (multiclass) objective for XGBoost."""
+    if y_pred.ndim == 1:
+        p = 1.0 / (1.0 + np.exp(-y_pred))
+        grad, hess = p - y_true, p * (1.0 - p)
+    else:
+        e = np.exp(y_pred - y_pred.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        grad = p.copy()
+        grad[np.arange(p.shape[0]), y_true.astype(np.int64)] -= 1.0
+        hess = 2.0 * p * (1.0 - p)
+    return grad, hess
+
+
+def _with_client(model, client):
+    if isinstance(model, (lgb.DaskLGBMClassifier, DaskFocalLGBMClassifier)):
+        return model.set_params(client=client)
+    model.client = client
+    return model
+
+
+def _auc(y, proba) -> float:
+    if proba.shape[1] == 2:
+        return roc_auc_score(y, proba[:, 1])
+    return roc_auc_score(y, proba, multi_class="ovr")
+
+
+# --------------------------------------------------------------------------- ratio
+
+def ratio_section(client, rows: int, repeats: int) -> list[str]:
+    """Focal against built-in on Dask, arms alternating: the table's lines."""
+    lines = [
+        f"{rows:,} rows x 20 float32 features, 4 persisted blocks, LocalCluster 2 workers "
+        f"x 1 thread, 50 rounds; medians of {repeats} alternating repeats after a warm-up "
+        "(fit ratio spread: the lowest and highest per-repeat ratio). predict_proba: "
+        f"{rows // 4:,} held-out rows, computed.",
+        "",
+        "| booster | classes | arm | fit (s) | fit / built-in | per-repeat ratios | "
+        "predict_proba (s) | predict / built-in | held-out AUC |",
+        "| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for n_classes in (2, 5):
+        X, y = make_classification(
+            n_samples=rows + rows // 4, n_features=20, n_informative=10,
+            n_classes=n_classes, weights=[0.95] if n_classes == 2 else None,
+            random_state=0)
+        X = X.astype(np.float32)
+        block = -(-rows // 4)
+        dX = da.from_array(X[:rows], chunks=(block, -1)).persist()
+        dy = da.from_array(y[:rows], chunks=block).persist()
+        dX_test = da.from_array(X[rows:], chunks=(-(-(rows // 4) // 4), -1)).persist()
+        wait([dX, dy, dX_test])
+        y_test = y[rows:]
+        arms = {
+            "XGBoost": {
+                "focal": lambda: DaskFocalXGBClassifier(**XGB_PARAMS),
+                "built-in": lambda: dxgb.DaskXGBClassifier(**XGB_PARAMS),
+                "numpy logistic objective": lambda: dxgb.DaskXGBClassifier(
+                    objective=numpy_logistic, **XGB_PARAMS),
+            },
+            "LightGBM": {
+                "focal": lambda: DaskFocalLGBMClassifier(**LGB_PARAMS),
+                "built-in": lambda: lgb.DaskLGBMClassifier(**LGB_PARAMS),
+            },
+        }
+        for booster, makers in arms.items():
+            fit_t = {name: [] for name in makers}
+            pred_t = {name: [] for name in makers}
+            auc = {}
+            for rep in range(repeats + 1):
+                for name, make in makers.items():
+                    model = _with_client(make(), client)
+                    kwargs = {"verbose": False} if booster == "XGBoost" else {}
+                    t = time.perf_counter()
+                    model.fit(dX, dy, **kwargs)
+                    t_fit = time.perf_counter() - t
+                    t = time.perf_counter()
+                    proba = model.predict_proba(dX_test).compute()
+                    t_pred = time.perf_counter() - t
+                    if rep:
+                        fit_t[name].append(t_fit)
+                        pred_t[name].append(t_pred)
+                        auc[name] = _auc(y_test, np.asarray(proba))
+            base_fit = statistics.median(fit_t["built-in"])
+            base_pred = statistics.median(pred_t["built-in"])
+            for name in makers:
+                med_fit = statistics.median(fit_t[name])
+                med_pred = statistics.median(pred_t[name])
+                per = [a / b for a, b in zip(fit_t[name], fit_t["built-in"], strict=True)]
+                spread = "" if name == "built-in" else f"{min(per):.2f}-{max(per):.2f}"
+                lines.append(
+                    f"| {booster} | {n_classes} | {name} | {med_fit:.2f} | "
+                    f"{med_fit / base_fit:.2f} | {spread} | {med_pred:.3f} | "
+                    f"{med_pred / base_pred:.2f} | {auc[name]:.4f} |")
+                print(lines[-1], flush=True)
+        del dX, dy, dX_test
+    return lines
+
+
+# --------------------------------------------------------------------------- scale
+
+N_FEATURES = 20
+
+
+def _generate(seed: int, block: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """One block of the scale data: float32 features and labels (about 5% positives)."""
+    rng = np.random.default_rng([seed, block])
+    X = rng.standard_normal((n, N_FEATURES), dtype=np.float32)
+    logit = (1.2 * X[:, 0] - 0.8 * X[:, 1] + 0.6 * X[:, 2] * X[:, 3]
+             + np.sin(2.0 * X[:, 4]) + 0.5 * np.abs(X[:, 5]) - 4.0)
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(np.int32)
+    return X, y
+
+
+def _dask_data(rows: int, block_rows: int, seed: int = 0):
+    """The scale data as dask arrays, each block generated on a worker."""
+    sizes = [block_rows] * (rows // block_rows) + ([rows % block_rows] if rows % block_rows
+                                                    else [])
+    parts = [dask.delayed(_generate, pure=True)(seed, i, n) for i, n in enumerate(sizes)]
+    X = da.concatenate([da.from_delayed(p[0], (n, N_FEATURES), np.float32)
+                        for p, n in zip(parts, sizes, strict=True)])
+    y = da.concatenate([da.from_delayed(p[1], (n,), np.int32)
+                        for p, n in zip(parts, sizes, strict=True)])
+    return X, y
+
+
+def _spilled(dask_worker) -> float:
+    """Bytes this worker has written to disk so far (0 where it cannot tell)."""
+    metrics = getattr(dask_worker.data, "cumulative_metrics", {})
+    return float(metrics.get(("disk-write", "bytes"), 0.0))
+
+
+def _local_data(rows: int, seed: int):
+    X, y = zip(*(_generate(seed, i, n) for i, n in
+                 enumerate([100_000] * (rows // 100_000))), strict=True)
+    return np.concatenate(X), np.concatenate(y)
+
+
+def scale_section(sizes: list[int], memory_limit: str, block_rows: int,
+                  sample_rows: int) -> list[str]:
+    """Time against rows past one worker's memory, and held-out quality: table lines."""
+    lines = [
+        f"LocalCluster 2 workers x 1 thread, memory_limit {memory_limit} per worker; data "
+        f"generated on the workers in blocks of {block_rows:,} rows x {N_FEATURES} float32 "
+        "features (about 5% positives) and persisted there, 50 rounds, XGBoost hist depth "
+        "6; one fit per arm and size, focal first.",
+        "",
+        "| rows | features (GB) | generated and persisted (s) | focal fit (s) | "
+        "built-in fit (s) | focal / built-in | focal rows/s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      memory_limit=memory_limit, dashboard_address=":0",
+                      silence_logs=40) as cluster, Client(cluster) as client:
+        workers_before = set(client.scheduler_info()["workers"])
+        focal = None
+        for rows in sizes:
+            X, y = _dask_data(rows, block_rows)
+            t = time.perf_counter()
+            X, y = client.persist([X, y])
+            wait([X, y])
+            t_gen = time.perf_counter() - t
+            times = {}
+            for name, make in (("focal", lambda: DaskFocalXGBClassifier(**XGB_PARAMS)),
+                               ("built-in", lambda: dxgb.DaskXGBClassifier(**XGB_PARAMS))):
+                model = _with_client(make(), client)
+                t = time.perf_counter()
+                model.fit(X, y, verbose=False)
+                times[name] = time.perf_counter() - t
+                if name == "focal":
+                    focal = model
+            del X, y  # released on the workers before the next size
+            gb = rows * N_FEATURES * 4 / 1e9
+            lines.append(f"| {rows:,} | {gb:.2f} | {t_gen:.1f} | {times['focal']:.1f} | "
+                         f"{times['built-in']:.1f} | {times['focal'] / times['built-in']:.2f} "
+                         f"| {rows / times['focal']:,.0f} |")
+            print(lines[-1], flush=True)
+        workers_after = set(client.scheduler_info()["workers"])
+        spilled = client.run(_spilled)
+        X_test, y_test = _local_data(200_000, seed=1)
+        proba_dask = focal.predict_proba(da.from_array(X_test, chunks=(50_000, -1))).compute()
+    X_s, y_s = _local_data(sample_rows, seed=2)
+    memory = FocalXGBClassifier(**XGB_PARAMS, n_jobs=2).fit(X_s, y_s)
+    proba_mem = memory.predict_proba(X_test)
+    lines += [
+        "",
+        f"Workers restarted: {len(workers_before ^ workers_after)} (the same "
+        f"{len(workers_before)} workers before and after). Spilled to disk: "
+        + ", ".join(f"{b / 1e9:.2f} GB" for b in spilled.values()) + " (per worker).",
+        "",
+        f"Held-out (200,000 rows, prevalence {y_test.mean():.4f}) | ROC AUC | log-loss",
+        "--- | ---: | ---:",
+        f"DaskFocalXGBClassifier, {sizes[-1]:,} rows | "
+        f"{roc_auc_score(y_test, proba_dask[:, 1]):.4f} | {log_loss(y_test, proba_dask):.4f}",
+        f"FocalXGBClassifier in memory, {sample_rows:,}-row sample | "
+        f"{roc_auc_score(y_test, proba_mem[:, 1]):.4f} | {log_loss(y_test, proba_mem):.4f}",
+    ]
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--features", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--blocks", type=int, default=4)
-    parser.add_argument("--quick", action="store_true", help="20,000 rows, 1 repeat")
+    parser.add_argument("--section", choices=["ratio", "scale", "all"], default="ratio")
+    parser.add_argument("--rows", type=int, default=200_000, help="ratio: training rows")
+    parser.add_argument("--repeats", type=int, default=5, help="ratio: timed repeats")
+    parser.add_argument("--sizes", default="2000000,6000000,20000000",
+                        help="scale: rows, comma-separated")
+    parser.add_argument("--memory-limit", default="1.5GB", help="scale: per worker")
+    parser.add_argument("--block-rows", type=int, default=500_000, help="scale: block size")
+    parser.add_argument("--sample-rows", type=int, default=500_000,
+                        help="scale: the in-memory sample")
+    parser.add_argument("--quick", action="store_true", help="small sizes, 1 repeat")
     args = parser.parse_args()
     if args.quick:
-        args.rows, args.repeats = 20_000, 1
-    # lightgbm.DaskLGBMClassifier warns that it sets num_threads itself
+        args.section, args.rows, args.repeats = "all", 20_000, 1
+        args.sizes, args.block_rows, args.sample_rows = "200000,400000", 100_000, 100_000
     warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
-
-    n_test = args.rows // 4
-    X, y = make_classification(n_samples=args.rows + n_test, n_features=args.features,
-                               n_informative=args.features // 2, weights=[0.95],
-                               random_state=0)
-    X, X_test, y, y_test = X[:args.rows], X[args.rows:], y[:args.rows], y[args.rows:]
-    block = -(-args.rows // args.blocks)
-
-    xgb_params = {"n_estimators": args.rounds, "max_depth": 6, "tree_method": "hist",
-                  "learning_rate": 0.1}
-    lgb_params = {"n_estimators": args.rounds, "num_leaves": 31, "learning_rate": 0.1,
-                  "verbose": -1}
-
     load_before = os.getloadavg()[0]
-    rows = []
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=40) as cluster, \
-            Client(cluster) as client:
-        dX = da.from_array(X, chunks=(block, -1)).persist()
-        dy = da.from_array(y, chunks=block).persist()
-        dX_test = da.from_array(X_test, chunks=(-(-n_test // args.blocks), -1)).persist()
-        wait([dX, dy, dX_test])
-
-        def reductions():
-            uniques = client.compute(label_uniques(dy)).result()
-            stats = client.compute(block_stats(dy, None, 2)).result()
-            return uniques, stats
-
-        t_start, _ = _median_time(reductions, args.repeats)
-
-        def run(name, backend, fit, predict, start=float("nan")):
-            t_fit, model = _median_time(fit, args.repeats)
-            t_pred, proba = _median_time(lambda: predict(model), args.repeats)
-            auc = roc_auc_score(y_test, np.asarray(proba)[:, 1])
-            rows.append({"model": name, "backend": backend, "fit_s": t_fit,
-                         "predict_s": t_pred, "start_s": start, "auc": auc})
-            print(f"{name:<32} fit {t_fit:7.2f} s  predict {t_pred:6.2f} s  "
-                  f"AUC {auc:.4f}", flush=True)
-
-        # XGBoost
-        run("FocalXGBClassifier", "in-memory",
-            lambda: FocalXGBClassifier(**xgb_params, n_jobs=2).fit(X, y),
-            lambda m: m.predict_proba(X_test))
-        run("DaskFocalXGBClassifier", "dask",
-            lambda: _with_client(DaskFocalXGBClassifier(**xgb_params), client).fit(
-                dX, dy, verbose=False),
-            lambda m: m.predict_proba(dX_test).compute(), t_start)
-        run("XGBClassifier (logistic)", "in-memory",
-            lambda: xgb.XGBClassifier(**xgb_params, n_jobs=2).fit(X, y),
-            lambda m: m.predict_proba(X_test))
-        run("DaskXGBClassifier (logistic)", "dask",
-            lambda: _with_client(dxgb.DaskXGBClassifier(**xgb_params), client).fit(dX, dy),
-            lambda m: m.predict_proba(dX_test).compute())
-        # LightGBM
-        run("FocalLGBMClassifier", "in-memory",
-            lambda: FocalLGBMClassifier(**lgb_params, n_jobs=2).fit(X, y),
-            lambda m: m.predict_proba(X_test))
-        run("DaskFocalLGBMClassifier", "dask",
-            lambda: DaskFocalLGBMClassifier(**lgb_params, client=client).fit(dX, dy),
-            lambda m: m.predict_proba(dX_test).compute(), t_start)
-        run("LGBMClassifier (logistic)", "in-memory",
-            lambda: lgb.LGBMClassifier(**lgb_params, n_jobs=2).fit(X, y),
-            lambda m: m.predict_proba(X_test))
-        run("DaskLGBMClassifier (logistic)", "dask",
-            lambda: lgb.DaskLGBMClassifier(**lgb_params, client=client).fit(dX, dy),
-            lambda m: m.predict_proba(dX_test).compute())
-    load_after = os.getloadavg()[0]
-
-    by_name = {r["model"]: r for r in rows}
-    ratio = {"DaskFocalXGBClassifier": "FocalXGBClassifier",
-             "DaskXGBClassifier (logistic)": "XGBClassifier (logistic)",
-             "DaskFocalLGBMClassifier": "FocalLGBMClassifier",
-             "DaskLGBMClassifier (logistic)": "LGBMClassifier (logistic)"}
-    lines = [
-        f"{args.rows:,} rows x {args.features} features (5% positives), {args.rounds} rounds, "
-        f"median of {args.repeats} after a warm-up run; Dask: LocalCluster 2 workers x 1 thread, "
-        f"{args.blocks} row blocks persisted; in memory: 2 threads. Held-out AUC on "
-        f"{n_test:,} rows.",
-        "",
-        "| model | where | fit (s) | fit vs in-memory | predict_proba (s) | held-out AUC |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
-    ]
-    for r in rows:
-        base = by_name.get(ratio.get(r["model"], ""))
-        rel = f"{r['fit_s'] / base['fit_s']:.2f}x" if base else ""
-        lines.append(f"| {r['model']} | {r['backend']} | {r['fit_s']:.2f} | {rel} | "
-                     f"{r['predict_s']:.2f} | {r['auc']:.4f} |")
-    lines += [
-        "",
-        f"boostfocal's distributed start (unique labels + class totals, two reductions): "
-        f"{t_start:.2f} s of each Dask fit.",
-        "",
-        f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"load average {load_before:.1f} before / {load_after:.1f} after. Versions: python "
-        f"{platform.python_version()}, boostfocal {boostfocal.__version__}, xgboost "
+    lines = []
+    if args.section in ("ratio", "all"):
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                          dashboard_address=":0", silence_logs=40) as cluster, \
+                Client(cluster) as client:
+            lines += ratio_section(client, args.rows, args.repeats) + [""]
+    if args.section in ("scale", "all"):
+        sizes = [int(float(s)) for s in args.sizes.split(",")]
+        lines += scale_section(sizes, args.memory_limit, args.block_rows,
+                               args.sample_rows) + [""]
+    lines.append(
+        f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, load "
+        f"average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after. Versions: "
+        f"python {platform.python_version()}, boostfocal {boostfocal.__version__}, xgboost "
         f"{xgb.__version__}, lightgbm {lgb.__version__}, dask {dask.__version__}, "
-        f"distributed {distributed.__version__}.",
-    ]
-    text = "\n".join(lines)
-    print()
-    print(text)
-    OUT.mkdir(exist_ok=True)
-    suffix = "_quick" if args.quick else ""
-    (OUT / f"dask_overhead{suffix}.md").write_text(text + "\n")
-
-
-def _with_client(model, client):
-    model.client = client
-    return model
+        f"distributed {distributed.__version__}.")
+    print("\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":
