@@ -15,10 +15,14 @@ per-repeat fit ratios, and the held-out ROC AUC. For XGBoost a third arm,
 ``DaskXGBClassifier`` with a plain-numpy logistic (softmax) objective, measures what any
 Python objective costs XGBoost's Dask interface.
 
-**scale.** A ``LocalCluster`` of 2 workers x 1 thread with ``memory_limit`` 1.5 GB
-each, and data generated block by block on the workers (never in the client): at the
-largest size the features alone are larger than one worker's memory limit. For each
-size, ``DaskFocalXGBClassifier`` and ``DaskXGBClassifier`` fit once (time against rows);
+**scale.** A ``LocalCluster`` of 4 workers x 1 thread (on the 2 cores) with
+``memory_limit`` 1.5 GB each, and data generated block by block on the workers (never in
+the client): at the largest size the features alone (1.6 GB) are larger than one
+worker's memory limit. (With 2 workers, each would hold 0.8 GB of features beside
+XGBoost's own copy of them, its quantized index, and the per-row arrays of training:
+past the 95% of 1.5 GB at which a worker is restarted, for the built-in objective as
+for focal.) After a warm-up fit on 200,000 rows, ``DaskFocalXGBClassifier`` and
+``DaskXGBClassifier`` fit once per size, in alternating order (time against rows);
 afterwards the script checks that no worker was restarted, and reports what the workers
 spilled to disk. The focal model of the largest size is scored on 200,000 held-out rows
 from the same generator, beside ``FocalXGBClassifier`` fitted in memory on a
@@ -187,39 +191,45 @@ def _spilled(dask_worker) -> float:
 
 
 def _local_data(rows: int, seed: int):
+    """The scale data generated in the client (the in-memory sample)."""
     X, y = zip(*(_generate(seed, i, n) for i, n in
                  enumerate([100_000] * (rows // 100_000))), strict=True)
     return np.concatenate(X), np.concatenate(y)
 
 
 def scale_section(sizes: list[int], memory_limit: str, block_rows: int,
-                  sample_rows: int) -> list[str]:
+                  sample_rows: int, n_workers: int) -> list[str]:
     """Time against rows past one worker's memory, and held-out quality: table lines."""
     lines = [
-        f"LocalCluster 2 workers x 1 thread, memory_limit {memory_limit} per worker; data "
+        f"LocalCluster {n_workers} workers x 1 thread, memory_limit {memory_limit} per "
+        "worker; data "
         f"generated on the workers in blocks of {block_rows:,} rows x {N_FEATURES} float32 "
         "features (about 5% positives) and persisted there, 50 rounds, XGBoost hist depth "
-        "6; one fit per arm and size, focal first.",
+        "6; one fit per arm and size (after a warm-up fit), in alternating order.",
         "",
         "| rows | features (GB) | generated and persisted (s) | focal fit (s) | "
         "built-in fit (s) | focal / built-in | focal rows/s |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+    arms = {"focal": lambda: DaskFocalXGBClassifier(**XGB_PARAMS),
+            "built-in": lambda: dxgb.DaskXGBClassifier(**XGB_PARAMS)}
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                       memory_limit=memory_limit, dashboard_address=":0",
                       silence_logs=40) as cluster, Client(cluster) as client:
         workers_before = set(client.scheduler_info()["workers"])
+        X, y = _dask_data(200_000, 50_000)
+        for make in arms.values():  # warm-up: the workers' imports, XGBoost's tracker
+            _with_client(make(), client).fit(X, y, verbose=False)
         focal = None
-        for rows in sizes:
+        for i, rows in enumerate(sizes):
             X, y = _dask_data(rows, block_rows)
             t = time.perf_counter()
             X, y = client.persist([X, y])
             wait([X, y])
             t_gen = time.perf_counter() - t
             times = {}
-            for name, make in (("focal", lambda: DaskFocalXGBClassifier(**XGB_PARAMS)),
-                               ("built-in", lambda: dxgb.DaskXGBClassifier(**XGB_PARAMS))):
-                model = _with_client(make(), client)
+            for name in (["focal", "built-in"] if i % 2 == 0 else ["built-in", "focal"]):
+                model = _with_client(arms[name](), client)
                 t = time.perf_counter()
                 model.fit(X, y, verbose=False)
                 times[name] = time.perf_counter() - t
@@ -233,8 +243,9 @@ def scale_section(sizes: list[int], memory_limit: str, block_rows: int,
             print(lines[-1], flush=True)
         workers_after = set(client.scheduler_info()["workers"])
         spilled = client.run(_spilled)
-        X_test, y_test = _local_data(200_000, seed=1)
-        proba_dask = focal.predict_proba(da.from_array(X_test, chunks=(50_000, -1))).compute()
+        dX_test, dy_test = _dask_data(200_000, 50_000, seed=1)
+        proba_dask, X_test, y_test = client.compute(
+            [focal.predict_proba(dX_test), dX_test, dy_test], sync=True)
     X_s, y_s = _local_data(sample_rows, seed=2)
     memory = FocalXGBClassifier(**XGB_PARAMS, n_jobs=2).fit(X_s, y_s)
     proba_mem = memory.predict_proba(X_test)
@@ -262,6 +273,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="2000000,6000000,20000000",
                         help="scale: rows, comma-separated")
     parser.add_argument("--memory-limit", default="1.5GB", help="scale: per worker")
+    parser.add_argument("--workers", type=int, default=4, help="scale: worker processes")
     parser.add_argument("--block-rows", type=int, default=500_000, help="scale: block size")
     parser.add_argument("--sample-rows", type=int, default=500_000,
                         help="scale: the in-memory sample")
@@ -281,7 +293,7 @@ def main() -> None:
     if args.section in ("scale", "all"):
         sizes = [int(float(s)) for s in args.sizes.split(",")]
         lines += scale_section(sizes, args.memory_limit, args.block_rows,
-                               args.sample_rows) + [""]
+                               args.sample_rows, args.workers) + [""]
     lines.append(
         f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, load "
         f"average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after. Versions: "
