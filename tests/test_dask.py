@@ -11,6 +11,7 @@ models have few trees: the whole module takes well under a minute on two cores.
 
 from __future__ import annotations
 
+import inspect
 import pickle
 
 import numpy as np
@@ -566,3 +567,79 @@ def test_worker_threads_outside_a_worker_is_the_adapters_own():
     assert worker_threads() is None
     assert _WorkerObjective(FocalLoss(gamma=2.0)).kernel_threads() is None
     assert _WorkerObjective(FocalLoss(gamma=2.0), n_threads=3).kernel_threads() == 3
+
+
+def _faults_per_call(objective, n: int, calls: int = 5) -> tuple[float, str | None]:
+    """Minor page faults of this thread per objective call (after one warm-up call).
+
+    The labels and margins are made here, as the booster makes them on the worker
+    (arrays received from the client may be copied by the kernels' input checks).
+    """
+    import os
+    import resource
+
+    rng = np.random.default_rng(15)
+    y = (rng.random(n) < 0.05).astype(np.float32)
+    z = rng.normal(size=n).astype(np.float32)
+    args = (y, z) if "weight" not in str(inspect.signature(objective)) else (y, z, None)
+    objective(*args)
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    for _ in range(calls):
+        objective(*args)
+    after = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    return (after - before) / calls, os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+@pytest.mark.skipif(not hasattr(__import__("resource"), "RUSAGE_THREAD"),
+                    reason="per-thread page-fault counts are Linux-only")
+@pytest.mark.parametrize("backend", ["xgb", "lgbm"])
+def test_worker_objective_reuses_its_outputs_without_page_faults(client, backend):
+    # distributed's worker processes set MALLOC_TRIM_THRESHOLD_, so that every fresh
+    # 2 MB gradient array is mapped and page-faulted in anew each round; the Dask
+    # estimators' objective hands back the same two arrays instead.
+    if backend == "xgb":
+        from boostfocal.dask._xgboost import _WorkerObjective
+        from boostfocal.xgboost._adapter import _FocalObjective as Plain
+    else:
+        from boostfocal.dask._lightgbm import _WorkerObjective
+        from boostfocal.lightgbm._adapter import LGBMSklearnObjective as Plain
+    n = 500_000
+    loss = FocalLoss(gamma=2.0)
+    reused, plain = _WorkerObjective(loss), Plain(loss, n_threads=1)
+    pages = 2 * n * 4 / 4096  # the gradient and the Hessian
+    reused_faults, env = client.submit(_faults_per_call, reused, n, pure=False).result()
+    plain_faults, _ = client.submit(_faults_per_call, plain, n, pure=False).result()
+    assert reused_faults < 0.02 * pages
+    if env is not None:  # the worker environment this is for
+        assert plain_faults > 0.5 * pages
+
+
+def test_worker_objective_outputs_are_per_thread_and_not_pickled():
+    import threading
+
+    from boostfocal.dask._xgboost import _WorkerObjective
+
+    rng = np.random.default_rng(16)
+    loss = SoftmaxFocalLoss(gamma=2.0)
+    y, z1, z2 = rng.integers(0, 3, 300), rng.normal(size=(300, 3)), rng.normal(size=(300, 3))
+    objective = _WorkerObjective(loss, n_threads=1)
+    reference = make_objective(loss)
+    first = objective(y, z1)
+    first_values = [a.copy() for a in first]
+    second = objective(y, z2)
+    assert all(a is b for a, b in zip(first, second, strict=True))  # the same arrays
+    for got, want in zip(second, reference(z2.ravel(), _dmatrix(y)), strict=True):
+        assert_allclose(got, want.reshape(got.shape), rtol=0)
+    assert not np.array_equal(first_values[0], second[0])
+    other = []
+    thread = threading.Thread(target=lambda: other.extend(objective(y, z1)))
+    thread.start()
+    thread.join()
+    assert all(a is not b for a, b in zip(other, second, strict=True))
+    for got, want in zip(other, first_values, strict=True):
+        assert_array_equal(got, want)
+    assert "_reused" not in pickle.loads(pickle.dumps(objective)).__dict__
+
+
+def _dmatrix(y):
+    return xgb.DMatrix(np.zeros((len(y), 1)), label=y)

@@ -212,14 +212,23 @@ class NativeObjective(_NativeAdapter):
         # memory and a conversion pass), in the predictions' memory order, so that
         # LightGBM flattens its class-major (n, K) pair without a copy
         order = "F" if z.flags.f_contiguous and not z.flags.c_contiguous else "C"
-        grad = np.empty(z.shape, dtype=np.float32, order=order)
-        hess = np.empty(z.shape, dtype=np.float32, order=order)
+        grad, hess = self._outputs(z.shape, order)
         if isinstance(self.loss, SoftmaxFocalLoss):
             return self.loss.gradient_hessian(
                 y, z, w, grad, hess, hessian_scale=self.layout.softmax_factor(z.shape[1]),
                 raw_offset=self.raw_offset, n_threads=self.kernel_threads())
         return self.loss.gradient_hessian(y, z, w, grad, hess, raw_offset=self.raw_offset,
                                           n_threads=self.kernel_threads())
+
+
+    def _outputs(self, shape: tuple, order: str) -> tuple[np.ndarray, np.ndarray]:
+        """Two new float32 arrays for a call's gradient and Hessian.
+
+        The Dask adapters (``boostfocal.dask._common.ReusedOutputs``) hand back the same
+        two arrays on every call instead.
+        """
+        return (np.empty(shape, dtype=np.float32, order=order),
+                np.empty(shape, dtype=np.float32, order=order))
 
 
 class NativeMetric(_NativeAdapter):

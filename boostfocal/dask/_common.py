@@ -10,6 +10,8 @@ estimator can stay asynchronous and the LightGBM one synchronous, as their base 
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .._estimator_core.classifier import (
@@ -164,6 +166,42 @@ class OnWorkerThreads:
     def kernel_threads(self) -> int | None:
         """``n_threads`` when set, else the current worker's thread count."""
         return self.n_threads if self.n_threads is not None else worker_threads()
+
+
+class ReusedOutputs:
+    """Objective mixin: the same gradient and Hessian arrays on every call of a thread.
+
+    ``distributed`` starts its worker processes with ``MALLOC_TRIM_THRESHOLD_`` set,
+    which turns off glibc's adaptive ``mmap`` threshold: every new array of more than
+    128 KiB is then mapped afresh and page-faulted in on first touch, and unmapped when
+    freed. Two new float32 arrays per boosting round cost a worker one page fault per
+    1,024 gradients (measured: 978 per call at 500,000 binary rows, 4,883 at 5 classes;
+    none with the arrays reused). Both boosters copy the gradients in before the next
+    round (XGBoost's ``TrainOneIter``, LightGBM's ``UpdateOneIterCustom``), so the
+    objective that a Dask estimator builds for its fit hands back the same two arrays
+    each round; each thread has its own (in-process workers share the objective), and
+    they are not pickled.
+    """
+
+    def _outputs(self, shape: tuple, order: str) -> tuple[np.ndarray, np.ndarray]:
+        """The calling thread's two float32 arrays of ``shape`` and ``order``, kept for reuse."""
+        local = self.__dict__.get("_reused")
+        if local is None:
+            local = self.__dict__.setdefault("_reused", threading.local())
+        outputs = getattr(local, "outputs", None)
+        if outputs is None or outputs[0].shape != shape or not (
+                outputs[0].flags.f_contiguous if order == "F"
+                else outputs[0].flags.c_contiguous):
+            outputs = (np.empty(shape, dtype=np.float32, order=order),
+                       np.empty(shape, dtype=np.float32, order=order))
+            local.outputs = outputs
+        return outputs
+
+    def __getstate__(self) -> dict:
+        """The adapter's attributes without the per-thread arrays."""
+        state = self.__dict__.copy()
+        state.pop("_reused", None)
+        return state
 
 
 # ---------------------------------------------------------------------------------------

@@ -32,8 +32,12 @@ da = import_optional("dask.array", "dask")
 __all__ = ["DaskFocalLGBMClassifier"]
 
 
-class _WorkerObjective(dc.OnWorkerThreads, LGBMSklearnObjective):
-    """LightGBM's 3-argument objective, its kernels on the worker's threads."""
+class _WorkerObjective(dc.ReusedOutputs, dc.OnWorkerThreads, LGBMSklearnObjective):
+    """LightGBM's 3-argument objective, its kernels on the worker's threads.
+
+    It returns the same two arrays every round (``ReusedOutputs``): built per fit, it
+    is called by the booster alone.
+    """
 
 
 class _WorkerMetric(dc.OnWorkerThreads, LGBMSklearnMetric):

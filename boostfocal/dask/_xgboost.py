@@ -26,8 +26,12 @@ dxgb = import_optional("xgboost.dask", "dask")
 __all__ = ["DaskFocalXGBClassifier"]
 
 
-class _WorkerObjective(dc.OnWorkerThreads, _FocalObjective):
-    """The XGBClassifier objective, its kernels on the worker's threads."""
+class _WorkerObjective(dc.ReusedOutputs, dc.OnWorkerThreads, _FocalObjective):
+    """The XGBClassifier objective, its kernels on the worker's threads.
+
+    It returns the same two arrays every round (``ReusedOutputs``): built per fit, it
+    is called by the booster alone.
+    """
 
 
 class _WorkerMetric(dc.OnWorkerThreads, _FocalMetric):
