@@ -18,8 +18,10 @@ arms alternating. For each it reports, as medians over the repeats:
   a boosting round (between XGBoost's per-iteration callbacks), and within it the
   objective call, split into reading labels and weights from the DMatrix
   (``get_label`` / ``get_weight``), boostfocal's adapter (layout, output buffers) and
-  the kernel (``loss.gradient_hessian``); and the kernel's thread count on the worker
-  with the worker's ``OMP_NUM_THREADS``.
+  the kernel (``loss.gradient_hessian``); the minor page faults per round, all workers
+  together (the whole fit's, divided by the rounds: a worker's fresh arrays are
+  page-faulted in, see ``boostfocal.dask._common.ReusedOutputs``); and the kernel's
+  thread count on the worker with the worker's ``OMP_NUM_THREADS``.
 """
 
 from __future__ import annotations
@@ -128,6 +130,13 @@ def logistic_objective(y_true, y_pred, sample_weight=None):
     return grad, hess
 
 
+def _minor_faults() -> int:
+    """Minor page faults of this process so far."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def _collect(dask_worker) -> dict:
     stats = getattr(dask_worker, "_bf_profile", {})
     dask_worker._bf_profile = defaultdict(list)
@@ -198,7 +207,9 @@ def profile_fit(client, make, data) -> dict:
     ``data`` is ``(dX, dy)`` for a Dask arm, ``(X, y, "memory")`` for an in-memory one.
     """
     client.run(_collect)
-    sink = defaultdict(list) if len(data) == 3 else None
+    in_memory = len(data) == 3
+    faults = _minor_faults() if in_memory else sum(client.run(_minor_faults).values())
+    sink = defaultdict(list) if in_memory else None
     _SINK["sink"] = sink
     with DriverTimer(client) as timer:
         model = make()
@@ -208,9 +219,12 @@ def profile_fit(client, make, data) -> dict:
         t = time.perf_counter()
         model.fit(*data[:2], verbose=False)
         total = time.perf_counter() - t
+    faults = (_minor_faults() if in_memory else sum(client.run(_minor_faults).values())
+              ) - faults
     workers = client.run(_collect) if len(data) == 2 else {"client": sink}
     out = {"total": total, "graphs": timer.graphs, **timer.steps}
     out["rest"] = total - sum(timer.steps.values())
+    out["faults"] = faults / model.get_booster().num_boosted_rounds()
     out["leaves"] = _leaves(model)
     for key in ("round", "round_cpu", "read", "objective", "kernel"):
         per_worker = [np.mean(s[key][1:]) for s in workers.values() if len(s.get(key, [])) > 1]
@@ -278,14 +292,15 @@ def main() -> None:
               f"{med['train']:.2f} | {med['rest']:.3f} | {med['graphs']:.0f} |")
     print("\nPer round on a worker (ms; mean over rounds 2.., median over repeats):\n")
     print("| arm | round | round, CPU | objective call | of it: get_label+get_weight | "
-          "kernel | leaves per tree | kernel threads |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+          "kernel | page faults per round | leaves per tree | kernel threads |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for name, runs in results.items():
         med = {c: statistics.median(r[c] for r in runs) * 1e3
                for c in ("round", "round_cpu", "read", "objective", "kernel")}
         print(f"| {name} | {med['round']:.2f} | {med['round_cpu']:.2f} | "
               f"{med['objective']:.2f} | {med['read']:.2f} | "
-              f"{med['kernel']:.2f} | {statistics.median(r['leaves'] for r in runs):.1f} | "
+              f"{med['kernel']:.2f} | {statistics.median(r['faults'] for r in runs):,.0f} | "
+              f"{statistics.median(r['leaves'] for r in runs):.1f} | "
               f"{runs[0]['threads']} |")
 
 
