@@ -99,7 +99,8 @@ def timed_objective_decorator(func):
 
             loss.gradient_hessian = timed_kernel
             from boostfocal.losses._kernels import resolve_threads
-            stats["threads"] = [resolve_threads(func.n_threads)]
+            threads = getattr(func, "kernel_threads", lambda: func.n_threads)()
+            stats["threads"] = [resolve_threads(threads)]
             stats["omp"] = [os.environ.get("OMP_NUM_THREADS", "")]
         t0 = time.perf_counter()
         dmatrix.get_weight()
