@@ -15,13 +15,14 @@ arms alternating. For each it reports, as medians over the repeats:
   training on the workers, and the rest; and the number of graphs the client computed
   or persisted;
 - **worker** (the mean over the workers and rounds, first round excluded): the time of
-  a boosting round (between XGBoost's per-iteration callbacks), and within it the
-  objective call, split into reading labels and weights from the DMatrix
-  (``get_label`` / ``get_weight``), boostfocal's adapter (layout, output buffers) and
-  the kernel (``loss.gradient_hessian``); the minor page faults per round, all workers
-  together (the whole fit's, divided by the rounds: a worker's fresh arrays are
-  page-faulted in, see ``boostfocal.dask._common.ReusedOutputs``); and the kernel's
-  thread count on the worker with the worker's ``OMP_NUM_THREADS``.
+  a boosting round (between XGBoost's per-iteration callbacks), and within it XGBoost's
+  copy of the training margins (``predict(training=True)``) and the objective call,
+  split into reading labels and weights from the DMatrix (``get_label`` /
+  ``get_weight``), boostfocal's adapter (layout, output buffers) and the kernel
+  (``loss.gradient_hessian``); the minor page faults per round, all workers together
+  (the whole fit's, divided by the rounds: a worker's fresh arrays are page-faulted in,
+  see ``boostfocal.dask._common.ReusedOutputs``); and the kernel's thread count on the
+  worker with the worker's ``OMP_NUM_THREADS``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import dask.array as da
 import numpy as np
 import xgboost as xgb
 import xgboost.dask as dxgb
+from dask_overhead import numpy_logistic  # benchmarks/ is on sys.path, also on the workers
 from distributed import Client, LocalCluster, get_worker, wait
 from sklearn.datasets import make_classification
 
@@ -80,6 +82,30 @@ _PLAIN_DECORATOR = xgb.sklearn._objective_decorator
 _SINK: dict = {"sink": None}
 
 
+def _time_margin_copies(sink) -> None:
+    """Time ``Booster.predict(..., training=True)`` in this process from now on.
+
+    XGBoost copies the training margins out with it before every call of a Python
+    objective; the times go to ``sink`` (or the worker's stats), as the objective's.
+    """
+    booster = xgb.core.Booster
+    booster._bf_sink = sink
+    if getattr(booster.predict, "_bf_timed", False):
+        return
+    predict = booster.predict
+
+    def timed_predict(self, *args, **kwargs):
+        if not kwargs.get("training"):
+            return predict(self, *args, **kwargs)
+        t = time.perf_counter()
+        out = predict(self, *args, **kwargs)
+        _worker_stats(booster._bf_sink)["margin_copy"].append(time.perf_counter() - t)
+        return out
+
+    timed_predict._bf_timed = True
+    booster.predict = timed_predict
+
+
 def timed_objective_decorator(func):
     """XGBoost's ``_objective_decorator``, with its steps timed on the worker."""
     plain = _PLAIN_DECORATOR(func)
@@ -87,6 +113,7 @@ def timed_objective_decorator(func):
 
     def inner(preds, dmatrix):
         stats = _worker_stats(sink)
+        _time_margin_copies(sink)
         loss = getattr(func, "loss", None)
         if loss is not None and "gradient_hessian" not in vars(loss):
             kernel = loss.gradient_hessian
@@ -99,7 +126,7 @@ def timed_objective_decorator(func):
 
             loss.gradient_hessian = timed_kernel
             from boostfocal.losses._kernels import resolve_threads
-            threads = getattr(func, "kernel_threads", lambda: func.n_threads)()
+            threads = getattr(func, "_kernel_threads", lambda: func.n_threads)()
             stats["threads"] = [resolve_threads(threads)]
             stats["omp"] = [os.environ.get("OMP_NUM_THREADS", "")]
         t0 = time.perf_counter()
@@ -113,22 +140,6 @@ def timed_objective_decorator(func):
         return out
 
     return inner
-
-
-def logistic_objective(y_true, y_pred, sample_weight=None):
-    """Plain-numpy logistic (binary) or softmax (multiclass) objective."""
-    if y_pred.ndim == 1:
-        p = 1.0 / (1.0 + np.exp(-y_pred))
-        grad, hess = p - y_true, p * (1.0 - p)
-    else:
-        e = np.exp(y_pred - y_pred.max(axis=1, keepdims=True))
-        p = e / e.sum(axis=1, keepdims=True)
-        onehot = np.zeros_like(p)
-        onehot[np.arange(p.shape[0]), y_true.astype(np.int64)] = 1.0
-        grad, hess = p - onehot, 2.0 * p * (1.0 - p)
-    if sample_weight is not None:
-        grad, hess = grad * sample_weight[:, None], hess * sample_weight[:, None]
-    return grad, hess
 
 
 def _minor_faults() -> int:
@@ -227,7 +238,7 @@ def profile_fit(client, make, data) -> dict:
     out["rest"] = total - sum(timer.steps.values())
     out["faults"] = faults / model.get_booster().num_boosted_rounds()
     out["leaves"] = _leaves(model)
-    for key in ("round", "round_cpu", "read", "objective", "kernel"):
+    for key in ("round", "round_cpu", "margin_copy", "read", "objective", "kernel"):
         per_worker = [np.mean(s[key][1:]) for s in workers.values() if len(s.get(key, [])) > 1]
         out[key] = float(np.mean(per_worker)) if per_worker else float("nan")
     threads = {(s.get("threads", ["-"])[0], s.get("omp", ["-"])[0]) for s in workers.values()}
@@ -258,7 +269,7 @@ def main() -> None:
         "focal (boostfocal)": lambda: DaskFocalXGBClassifier(**params),
         "built-in": lambda: dxgb.DaskXGBClassifier(**params),
         "numpy logistic objective": lambda: dxgb.DaskXGBClassifier(
-            objective=logistic_objective, **params),
+            objective=numpy_logistic, **params),
     }
     half = args.rows // 2
     memory_arms = {  # one worker's share of the rows, on one thread
@@ -292,13 +303,14 @@ def main() -> None:
         print(f"| {name} | {med['total']:.2f} | {med['plan']:.3f} | {med['dmatrix']:.3f} | "
               f"{med['train']:.2f} | {med['rest']:.3f} | {med['graphs']:.0f} |")
     print("\nPer round on a worker (ms; mean over rounds 2.., median over repeats):\n")
-    print("| arm | round | round, CPU | objective call | of it: get_label+get_weight | "
-          "kernel | page faults per round | leaves per tree | kernel threads |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| arm | round | round, CPU | margin copy | objective call | of it: get_label+"
+          "get_weight | kernel | page faults per round | leaves per tree | kernel threads |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for name, runs in results.items():
         med = {c: statistics.median(r[c] for r in runs) * 1e3
-               for c in ("round", "round_cpu", "read", "objective", "kernel")}
+               for c in ("round", "round_cpu", "margin_copy", "read", "objective", "kernel")}
         print(f"| {name} | {med['round']:.2f} | {med['round_cpu']:.2f} | "
+              f"{med['margin_copy']:.2f} | "
               f"{med['objective']:.2f} | {med['read']:.2f} | "
               f"{med['kernel']:.2f} | {statistics.median(r['faults'] for r in runs):,.0f} | "
               f"{statistics.median(r['leaves'] for r in runs):.1f} | "

@@ -565,8 +565,8 @@ def test_worker_threads_outside_a_worker_is_the_adapters_own():
     from boostfocal.dask._xgboost import _WorkerObjective
 
     assert worker_threads() is None
-    assert _WorkerObjective(FocalLoss(gamma=2.0)).kernel_threads() is None
-    assert _WorkerObjective(FocalLoss(gamma=2.0), n_threads=3).kernel_threads() == 3
+    assert _WorkerObjective(FocalLoss(gamma=2.0))._kernel_threads() is None
+    assert _WorkerObjective(FocalLoss(gamma=2.0), n_threads=3)._kernel_threads() == 3
 
 
 def _faults_per_call(objective, n: int, calls: int = 5) -> tuple[float, str | None]:

@@ -138,6 +138,12 @@ def fmt_ratio(r: dict) -> str:
     return f"**{r['ratio']:.3f}** ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})"
 
 
+def case_names(backend: str, n_classes: int) -> tuple[str, str]:
+    """The table's library and task names: ("XGBoost", "binary"), ("LightGBM", "5 classes")."""
+    lib = "XGBoost" if backend == "xgb" else "LightGBM"
+    return lib, "binary" if n_classes == 2 else f"{n_classes} classes"
+
+
 def fmt_s(t: float) -> str:
     return f"{t:.3f}" if t < 10 else f"{t:.2f}"
 

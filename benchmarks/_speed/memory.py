@@ -11,7 +11,15 @@ import tempfile
 
 import numpy as np
 
-from .common import REPO_ROOT, SPEED_SCRIPT, Options, _status, make_model, save_data
+from .common import (
+    REPO_ROOT,
+    SPEED_SCRIPT,
+    Options,
+    _status,
+    case_names,
+    make_model,
+    save_data,
+)
 
 
 def memory_child(model: str, data: str) -> None:
@@ -48,8 +56,7 @@ def memory(sizes: list[int]) -> tuple[list, list]:
                     inc_f = f["peak"] - f["rss_before"]
                     inc_b = b["peak"] - b["rss_before"]
                     mb = 2.0 ** 20
-                    label = "binary" if n_classes == 2 else f"{n_classes} classes"
-                    lib = "XGBoost" if backend == "xgb" else "LightGBM"
+                    lib, label = case_names(backend, n_classes)
                     rows.append(
                         f"| {lib} | {label} | {n:,} | {f['peak'] / mb:.0f} "
                         f"| {b['peak'] / mb:.0f} | **{f['peak'] / b['peak']:.3f}** "
@@ -117,8 +124,7 @@ def memory_profile(n: int) -> tuple[list, list]:
                     [sys.executable, SPEED_SCRIPT, "--_memprofile-child", f"{backend}_focal",
                      stem], check=True, capture_output=True, text=True).stdout
                 res = json.loads(out.strip().splitlines()[-1])
-                lib = "XGBoost" if backend == "xgb" else "LightGBM"
-                label = "binary" if n_classes == 2 else f"{n_classes} classes"
+                lib, label = case_names(backend, n_classes)
                 arrays = "; ".join(f"{size / mb:.1f} ({where})" for size, where in
                                    res["arrays"])
                 rows.append(f"| {lib} | {label} | {n:,} | {res['total'] / mb:.0f} | "

@@ -15,6 +15,7 @@ from .common import (
     Options,
     _ratio,
     alternate_many,
+    case_names,
     fmt_ratio,
     make_data,
 )
@@ -67,8 +68,7 @@ def proba(repeats: int) -> tuple[list, list, list]:
             t = alternate_many(fns, repeats)
             r = _ratio(t["focal"], t["built-in"])
             own = _ratio(t["focal"], t["margins"])
-            label = "binary" if n_classes == 2 else f"{n_classes} classes"
-            lib = "XGBoost" if backend == "xgb" else "LightGBM"
+            lib, label = case_names(backend, n_classes)
             rows.append(f"| {lib} | {label} | {PROBA_ROWS:,} | {r['a'] * 1e3:.1f} | "
                         f"{r['b'] * 1e3:.1f} | {fmt_ratio(r)} | "
                         f"{statistics.median(t['margins']) * 1e3:.1f} | {fmt_ratio(own)} | "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .common import Options, alternate, fmt_ratio, fmt_s, make_data, make_model
+from .common import Options, alternate, case_names, fmt_ratio, fmt_s, make_data, make_model
 
 
 def training(sizes: list[int], repeats_big: int, repeats_small: int) -> tuple[list, list]:
@@ -22,8 +22,7 @@ def training(sizes: list[int], repeats_big: int, repeats_small: int) -> tuple[li
                 make_model(builtin).fit(X[:20_000], y[:20_000])
                 r = alternate(lambda f=focal, X=X, y=y: make_model(f).fit(X, y),
                               lambda b=builtin, X=X, y=y: make_model(b).fit(X, y), repeats)
-                label = "binary" if n_classes == 2 else f"{n_classes} classes"
-                lib = "XGBoost" if backend == "xgb" else "LightGBM"
+                lib, label = case_names(backend, n_classes)
                 rows.append(f"| {lib} | {label} | {n:,} | {fmt_s(r['a'])} | {fmt_s(r['b'])} "
                             f"| {fmt_ratio(r)} | {repeats} |")
                 raw.append({"section": "training", "backend": backend,
@@ -67,8 +66,7 @@ def where_time_goes(sizes: list[int]) -> tuple[list, list]:
                     total = time.perf_counter() - t0
                     cb, k = spent["callback"], spent["kernel"]
                     per = 1e3 / max(spent["calls"], 1)
-                    label = "binary" if n_classes == 2 else f"{n_classes} classes"
-                    lib = "XGBoost" if backend == "xgb" else "LightGBM"
+                    lib, label = case_names(backend, n_classes)
                     rows.append(
                         f"| {lib} | {label} | {n:,} | {total:.2f} | {cb:.3f} ({cb / total:.1%}) "
                         f"| {k:.3f} ({k / total:.1%}) | {k * per:.2f} | "

@@ -171,7 +171,7 @@ class _NativeAdapter:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.loss!r})"
 
-    def kernel_threads(self) -> int | None:
+    def _kernel_threads(self) -> int | None:
         """The kernels' thread count for this call: ``n_threads``.
 
         The Dask adapters (``boostfocal.dask._common.OnWorkerThreads``) look up the
@@ -216,9 +216,9 @@ class NativeObjective(_NativeAdapter):
         if isinstance(self.loss, SoftmaxFocalLoss):
             return self.loss.gradient_hessian(
                 y, z, w, grad, hess, hessian_scale=self.layout.softmax_factor(z.shape[1]),
-                raw_offset=self.raw_offset, n_threads=self.kernel_threads())
+                raw_offset=self.raw_offset, n_threads=self._kernel_threads())
         return self.loss.gradient_hessian(y, z, w, grad, hess, raw_offset=self.raw_offset,
-                                          n_threads=self.kernel_threads())
+                                          n_threads=self._kernel_threads())
 
 
     def _outputs(self, shape: tuple, order: str) -> tuple[np.ndarray, np.ndarray]:
@@ -253,7 +253,7 @@ class NativeMetric(_NativeAdapter):
     def __call__(self, *args, **kwargs):
         y, z, w = self._read(args, kwargs)
         per_row = self.loss.loss(y, z, w, raw_offset=self.raw_offset,
-                                 n_threads=self.kernel_threads())
+                                 n_threads=self._kernel_threads())
         total = float(np.sum(per_row, dtype=np.float64))
         value = total / (float(np.sum(w)) if w is not None else float(y.shape[0]))
         return self.layout.report(self.name, value)

@@ -107,8 +107,8 @@ from ._common import (
     ClassStats,
     align_rows,
     as_column,
-    block_stats,
     get_client,
+    label_table,
     start_margin,
 )
 
@@ -139,7 +139,8 @@ __getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 def class_totals(y, sample_weight=None, *, n_classes: int = 2, client=None) -> np.ndarray:
     """Weighted class totals ``W_k`` of encoded labels, reduced on the cluster.
 
-    Each block computes its weighted ``bincount``; only the K totals come back.
+    Each block tabulates its labels with their counts and weighted totals; only those
+    tables come back, never the labels.
 
     Parameters
     ----------
@@ -163,9 +164,9 @@ def class_totals(y, sample_weight=None, *, n_classes: int = 2, client=None) -> n
     if sample_weight is not None:
         sample_weight = align_rows(as_column(sample_weight, "sample_weight"), y,
                                    "sample_weight", "y")
-    stats = get_client(client).compute(block_stats(y, sample_weight, int(n_classes))).result()
-    return ClassStats(stats, int(n_classes)).check("y", "sample_weight",
-                                                   sample_weight is not None).totals
+    table = get_client(client).compute(label_table(y, sample_weight)).result()
+    stats = ClassStats.from_table(table, np.arange(int(n_classes)), "y", count_unseen=True)
+    return stats.check("y", "sample_weight", sample_weight is not None).totals
 
 
 def init_score(loss, y, sample_weight=None, *, n_classes: int | None = None, client=None

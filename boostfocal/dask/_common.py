@@ -163,7 +163,7 @@ class OnWorkerThreads:
     and the booster share the worker's cores.
     """
 
-    def kernel_threads(self) -> int | None:
+    def _kernel_threads(self) -> int | None:
         """``n_threads`` when set, else the current worker's thread count."""
         return self.n_threads if self.n_threads is not None else worker_threads()
 
@@ -346,58 +346,14 @@ def fold_class_weights(y_enc, sample_weight, class_weights: np.ndarray):
     return y_enc.map_partitions(_fold_partition, sample_weight, class_weights, meta=meta)
 
 
-def _block_stats(y_block, w_block, n_classes: int) -> np.ndarray:
-    """``[W_0..W_{K-1}, N_0..N_{K-1}, bad labels, bad weights, M_0..M_{K-1}]`` of a block.
-
-    ``W_k`` are the weighted class totals (weight 1 without weights), ``N_k`` the row
-    counts and ``M_k`` the largest weight of each class (0 for an absent class); a bad
-    label is outside 0..K-1, a bad weight is negative or not finite.
-    """
-    y = np.asarray(y_block).reshape(-1)
-    out = np.zeros(3 * n_classes + 2)
-    if y.size == 0:
-        return out
-    y_num = np.asarray(y, dtype=np.float64)
-    ok = np.isfinite(y_num) & (y_num == np.floor(y_num)) & (y_num >= 0) & (y_num < n_classes)
-    out[2 * n_classes] = np.count_nonzero(~ok)
-    y_int = y_num[ok].astype(np.int64)
-    out[n_classes:2 * n_classes] = np.bincount(y_int, minlength=n_classes)
-    if w_block is None:
-        out[:n_classes] = out[n_classes:2 * n_classes]
-        out[2 * n_classes + 2:] = out[n_classes:2 * n_classes] > 0
-        return out
-    w = np.asarray(w_block, dtype=np.float64).reshape(-1)
-    if w.shape[0] != y.shape[0]:
-        raise ValueError(f"a block of sample_weight has {w.shape[0]} rows where the labels "
-                         f"have {y.shape[0]}")
-    good_w = np.isfinite(w) & (w >= 0)
-    out[2 * n_classes + 1] = np.count_nonzero(~good_w)
-    w_ok = np.where(good_w, w, 0.0)[ok]
-    out[:n_classes] = np.bincount(y_int, weights=w_ok, minlength=n_classes)
-    np.maximum.at(out[2 * n_classes + 2:], y_int, w_ok)
-    return out
-
-
-def _sum_stats(parts: list) -> np.ndarray:
-    """Blocks' stats combined: sums, and maxima for the largest weights."""
-    stacked = np.stack(parts)
-    n_classes = (stacked.shape[1] - 2) // 3
-    out = np.sum(stacked, axis=0)
-    out[2 * n_classes + 2:] = np.max(stacked[:, 2 * n_classes + 2:], axis=0)
-    return out
-
-
-def block_stats(y_enc, sample_weight, n_classes: int):
-    """A Delayed with the summed :func:`_block_stats` of aligned ``y_enc`` and weights."""
-    y_parts = row_blocks(y_enc)
-    w_parts = [None] * len(y_parts) if sample_weight is None else row_blocks(sample_weight)
-    parts = [dask.delayed(_block_stats)(yb, wb, n_classes)
-             for yb, wb in zip(y_parts, w_parts, strict=True)]
-    return dask.delayed(_sum_stats)(parts)
-
-
 class ClassStats:
-    """Weighted class totals and row counts, from one reduction over the blocks."""
+    """Weighted class totals and row counts, from one reduction over the blocks.
+
+    ``stats`` is ``[W_0..W_{K-1}, N_0..N_{K-1}, bad labels, bad weights, M_0..M_{K-1}]``:
+    the weighted class totals (weight 1 without weights), the row counts, the rows whose
+    label is not a class, the negative or non-finite weights, and each class's largest
+    weight (0 for an absent class). :meth:`from_table` builds it from a label table.
+    """
 
     def __init__(self, stats: np.ndarray, n_classes: int) -> None:
         stats = np.asarray(stats, dtype=np.float64)
@@ -408,19 +364,31 @@ class ClassStats:
         self.max_weights = stats[2 * n_classes + 2:3 * n_classes + 2]
 
     @classmethod
-    def from_table(cls, table: tuple, classes: np.ndarray, y_name: str) -> ClassStats:
-        """The classes' statistics from a :func:`label_table` of the original labels.
+    def from_table(cls, table: tuple, classes: np.ndarray, y_name: str,
+                   count_unseen: bool = False) -> ClassStats:
+        """The classes' statistics from a :func:`label_table`.
 
-        A label value outside ``classes`` is a ``ValueError`` naming ``y_name``.
+        A label value outside ``classes`` is a ``ValueError`` naming ``y_name``, or, with
+        ``count_unseen``, counted among the bad labels (for labels that should already
+        be class indices, which :meth:`check` then refuses).
         """
-        values, counts, totals, largest, bad_weights = table
+        values, counts, totals, largest, bad_weights = (np.asarray(v) for v in table)
         k = classes.shape[0]
-        index = encode_eval_labels(np.asarray(values), classes, y_name)
+        bad_labels = 0
+        if count_unseen:
+            numeric = np.asarray(values, dtype=np.float64)
+            seen = np.isin(numeric, classes)
+            bad_labels = int(np.sum(counts[~seen]))
+            index = numeric[seen].astype(np.int64)
+            counts, totals, largest = counts[seen], totals[seen], largest[seen]
+        else:
+            index = encode_eval_labels(values, classes, y_name)
         stats = np.zeros(3 * k + 2)
         stats[:k] = np.bincount(index, weights=totals, minlength=k)
         stats[k:2 * k] = np.bincount(index, weights=counts, minlength=k)
+        stats[2 * k] = bad_labels
         stats[2 * k + 1] = bad_weights
-        np.maximum.at(stats[2 * k + 2:], index, np.asarray(largest, dtype=np.float64))
+        np.maximum.at(stats[2 * k + 2:], index, largest.astype(np.float64))
         return cls(stats, k)
 
     def check(self, y_name: str, weight_name: str, weighted: bool) -> ClassStats:
