@@ -41,6 +41,8 @@ import pandas as pd
 from boostfocal.compare import _crossval, _data, _entries, _verdict
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import compare_power_probe  # noqa: E402
 
 
 def make_data(name: str, n: int | None = None, seed: int = 0) -> _data.Data:
@@ -55,16 +57,11 @@ def make_data(name: str, n: int | None = None, seed: int = 0) -> _data.Data:
                           rng.permutation(demo.y[rows]), demo.labels)
     if name not in ("focal-weak", "focal-wide"):
         raise ValueError(f"unknown data set {name!r}")
-    # the same signal in both; focal-wide has 55 noise features, focal-weak 23
+    # the same signal in both (compare_power_probe's "wide" sets); focal-wide has 55 noise
+    # features, focal-weak 23
     n_features = 60 if name == "focal-wide" else 28
-    rng = np.random.default_rng(1000 + seed)
-    n = 20_000 if n is None else n
-    X = rng.uniform(-3, 3, size=(n, n_features))
-    f = (np.sin(X[:, 0] * X[:, 1]) + np.sin(1.5 * X[:, 2]) * np.cos(X[:, 3])
-         + 0.3 * X[:, 4])
-    y = (f + 0.2 * rng.normal(size=n) > 1.3).astype(np.int64)
-    return _data.Data(pd.DataFrame(X, columns=[f"f{i}" for i in range(n_features)]), y,
-                      ["0", "1"])
+    return compare_power_probe.make_data(f"wide:{n_features}:1.3",
+                                         20_000 if n is None else n, seed)
 
 
 def fold_rows(name: str, seed: int, repeats: int, cache: Path, n_jobs: int = 1,
