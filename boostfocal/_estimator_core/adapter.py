@@ -220,7 +220,6 @@ class NativeObjective(_NativeAdapter):
         return self.loss.gradient_hessian(y, z, w, grad, hess, raw_offset=self.raw_offset,
                                           n_threads=self._kernel_threads())
 
-
     def _outputs(self, shape: tuple, order: str) -> tuple[np.ndarray, np.ndarray]:
         """Two new float32 arrays for a call's gradient and Hessian.
 

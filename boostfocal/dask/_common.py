@@ -188,14 +188,11 @@ class ReusedOutputs:
         local = self.__dict__.get("_reused")
         if local is None:
             local = self.__dict__.setdefault("_reused", threading.local())
-        outputs = getattr(local, "outputs", None)
-        if outputs is None or outputs[0].shape != shape or not (
-                outputs[0].flags.f_contiguous if order == "F"
-                else outputs[0].flags.c_contiguous):
-            outputs = (np.empty(shape, dtype=np.float32, order=order),
-                       np.empty(shape, dtype=np.float32, order=order))
-            local.outputs = outputs
-        return outputs
+        if getattr(local, "key", None) != (shape, order):
+            local.outputs = (np.empty(shape, dtype=np.float32, order=order),
+                             np.empty(shape, dtype=np.float32, order=order))
+            local.key = (shape, order)
+        return local.outputs
 
     def __getstate__(self) -> dict:
         """The adapter's attributes without the per-thread arrays."""
